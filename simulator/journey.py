@@ -1,0 +1,384 @@
+"""One citizen's service cycle as a SimPy process.
+
+A citizen goes on outings: travel to a desk, queue, submit documents or pick
+up outputs, move on to the next desk while something can be done that day,
+and go home. Between outings they fix rejected documents, wait for back
+offices, and come back on a working day at a time of day drawn from the
+service's profile. Back-office work runs in processes of its own, one per
+step, and wakes the citizen when an output is ready.
+
+Every draw is keyed by (citizen, step, attempt) or (citizen, k-th queue /
+return), so the same citizen meets the same luck under every configuration.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import TYPE_CHECKING
+
+import simpy
+
+from simulator.calendar import DAY
+from simulator.records import CONTACT_KINDS, CONTACT_OUTCOMES, OUTCOMES, WORK_KINDS
+
+if TYPE_CHECKING:
+    from simulator.configurations import StepPlan
+    from simulator.model import World
+
+SUBMISSION, PICKUP, ONLINE, DELIVERY = (CONTACT_KINDS.index(k) for k in ("submission", "pickup", "online", "delivery"))
+ACCEPTED, REJECTED, COLLECTED, PRODUCT_ERROR, LEFT_QUEUE, SENT_HOME = range(len(CONTACT_OUTCOMES))
+BACKOFFICE, APPROVAL, HANDOFF = range(len(WORK_KINDS))
+COMPLETED, ABANDONED = OUTCOMES.index("completed"), OUTCOMES.index("abandoned")
+
+
+class Journey:
+    """The service cycle of one citizen."""
+
+    def __init__(self, world: World, citizen: int, service: str) -> None:
+        self.world = world
+        self.env = world.env
+        self.citizen = citizen
+        self.service = service
+        self.plan = world.setup.services[service]
+        self.steps = self.plan.steps
+        n = len(self.steps)
+        self.arrival = self.env.now
+        self.submitted = [False] * n
+        self.submissions = [0] * n
+        self.works = [0] * n
+        self.outputs = [0] * n
+        self.ready_at: list[float | None] = [None] * n
+        self.flawed = [False] * n
+        self.received = [False] * n
+        self.done: dict[int, simpy.Event] = {}
+        documents = world.setup.catalogue.documents
+        needed = dict.fromkeys(doc for step in self.steps for doc in step.documents)
+        self.defective = {doc for doc in needed if world.defect[doc](citizen) < documents[doc].p_defective}
+        self.fixed_on: dict[str, int] = {}
+        self.online = world.online(citizen) < world.setup.online_share
+        self.wake: simpy.Event | None = None
+        self.ended = False
+        self.last_end = self.env.now
+        self.queues = self.returns = 0
+        self.trips = self.contacts = self.rejections = self.documents = self.product_errors = 0
+        self.most_ahead = 0
+        self.wait = self.longest_wait = self.travel = 0.0
+
+    # -- the citizen's side -------------------------------------------------
+
+    def live(self) -> simpy.events.ProcessGenerator:
+        """Outings until every output has been received, or the citizen gives up."""
+        yield from self.outing()
+        while not self.ended:
+            if all(self.received[s.index] for s in self.steps if s.to_citizen):
+                self.finish(COMPLETED, self.last_end)
+                return
+            when = self.next_outing()
+            self.wake = self.env.event()
+            if when is None:
+                yield self.wake
+                continue
+            timer = self.env.timeout(when - self.env.now)
+            yield timer | self.wake
+            if timer.triggered:
+                self.returns += 1
+                yield from self.outing()
+
+    def notify(self) -> None:
+        """Something changed in the back office: reconsider when to come back."""
+        if self.wake is not None and not self.wake.triggered:
+            self.wake.succeed()
+
+    def next_outing(self) -> float | None:
+        """When the citizen next sets out, or None while only back offices can act."""
+        calendar = self.world.calendar
+        tomorrow = calendar.workday_after(int(self.env.now // DAY))
+        best = math.inf
+        for i in self.waiting_submission():
+            best = min(best, max(tomorrow, self.documents_ready_on(i)))
+        if self.world.setup.levers.delivery == "in_person":
+            for step in self.steps:
+                ready = self.ready_at[step.index]
+                if ready is not None and not self.received[step.index]:
+                    best = min(best, calendar.workday_after(int(ready // DAY)))
+        if best == math.inf:
+            return None
+        offset = self.world.profiles[self.service].offset(self.world.returning(self.citizen, self.returns))
+        return max(int(best) * DAY + offset, self.env.now)
+
+    def waiting_submission(self) -> list[int]:
+        """Steps the citizen still has to submit and may submit once their documents are fixed."""
+        if self.world.setup.levers.handoff == "backoffice":
+            return [s.index for s in self.steps if not self.submitted[s.index]]
+        return [
+            s.index for s in self.steps if not self.submitted[s.index] and all(self.received[p] for p in s.predecessors)
+        ]
+
+    def documents_ready_on(self, i: int) -> int:
+        """The working day from which every document of step i is in hand."""
+        return max((self.fixed_on.get(doc, 0) for doc in self.steps[i].documents), default=0)
+
+    def submittable(self, today: int) -> list[int]:
+        """Steps that can be submitted today (at a single window: the whole file or nothing)."""
+        waiting = self.waiting_submission()
+        ready = [i for i in waiting if self.documents_ready_on(i) <= today]
+        if self.world.setup.single and len(ready) < len(waiting):
+            return []
+        return ready
+
+    def collectable(self, today: int) -> list[int]:
+        """Outputs ready for pickup today: ready on an earlier day and not yet received."""
+        if self.world.setup.levers.delivery != "in_person":
+            return []
+        return [
+            s.index
+            for s in self.steps
+            if (ready := self.ready_at[s.index]) is not None
+            and not self.received[s.index]
+            and int(ready // DAY) < today
+        ]
+
+    def next_task(self, today: int) -> tuple[str, int, list[int]] | None:
+        """The next desk to go to (in the order of the file), what to do there, and for which steps."""
+        collect = self.collectable(today)
+        submit = self.submittable(today)
+        for step in self.steps:
+            if step.index in collect:
+                return step.desk, PICKUP, [i for i in collect if self.steps[i].desk == step.desk]
+            if step.index in submit:
+                return step.desk, SUBMISSION, [i for i in submit if self.steps[i].desk == step.desk]
+        return None
+
+    def outing(self) -> simpy.events.ProcessGenerator:
+        """Do everything that can be done today, desk after desk, then go home."""
+        setup = self.world.setup
+        today = int(self.env.now // DAY)
+        at: str | None = None
+        while (task := self.next_task(today)) is not None:
+            desk, kind, steps = task
+            if kind == SUBMISSION and self.online:
+                self.submit_online(steps)
+                continue
+            if at is None:
+                if self.trips >= self.world.scenario.citizens.max_visits:
+                    self.finish(ABANDONED, self.env.now)
+                    return
+                self.trips += 1
+                self.travel += setup.travel_from_home(desk)
+            elif desk != at:
+                move = setup.travel_between(desk)
+                if self.env.now + move >= self.world.calendar.closing_time(self.env.now):
+                    break
+                self.travel += move
+                yield self.env.timeout(move)
+            at = desk
+            served = yield from self.visit(desk, kind, steps)
+            if not served:
+                break
+        if at is not None:
+            self.travel += setup.travel_from_home(at)
+
+    def visit(self, desk: str, kind: int, steps: list[int]) -> simpy.events.ProcessGenerator:
+        """Queue at a desk and, if served, submit or collect. Returns whether served."""
+        world, env = self.world, self.env
+        queued = env.now
+        closing = world.calendar.closing_time(queued)
+        patience = math.inf if world.patience is None else world.patience(self.citizen, self.queues)
+        deadline = min(queued + patience, closing)
+        self.queues += 1
+        pool = world.desks[desk]
+        ahead = pool.people_waiting()
+        self.most_ahead = max(self.most_ahead, ahead)
+        label = "+".join(self.steps[i].id for i in steps)
+        ticket = pool.join(deadline)
+        if ticket is not None and not (yield ticket):
+            self.waited(deadline - queued)
+            outcome = SENT_HOME if deadline == closing else LEFT_QUEUE
+            world.recorder.contact(self.citizen, label, desk, kind, queued, math.nan, deadline, outcome, ahead)
+            return False
+        started = env.now
+        self.waited(started - queued)
+        if kind == SUBMISSION:
+            duration, accepted = self.sitting(steps, started)
+        else:
+            duration = sum(world.setup.catalogue.agencies[self.steps[i].agency].pickup_minutes for i in steps)
+        yield env.timeout(duration)
+        pool.release()
+        self.contacts += 1
+        self.last_end = env.now
+        if kind == SUBMISSION:
+            outcome = ACCEPTED if len(accepted) == len(steps) else REJECTED
+            self.accept(accepted)
+        else:
+            outcome = PRODUCT_ERROR if any(self.flawed[i] for i in steps) else COLLECTED
+            self.collect(steps)
+        world.recorder.contact(self.citizen, label, desk, kind, queued, started, env.now, outcome, ahead)
+        return True
+
+    def waited(self, minutes: float) -> None:
+        self.wait += minutes
+        self.longest_wait = max(self.longest_wait, minutes)
+
+    def sitting(self, steps: list[int], now: float) -> tuple[float, list[int]]:
+        """Counter time of a submission and the steps accepted; rejected documents go to be fixed."""
+        duration = 0.0
+        for i in steps:
+            duration += self.world.counter_time[self.service, i](self.citizen, self.submissions[i])
+            self.submissions[i] += 1
+        today = int(now // DAY)
+        if self.world.setup.single:
+            documents = list(dict.fromkeys(doc for i in steps for doc in self.steps[i].documents))
+            self.documents += len(documents)
+            accepted = [] if self.check(documents, today) else steps
+        else:
+            accepted = []
+            for i in steps:
+                step = self.steps[i]
+                self.documents += len(step.documents) + step.carried
+                if not self.check(step.documents, today):
+                    accepted.append(i)
+        if len(accepted) < len(steps):
+            self.rejections += 1
+        return duration, accepted
+
+    def check(self, documents: tuple[str, ...] | list[str], today: int) -> bool:
+        """Check documents at a counter; True when one is wrong. Named defects go to be fixed."""
+        found = [doc for doc in documents if doc in self.defective]
+        if self.world.setup.levers.reveal == "one":
+            found = found[:1]
+        fixed_on = self.world.calendar.workday_after(today, self.world.scenario.citizens.rework_days)
+        for doc in found:
+            self.defective.discard(doc)
+            self.fixed_on[doc] = fixed_on
+        return bool(found) or any(self.fixed_on.get(doc, 0) > today for doc in documents)
+
+    def submit_online(self, steps: list[int]) -> None:
+        """Submit online: no trip, no queue, the same checks."""
+        now = self.env.now
+        _, accepted = self.sitting(steps, now)
+        self.last_end = now
+        self.accept(accepted)
+        outcome = ACCEPTED if len(accepted) == len(steps) else REJECTED
+        label = "+".join(self.steps[i].id for i in steps)
+        self.world.recorder.contact(self.citizen, label, "online", ONLINE, now, now, now, outcome)
+
+    def accept(self, steps: list[int]) -> None:
+        """Accepted submissions: hand over at the counter, or start the back-office work."""
+        for i in steps:
+            self.submitted[i] = True
+            step = self.steps[i]
+            if step.at_counter:
+                self.output_done(i)
+            else:
+                self.env.process(self.produce(i))
+
+    def collect(self, steps: list[int]) -> None:
+        """Outputs picked up; a wrong one is found now and its back-office work redone."""
+        for i in steps:
+            if self.flawed[i]:
+                self.product_errors += 1
+                self.ready_at[i] = None
+                self.flawed[i] = False
+                self.env.process(self.produce(i, redo=True))
+            else:
+                self.received[i] = True
+
+    def output_done(self, i: int) -> None:
+        if self.steps[i].to_citizen:
+            self.received[i] = True
+        else:
+            self.finished(i).succeed()
+
+    def finished(self, i: int) -> simpy.Event:
+        """The event of step i's output reaching the next back office."""
+        if i not in self.done:
+            self.done[i] = self.env.event()
+        return self.done[i]
+
+    def finish(self, outcome: int, end: float) -> None:
+        """The journey ends: write the citizen's row."""
+        self.ended = True
+        recorder = self.world.recorder
+        c = self.citizen
+        recorder.service[c] = recorder.services(self.service)
+        recorder.online[c] = self.online
+        recorder.outcome[c] = outcome
+        numbers, counts = recorder.numbers, recorder.counts
+        numbers["arrival"][c] = self.arrival
+        numbers["end"][c] = end
+        numbers["wait_minutes"][c] = self.wait
+        numbers["longest_wait_minutes"][c] = self.longest_wait
+        numbers["travel_minutes"][c] = self.travel
+        met = {s.agency for s in self.steps if self.submissions[s.index]} or {s.agency for s in self.steps}
+        numbers["competence"][c] = sum(self.world.setup.competence(a) for a in met) / len(met)
+        counts["trips"][c] = self.trips
+        counts["contacts"][c] = self.contacts
+        counts["rejections"][c] = self.rejections
+        counts["documents"][c] = self.documents
+        counts["product_errors"][c] = self.product_errors
+        counts["most_ahead"][c] = self.most_ahead
+
+    # -- the back office's side ---------------------------------------------
+
+    def produce(self, i: int, redo: bool = False) -> simpy.events.ProcessGenerator:
+        """Make step i's output: wait for inputs, hand-off, work, approval; deliver or pass on."""
+        world, env = self.world, self.env
+        step = self.steps[i]
+        if not redo and world.setup.levers.handoff == "backoffice":
+            if step.predecessors:
+                yield env.all_of([self.finished(p) for p in step.predecessors])
+            if step.predecessors or world.setup.single:
+                yield from self.hand_off(step)
+        approve = not redo and step.approval
+        while True:
+            if step.backoffice_work:
+                yield from self.work(step)
+            if approve:
+                approve = False
+                start = env.now
+                days = world.approval_time[self.service, i](self.citizen, 0)
+                yield env.timeout(world.calendar.add_working(start, days) - start)
+                world.recorder.work(self.citizen, step.id, step.agency, APPROVAL, start, start, env.now)
+            flawed = world.product_error[self.service, i](self.citizen, self.outputs[i]) < (
+                world.setup.catalogue.agencies[step.agency].error_rate
+            )
+            self.outputs[i] += 1
+            if not step.to_citizen:
+                if flawed:
+                    continue
+                self.finished(i).succeed()
+                return
+            if world.setup.levers.delivery == "digital":
+                outcome = PRODUCT_ERROR if flawed else COLLECTED
+                world.recorder.contact(self.citizen, step.id, "digital", DELIVERY, env.now, env.now, env.now, outcome)
+                if flawed:
+                    self.product_errors += 1
+                    continue
+                self.received[i] = True
+                self.last_end = env.now
+            else:
+                self.ready_at[i] = env.now
+                self.flawed[i] = flawed
+            self.notify()
+            return
+
+    def hand_off(self, step: StepPlan) -> simpy.events.ProcessGenerator:
+        """The file moves to the step's back office, in working time."""
+        start = self.env.now
+        yield self.env.timeout(self.world.calendar.add_working(start, self.world.setup.handoff_minutes) - start)
+        self.world.recorder.work(self.citizen, step.id, step.agency, HANDOFF, start, start, self.env.now)
+
+    def work(self, step: StepPlan) -> simpy.events.ProcessGenerator:
+        """An officer's hands-on work, in working time."""
+        world, env = self.world, self.env
+        queued = env.now
+        pool = world.backoffices[step.agency]
+        ticket = pool.join()
+        if ticket is not None:
+            yield ticket
+        started = env.now
+        minutes = world.work_time[self.service, step.index](self.citizen, self.works[step.index])
+        self.works[step.index] += 1
+        yield env.timeout(world.calendar.add_working(started, minutes) - started)
+        pool.release()
+        world.recorder.work(self.citizen, step.id, step.agency, BACKOFFICE, queued, started, env.now)

@@ -1,0 +1,184 @@
+"""The only reader of scenario files: YAML or TOML -> a validated `Scenario`.
+
+Whatever is wrong with a file becomes one `ScenarioError` whose text names the
+file, the path of the field, what was found and what was expected.
+"""
+
+from __future__ import annotations
+
+import re
+import tomllib
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+import yaml
+from pydantic import ValidationError
+
+from simulator.scenario import Scenario, did_you_mean
+
+MAX_PROBLEMS = 5
+
+
+class ScenarioError(Exception):
+    """A scenario (or an argument about one) that cannot be used, said for a user."""
+
+
+class _ScenarioLoader(yaml.SafeLoader):
+    """A safe loader that reads numbers as YAML 1.2 does and refuses duplicate keys.
+
+    YAML 1.1 reads an unquoted `16:00` as the number 960 and `1e3` as text;
+    here the first stays text and the second is a number.
+    """
+
+    def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> dict[Any, Any]:
+        seen: set[Any] = set()
+        for key_node, _ in node.value:
+            key = self.construct_object(key_node, deep=deep)
+            if key in seen:
+                line = key_node.start_mark.line + 1
+                raise yaml.constructor.ConstructorError(
+                    None, None, f"duplicate key {key!r} on line {line}", key_node.start_mark
+                )
+            seen.add(key)
+        return super().construct_mapping(node, deep=deep)
+
+
+_INT = "tag:yaml.org,2002:int"
+_FLOAT = "tag:yaml.org,2002:float"
+_ScenarioLoader.yaml_implicit_resolvers = {
+    first: [(tag, regexp) for tag, regexp in resolvers if tag not in (_INT, _FLOAT)]
+    for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
+}
+_ScenarioLoader.add_implicit_resolver(
+    _INT, re.compile(r"^[-+]?[0-9]+$|^0x[0-9a-fA-F]+$|^0o[0-7]+$"), list("-+0123456789")
+)
+_ScenarioLoader.add_implicit_resolver(
+    _FLOAT,
+    re.compile(r"^[-+]?(\.[0-9]+|[0-9]+(\.[0-9]*)?)([eE][-+]?[0-9]+)?$|^[-+]?\.(inf|Inf|INF)$|^\.(nan|NaN|NAN)$"),
+    list("-+0123456789."),
+)
+
+
+def read_mapping(path: Path) -> dict[str, Any]:
+    """The raw mapping in a YAML or TOML scenario file."""
+    if not path.is_file():
+        raise ScenarioError(f"{path}: no such scenario file")
+    suffix = path.suffix.lower()
+    if suffix not in (".yaml", ".yml", ".toml"):
+        raise ScenarioError(f"{path}: expected a .yaml, .yml or .toml scenario file, found {suffix or 'no suffix'!r}")
+    try:
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as error:
+        raise ScenarioError(f"{path}: cannot be read: {error}") from None
+    return parse_text(text, path.name, toml=suffix == ".toml")
+
+
+def parse_text(text: str, source: str, *, toml: bool = False) -> dict[str, Any]:
+    """The raw mapping in scenario text; `source` names it in errors."""
+    try:
+        data = tomllib.loads(text) if toml else yaml.load(text, Loader=_ScenarioLoader)  # noqa: S506
+    except tomllib.TOMLDecodeError as error:
+        raise ScenarioError(f"{source}: not valid TOML: {error}") from None
+    except yaml.YAMLError as error:
+        raise ScenarioError(f"{source}: not valid YAML: {_yaml_problem(error)}") from None
+    if not isinstance(data, dict):
+        raise ScenarioError(f"{source}: expected a mapping of scenario fields, found {_short(data)}")
+    return data
+
+
+def _yaml_problem(error: yaml.YAMLError) -> str:
+    if isinstance(error, yaml.MarkedYAMLError) and error.problem_mark is not None:
+        mark = error.problem_mark
+        return f"line {mark.line + 1}, column {mark.column + 1}: {error.problem}"
+    return str(error)
+
+
+def load_scenario(path: str | Path) -> Scenario:
+    """Read and validate a scenario file."""
+    path = Path(path)
+    return validate(read_mapping(path), path.name)
+
+
+def validate(data: Mapping[str, Any], source: str) -> Scenario:
+    """Validate a raw mapping; `source` names it in errors."""
+    try:
+        return Scenario.model_validate(data)
+    except ValidationError as error:
+        problems = [describe(problem) for problem in error.errors()]
+        extra = len(problems) - MAX_PROBLEMS
+        lines = problems[:MAX_PROBLEMS] + ([f"... and {extra} more"] if extra > 0 else [])
+        if len(lines) == 1:
+            raise ScenarioError(f"{source}: {lines[0]}") from None
+        raise ScenarioError(
+            f"{source}: {len(problems)} problems:\n" + "\n".join(f"  {line}" for line in lines)
+        ) from None
+
+
+def field_path(loc: tuple[Any, ...]) -> str:
+    """('services', 'x', 'steps', 1, 'agency') -> 'services.x.steps[1].agency'."""
+    text = ""
+    for part in loc:
+        text += f"[{part}]" if isinstance(part, int) else (f".{part}" if text else str(part))
+    return text
+
+
+def _short(value: Any) -> str:
+    text = repr(value)
+    return text if len(text) <= 60 else text[:57] + "..."
+
+
+_EXPECTED = {
+    "missing": "a value (this field is required)",
+    "int_type": "a whole number",
+    "int_parsing": "a whole number",
+    "float_type": "a number",
+    "float_parsing": "a number",
+    "finite_number": "a finite number",
+    "bool_type": "true or false",
+    "string_type": "text",
+    "list_type": "a list",
+    "dict_type": "a mapping",
+    "model_type": "a mapping of fields",
+    "model_attributes_type": "a mapping of fields",
+    "tuple_type": "a list",
+    "string_pattern_mismatch": "a name of letters, digits, '_' and '-' that starts with a letter",
+    "date_type": "a date YYYY-MM-DD",
+    "date_parsing": "a date YYYY-MM-DD",
+    "date_from_datetime_parsing": "a date YYYY-MM-DD",
+    "date_from_datetime_inexact": "a date YYYY-MM-DD",
+}
+_BOUNDS = {"greater_than": ">", "greater_than_equal": ">=", "less_than": "<", "less_than_equal": "<="}
+
+
+def describe(problem: Mapping[str, Any]) -> str:
+    """One pydantic problem -> 'path: what went wrong (found ..., expected ...)'."""
+    ctx = problem.get("ctx") or {}
+    if problem["type"] == "nested":
+        inner = ctx["inner"]
+        return describe({**inner, "loc": (*problem["loc"], *ctx["path"], *inner["loc"])})
+    path = field_path((*problem["loc"], *ctx.get("path", ())))
+    kind = problem["type"]
+    found = _short(problem.get("input"))
+    if kind in ("scenario", "distribution", "clock"):
+        message = problem["msg"]
+    elif kind == "literal_error":
+        options = re.findall(r"'([^']*)'", str(ctx.get("expected", "")))
+        message = (
+            f"unknown value {found}{did_you_mean(problem.get('input'), options)} "
+            f"(expected one of: {', '.join(options)})"
+        )
+    elif kind in _BOUNDS:
+        bound = next(v for k, v in ctx.items() if k in ("gt", "ge", "lt", "le"))
+        message = f"expected a number {_BOUNDS[kind]} {bound:g}, found {found}"
+    elif kind in ("too_short", "too_long"):
+        message = f"{problem['msg'].lower()} (found {found})"
+    elif kind == "value_error":
+        message = str(problem["msg"]).removeprefix("Value error, ")
+    elif kind == "missing":
+        message = f"missing: expected {_EXPECTED[kind]}"
+    elif kind in _EXPECTED:
+        message = f"expected {_EXPECTED[kind]}, found {found}"
+    else:
+        message = f"{problem['msg']} (found {found})"
+    return f"{path}: {message}" if path else message

@@ -1,0 +1,166 @@
+"""The SimPy world of one run: desks, back offices, draws and arriving citizens.
+
+`simulate(scenario, configuration, replication)` is a pure function of its
+arguments: it builds the world, lets every citizen of the horizon live their
+service cycle until each journey has ended, and returns the recorded logs.
+"""
+
+from __future__ import annotations
+
+import bisect
+import math
+from collections import deque
+
+import numpy as np
+import simpy
+from numpy.typing import NDArray
+
+from simulator.calendar import DAY, WorkCalendar
+from simulator.configurations import Setup, resolve
+from simulator.journey import Journey
+from simulator.records import Recorder, RunRecords
+from simulator.scenario import Scenario
+from simulator.streams import KeyedStream, Streams, Transform
+
+
+class StaffPool:
+    """Staff serving one first-come-first-served queue: a desk's counters or a back office.
+
+    A citizen joins with a deadline (patience, or closing time). One whose
+    deadline has passed when their turn comes has already gone home and is
+    skipped; their process learns it then, and the record keeps the deadline.
+    """
+
+    def __init__(self, env: simpy.Environment, staff: int) -> None:
+        self.env = env
+        self.free = staff
+        self.waiting: deque[tuple[simpy.Event, float]] = deque()
+
+    def join(self, deadline: float = math.inf) -> simpy.Event | None:
+        """None when served at once, else an event whose value says whether they were served."""
+        if self.free > 0:
+            self.free -= 1
+            return None
+        ticket = self.env.event()
+        self.waiting.append((ticket, deadline))
+        return ticket
+
+    def people_waiting(self) -> int:
+        """Citizens still waiting now (not counting those who have given up)."""
+        now = self.env.now
+        return sum(1 for _, deadline in self.waiting if deadline > now)
+
+    def release(self) -> None:
+        """One of the staff is free: serve the next citizen who is still there."""
+        now = self.env.now
+        while self.waiting:
+            ticket, deadline = self.waiting.popleft()
+            served = deadline > now
+            ticket.succeed(served)
+            if served:
+                return
+        self.free += 1
+
+
+class DayProfile:
+    """How a service's arrivals spread over the opening hours of a day."""
+
+    def __init__(self, calendar: WorkCalendar, weights: list[float] | None) -> None:
+        self.starts = np.arange(calendar.open, calendar.close, 60.0)
+        self.lengths = np.minimum(60.0, calendar.close - self.starts)
+        mass = (np.ones(len(self.starts)) if weights is None else np.asarray(weights)) * self.lengths
+        self.shares = mass / mass.sum()
+        cumulative = np.cumsum(mass)
+        self._edges = (cumulative / cumulative[-1]).tolist()
+
+    def offset(self, u: float) -> float:
+        """Minutes after midnight at which a citizen with uniform draw `u` turns up."""
+        slot = min(bisect.bisect_right(self._edges, u), len(self._edges) - 1)
+        below = self._edges[slot - 1] if slot else 0.0
+        within = min(max((u - below) / (self._edges[slot] - below), 0.0), 1.0)
+        return float(self.starts[slot] + within * self.lengths[slot])
+
+
+class World:
+    """Everything citizens of one run share: clock, calendar, staff and random draws."""
+
+    def __init__(self, scenario: Scenario, setup: Setup, replication: int, citizens: int) -> None:
+        self.env = simpy.Environment()
+        self.scenario = scenario
+        self.setup = setup
+        self.calendar = WorkCalendar(scenario.calendar)
+        self.streams = Streams(scenario.seed, replication)
+        self.recorder = Recorder(citizens, list(setup.services))
+        self.desks = {name: StaffPool(self.env, staff) for name, staff in setup.desks.items()}
+        self.backoffices = {
+            name: StaffPool(self.env, agency.backoffice) for name, agency in setup.catalogue.agencies.items()
+        }
+        self.profiles = {
+            sid: DayProfile(self.calendar, service.arrivals.profile)
+            for sid, service in setup.catalogue.services.items()
+        }
+        keyed = self.streams.keyed
+        patience = scenario.citizens.patience_minutes
+        self.patience = keyed("patience", patience.quantile) if patience is not None else None
+        self.returning = keyed("return")
+        self.online = keyed("online")
+        self.defect = {doc: keyed(f"defect:{doc}") for doc in setup.catalogue.documents}
+        self.counter_time: dict[tuple[str, int], KeyedStream] = {}
+        self.work_time: dict[tuple[str, int], KeyedStream] = {}
+        self.approval_time: dict[tuple[str, int], KeyedStream] = {}
+        self.product_error: dict[tuple[str, int], KeyedStream] = {}
+        day = self.calendar.day_length
+        for sid, service in setup.catalogue.services.items():
+            for i, step in enumerate(service.steps):
+                competence = setup.competence(step.agency)
+                name = f"{sid}:{step.id}"
+                self.counter_time[sid, i] = keyed(f"counter:{name}", _scaled(step.counter.quantile, competence))
+                self.work_time[sid, i] = keyed(f"backoffice:{name}", _scaled(step.backoffice.quantile, competence))
+                self.approval_time[sid, i] = keyed(f"approval:{name}", _scaled(step.approval_days.quantile, day))
+                self.product_error[sid, i] = keyed(f"error:{name}")
+
+
+def _scaled(quantile: Transform, factor: float) -> Transform:
+    def scaled(u: NDArray[np.float64]) -> NDArray[np.float64]:
+        return quantile(u) * factor
+
+    return scaled
+
+
+def arrivals(scenario: Scenario, calendar: WorkCalendar, streams: Streams) -> tuple[NDArray[np.float64], list[str]]:
+    """Arrival times over the horizon (sorted) and each citizen's service.
+
+    Each service's arrivals are a Poisson process whose rate is constant within
+    each opening hour, in proportion to the service's hour-of-day profile.
+    """
+    days = np.array([calendar.workday(k) for k in range(scenario.horizon_days)], dtype=np.float64)
+    times, services = [], []
+    for sid, service in scenario.services.items():
+        profile = DayProfile(calendar, service.arrivals.profile)
+        rng = streams.generator(f"arrivals:{sid}")
+        counts = rng.poisson(service.arrivals.per_day * profile.shares, size=(len(days), len(profile.shares)))
+        slot = np.broadcast_to(np.arange(len(profile.shares)), counts.shape).ravel().repeat(counts.ravel())
+        day = np.broadcast_to(days[:, None], counts.shape).ravel().repeat(counts.ravel())
+        times.append(day * DAY + profile.starts[slot] + rng.random(len(slot)) * profile.lengths[slot])
+        services.extend([sid] * len(slot))
+    every = np.concatenate(times)
+    order = np.argsort(every, kind="stable")
+    return every[order], [services[i] for i in order]
+
+
+def simulate(scenario: Scenario, configuration: str, replication: int) -> RunRecords:
+    """Run one configuration for one replication and return what was recorded."""
+    setup = resolve(scenario, configuration)
+    calendar = WorkCalendar(scenario.calendar)
+    times, services = arrivals(scenario, calendar, Streams(scenario.seed, replication))
+    world = World(scenario, setup, replication, len(times))
+
+    def admit() -> simpy.events.ProcessGenerator:
+        env = world.env
+        for citizen, (when, service) in enumerate(zip(times.tolist(), services, strict=True)):
+            yield env.timeout(when - env.now)
+            env.process(Journey(world, citizen, service).live())
+
+    world.env.process(admit())
+    world.env.run()
+    return world.recorder.frames()

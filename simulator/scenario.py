@@ -1,0 +1,469 @@
+"""The scenario schema: every field, every default and every check. No I/O.
+
+A `Scenario` is immutable data, validated once. Errors carry the path of the
+field (`services.business_start.steps[1].agency`), what was found and what was
+expected; the loader turns them into one message for the user.
+"""
+
+from __future__ import annotations
+
+import difflib
+import graphlib
+import math
+from collections.abc import Iterable, Mapping
+from datetime import date
+from typing import Annotated, Any, Literal, NamedTuple, NoReturn
+
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, Strict, ValidationError, model_validator
+from pydantic_core import PydanticCustomError
+
+from simulator.distributions import Distribution, Fixed
+
+Path = tuple[str | int, ...]
+
+Id = Annotated[str, Strict(), Field(pattern=r"^[A-Za-z_][A-Za-z0-9_-]*$")]
+Count = Annotated[int, Strict(), Field(ge=0)]
+AtLeastOne = Annotated[int, Strict(), Field(ge=1)]
+NonNegative = Annotated[float, Strict(), Field(ge=0, allow_inf_nan=False)]
+Positive = Annotated[float, Strict(), Field(gt=0, allow_inf_nan=False)]
+Probability = Annotated[float, Strict(), Field(ge=0, le=1)]
+Flag = Annotated[bool, Strict()]
+Text = Annotated[str, Strict()]
+Score = Annotated[float, Strict(), Field(ge=1, le=4)]
+
+WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+Weekday = Literal["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
+PRESET_NAMES = ("siloed", "co_located", "single_window", "whole_of_government")
+FRONT_OFFICE = "front_office"
+"""The name of the pooled front office where it appears beside the agencies."""
+
+
+def refuse(path: Iterable[str | int], message: str) -> NoReturn:
+    """Stop validation with `message` about the field at `path`."""
+    raise PydanticCustomError("scenario", "{message}", {"message": message, "path": tuple(path)})
+
+
+def did_you_mean(name: object, candidates: Iterable[str]) -> str:
+    """'; did you mean 'tax'?' for a misspelt name, or ''."""
+    close = difflib.get_close_matches(str(name), list(candidates), n=1, cutoff=0.6)
+    return f"; did you mean {close[0]!r}?" if close else ""
+
+
+def refuse_unknown(path: Path, what: str, name: object, known: Iterable[str]) -> NoReturn:
+    """Refuse a reference to something the scenario does not define."""
+    known = list(known)
+    expected = f" (expected one of: {', '.join(known)})" if known else f" (no {what} is defined)"
+    refuse(path, f"unknown {what} {name!r}{did_you_mean(name, known)}{expected}")
+
+
+def _clock_minutes(text: str) -> int:
+    hours, minutes = text.split(":")
+    return int(hours) * 60 + int(minutes)
+
+
+def _check_clock(text: str) -> str:
+    parts = text.split(":")
+    valid = len(parts) == 2 and all(len(p) == 2 and p.isdigit() for p in parts)
+    if not valid or int(parts[1]) > 59 or _clock_minutes(text) > 24 * 60:
+        raise PydanticCustomError(
+            "clock", 'expected a time "HH:MM" from 00:00 to 24:00, found {found}', {"found": repr(text)}
+        )
+    return text
+
+
+Clock = Annotated[str, Strict(), AfterValidator(_check_clock)]
+
+
+class Record(BaseModel):
+    """A frozen part of a scenario that refuses unknown keys, with a suggestion."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    @model_validator(mode="before")
+    @classmethod
+    def _known_keys(cls, data: Any) -> Any:
+        if isinstance(data, dict):
+            for key in data:
+                if key not in cls.model_fields:
+                    refuse(
+                        (str(key),),
+                        f"unknown key {key!r}{did_you_mean(key, cls.model_fields)} "
+                        f"(expected one of: {', '.join(cls.model_fields)})",
+                    )
+        return data
+
+
+class Calendar(Record):
+    """Opening hours, working weekdays and holidays; day 0 is `start`."""
+
+    start: date = date(2026, 1, 5)
+    open: Clock = "08:00"
+    close: Clock = "16:00"
+    workdays: Annotated[list[Weekday], Field(min_length=1)] = ["mon", "tue", "wed", "thu", "fri"]
+    holidays: list[date] = []
+
+    @model_validator(mode="after")
+    def _hours(self) -> Calendar:
+        if self.open_minute >= self.close_minute:
+            refuse(("close",), f"closing time {self.close} must come after opening time {self.open}")
+        if len(set(self.workdays)) != len(self.workdays):
+            refuse(("workdays",), f"a weekday is listed twice in {self.workdays}")
+        return self
+
+    @property
+    def open_minute(self) -> int:
+        return _clock_minutes(self.open)
+
+    @property
+    def close_minute(self) -> int:
+        return _clock_minutes(self.close)
+
+    @property
+    def opening_hours(self) -> int:
+        """Hour slots from opening to closing (a last partial hour counts)."""
+        return math.ceil((self.close_minute - self.open_minute) / 60)
+
+
+class Document(Record):
+    """Something a citizen brings, which may be wrong."""
+
+    p_defective: Probability = 0.0
+    held_by_government: Flag = False
+
+
+class Agency(Record):
+    """A provider: its front-office counters and back-office staff."""
+
+    name: Text | None = None
+    counters: Count = 1
+    backoffice: Count = 1
+    travel_minutes: NonNegative = 30.0
+    competence: Positive = 1.0
+    error_rate: Annotated[float, Strict(), Field(ge=0, lt=1)] = 0.0
+    pickup_minutes: NonNegative = 5.0
+    wage_per_hour: NonNegative = 0.0
+
+
+class Arrivals(Record):
+    """A Poisson stream of new citizens per working day, shaped by hour of day."""
+
+    per_day: Positive
+    profile: list[NonNegative] | None = None
+
+    @model_validator(mode="after")
+    def _weights(self) -> Arrivals:
+        if self.profile is not None and not sum(self.profile) > 0:
+            refuse(("profile",), f"expected weights with a positive sum, found {self.profile}")
+        return self
+
+
+class Step(Record):
+    """One agency's part of a service."""
+
+    id: Id
+    agency: Id
+    counter: Distribution
+    backoffice: Distribution = Fixed(value=0)
+    approval_days: Distribution = Fixed(value=0)
+    requires: list[Id] = []
+    after: list[Id] = []
+
+    @property
+    def has_work(self) -> bool:
+        """True when the output takes back-office work or an approval wait."""
+        return not (self.backoffice.is_zero and self.approval_days.is_zero)
+
+
+class Service(Record):
+    name: Text | None = None
+    arrivals: Arrivals
+    standard_days: Positive
+    fee: NonNegative = 0.0
+    steps: Annotated[list[Step], Field(min_length=1)]
+
+    def step_ids(self) -> list[str]:
+        return [step.id for step in self.steps]
+
+    def predecessors(self, step: Step) -> list[str]:
+        """Steps that must come before `step`: its `after` and the outputs it requires."""
+        ids = set(self.step_ids())
+        return list(dict.fromkeys([*step.after, *(r for r in step.requires if r in ids)]))
+
+    def final_steps(self) -> list[str]:
+        """Steps whose output no other step needs: what the citizen finally receives."""
+        needed = {p for step in self.steps for p in self.predecessors(step)}
+        return [step.id for step in self.steps if step.id not in needed]
+
+
+class Citizens(Record):
+    """How citizens behave: patience, persistence, rework and travel cost."""
+
+    patience_minutes: Distribution | None = None
+    max_visits: AtLeastOne = 10
+    rework_days: AtLeastOne = 1
+    cost_per_trip: NonNegative = 0.0
+
+
+class Levers(NamedTuple):
+    """The integration levers of one configuration."""
+
+    front_office: Literal["agency", "single"]
+    co_located: bool
+    handoff: Literal["citizen", "backoffice"]
+    reveal: Literal["one", "all"]
+    once_only: bool
+    delivery: Literal["in_person", "digital"]
+
+
+PRESETS: dict[str, Levers] = {
+    "siloed": Levers("agency", False, "citizen", "one", False, "in_person"),
+    "co_located": Levers("agency", True, "citizen", "one", False, "in_person"),
+    "single_window": Levers("single", True, "backoffice", "all", False, "in_person"),
+    "whole_of_government": Levers("single", True, "backoffice", "all", True, "digital"),
+}
+
+
+class ServiceChanges(Record):
+    steps: dict[Id, dict[str, Any]] = {}
+
+
+class Configuration(Record):
+    """A preset of levers, with any lever, staffing number or process field overridden."""
+
+    preset: Literal["siloed", "co_located", "single_window", "whole_of_government"]
+    front_office: Literal["agency", "single"] | None = None
+    co_located: Flag | None = None
+    handoff: Literal["citizen", "backoffice"] | None = None
+    reveal: Literal["one", "all"] | None = None
+    once_only: Flag | None = None
+    delivery: Literal["in_person", "digital"] | None = None
+    online_share: Probability = 0.0
+    front_office_counters: AtLeastOne | None = None
+    front_office_travel_minutes: NonNegative | None = None
+    walk_minutes: NonNegative = 3.0
+    handoff_minutes: NonNegative = 30.0
+    agencies: dict[Id, dict[str, Any]] = {}
+    documents: dict[Id, dict[str, Any]] = {}
+    services: dict[Id, ServiceChanges] = {}
+
+    @property
+    def levers(self) -> Levers:
+        chosen = {name: getattr(self, name) for name in Levers._fields}
+        return PRESETS[self.preset]._replace(**{k: v for k, v in chosen.items() if v is not None})
+
+
+ELEMENTS = tuple(f"U{i}" for i in range(1, 10))
+DRIVEN = ELEMENTS[:6]
+"""Elements scored from what happened to the citizen; the others are baselines."""
+Thresholds3 = tuple[NonNegative, NonNegative, NonNegative]
+
+
+class Thresholds(Record):
+    """Upper bounds for scores 4, 3 and 2 of each driven element (above: 1)."""
+
+    U1: Thresholds3 = (0, 1, 2)  # rejections
+    U2: Thresholds3 = (1, 3, 6)  # trips
+    U3: Thresholds3 = (1.0, 1.5, 2.0)  # lead time / service standard
+    U4: Thresholds3 = (1, 3, 6)  # cost beyond the fee, in trips' cost
+    U5: Thresholds3 = (0, 0, 1)  # product errors
+    U6: Thresholds3 = (0.9, 1.1, 1.3)  # mean competence of the agencies met
+
+    @model_validator(mode="after")
+    def _ordered(self) -> Thresholds:
+        for element in DRIVEN:
+            bounds = getattr(self, element)
+            if list(bounds) != sorted(bounds):
+                refuse((element,), f"thresholds must not decrease, found {list(bounds)}")
+        return self
+
+
+class Satisfaction(Record):
+    """The IKM survey of PermenPANRB 14/2017 as every simulated citizen answers it."""
+
+    model: Literal["ikm2017"] = "ikm2017"
+    acceptable_wait_minutes: NonNegative = 30.0
+    crowding: Count = 20
+    baseline: dict[Id, Score] = {}
+    weights: dict[Id, Annotated[float, Strict(), Field(ge=0, le=1)]] | None = None
+    thresholds: Thresholds = Thresholds()
+    abandoned_respond: Flag = True
+
+    @model_validator(mode="after")
+    def _elements(self) -> Satisfaction:
+        for element in self.baseline:
+            if element in DRIVEN:
+                refuse(("baseline", element), f"{element} is scored from the simulation, not a baseline")
+        if self.weights is not None:
+            for element in self.weights:
+                if element not in self.elements:
+                    refuse_unknown(("weights", element), "element", element, self.elements)
+            missing = [e for e in self.elements if e not in self.weights]
+            if missing:
+                refuse(("weights",), f"no weight for {', '.join(missing)}")
+            if abs(sum(self.weights.values()) - 1) > 1e-9:
+                refuse(("weights",), f"weights must sum to 1, found {sum(self.weights.values()):g}")
+        return self
+
+    @property
+    def elements(self) -> list[str]:
+        """U1..U9 and any element the scenario adds."""
+        return [*ELEMENTS, *(e for e in self.baseline if e not in ELEMENTS)]
+
+    def baseline_of(self, element: str) -> float:
+        return self.baseline.get(element, 3.0)
+
+    def weight_of(self, element: str) -> float:
+        """The element's weight: exactly 1/n of n elements unless the scenario sets them."""
+        return 1 / len(self.elements) if self.weights is None else self.weights[element]
+
+
+class Catalogue(NamedTuple):
+    """What a configuration works on: documents, agencies and services."""
+
+    documents: Mapping[str, Document]
+    agencies: Mapping[str, Agency]
+    services: Mapping[str, Service]
+
+
+class Scenario(Record):
+    """A service catalogue and the configurations to compare on it."""
+
+    name: Text
+    description: Text = ""
+    seed: Count = 1
+    horizon_days: AtLeastOne = 20
+    warmup_days: Count = 0
+    replications: AtLeastOne = 10
+    calendar: Calendar = Calendar()
+    documents: dict[Id, Document] = {}
+    agencies: Annotated[dict[Id, Agency], Field(min_length=1)]
+    services: Annotated[dict[Id, Service], Field(min_length=1)]
+    citizens: Citizens = Citizens()
+    configurations: Annotated[dict[Id, Configuration], Field(min_length=1)]
+    satisfaction: Satisfaction = Satisfaction()
+
+    @model_validator(mode="after")
+    def _consistent(self) -> Scenario:
+        if self.warmup_days >= self.horizon_days:
+            refuse(
+                ("warmup_days",),
+                f"warm-up ({self.warmup_days} days) must be shorter than the horizon ({self.horizon_days} days)",
+            )
+        check_catalogue(self.catalogue(), self.calendar, ())
+        for name, configuration in self.configurations.items():
+            where = ("configurations", name)
+            catalogue = self.catalogue(name)
+            if catalogue != self.catalogue():
+                check_catalogue(catalogue, self.calendar, where)
+            check_staffing(configuration, catalogue, where)
+        return self
+
+    def catalogue(self, configuration: str | None = None) -> Catalogue:
+        """The documents, agencies and services, as `configuration` changes them."""
+        own = Catalogue(self.documents, self.agencies, self.services)
+        if configuration is None:
+            return own
+        return apply_changes(own, self.configurations[configuration], ("configurations", configuration))
+
+
+def _changed(record: Record, changes: Mapping[str, Any], path: Path) -> Any:
+    if "id" in changes:
+        refuse((*path, "id"), "a configuration cannot rename a step")
+    try:
+        return type(record).model_validate({**record.model_dump(), **changes})
+    except ValidationError as error:
+        raise PydanticCustomError("nested", "{inner}", {"path": path, "inner": error.errors()[0]}) from None
+
+
+def _changed_all(
+    own: Mapping[str, Record], changes: Mapping[str, Mapping[str, Any]], path: Path, what: str
+) -> dict[str, Any]:
+    merged = dict(own)
+    for key, fields in changes.items():
+        if key not in own:
+            refuse_unknown((*path, key), what, key, own)
+        merged[key] = _changed(own[key], fields, (*path, key))
+    return merged
+
+
+def apply_changes(own: Catalogue, configuration: Configuration, where: Path) -> Catalogue:
+    """The catalogue with a configuration's changes to agencies, documents and steps."""
+    if not (configuration.documents or configuration.agencies or configuration.services):
+        return own
+    documents = _changed_all(own.documents, configuration.documents, (*where, "documents"), "document")
+    agencies = _changed_all(own.agencies, configuration.agencies, (*where, "agencies"), "agency")
+    services = dict(own.services)
+    for service_id, changes in configuration.services.items():
+        path = (*where, "services", service_id)
+        if service_id not in services:
+            refuse_unknown(path, "service", service_id, services)
+        service = services[service_id]
+        steps = {step.id: step for step in service.steps}
+        for step_id, fields in changes.steps.items():
+            if step_id not in steps:
+                refuse_unknown((*path, "steps", step_id), "step", step_id, steps)
+            steps[step_id] = _changed(steps[step_id], fields, (*path, "steps", step_id))
+        services[service_id] = service.model_copy(update={"steps": list(steps.values())})
+    return Catalogue(documents, agencies, services)
+
+
+def check_catalogue(catalogue: Catalogue, calendar: Calendar, where: Path) -> None:
+    """References between documents, agencies and steps; steps form a DAG."""
+    if FRONT_OFFICE in catalogue.agencies:
+        refuse((*where, "agencies", FRONT_OFFICE), f"{FRONT_OFFICE!r} is reserved for the pooled front office")
+    for service_id, service in catalogue.services.items():
+        path = (*where, "services", service_id)
+        profile = service.arrivals.profile
+        if profile is not None and len(profile) != calendar.opening_hours:
+            refuse(
+                (*path, "arrivals", "profile"),
+                f"expected {calendar.opening_hours} weights, one per opening hour from "
+                f"{calendar.open} to {calendar.close}; found {len(profile)}",
+            )
+        _check_steps(service, catalogue, path)
+
+
+def _check_steps(service: Service, catalogue: Catalogue, path: Path) -> None:
+    ids = service.step_ids()
+    for index, step in enumerate(service.steps):
+        here = (*path, "steps", index)
+        if step.id in ids[:index]:
+            refuse((*here, "id"), f"step id {step.id!r} is used twice")
+        if step.id in catalogue.documents:
+            refuse((*here, "id"), f"step id {step.id!r} is also a document id")
+        if step.agency not in catalogue.agencies:
+            refuse_unknown((*here, "agency"), "agency", step.agency, catalogue.agencies)
+        for k, need in enumerate(step.requires):
+            if need not in catalogue.documents and need not in ids:
+                refuse_unknown((*here, "requires", k), "document or step", need, [*catalogue.documents, *ids])
+        for k, before in enumerate(step.after):
+            if before not in ids:
+                refuse_unknown((*here, "after", k), "step", before, ids)
+    graph = {step.id: service.predecessors(step) for step in service.steps}
+    try:
+        graphlib.TopologicalSorter(graph).prepare()
+    except graphlib.CycleError as error:
+        cycle = list(dict.fromkeys(error.args[1]))
+        index = ids.index(cycle[0])
+        refuse((*path, "steps", index, "after"), f"steps form a cycle: {' -> '.join(error.args[1])}")
+
+
+def check_staffing(configuration: Configuration, catalogue: Catalogue, where: Path) -> None:
+    """Levers that fit together, and staff wherever there is work."""
+    levers = configuration.levers
+    if levers.front_office == "single" and levers.handoff != "backoffice":
+        refuse((*where, "handoff"), "a single front office needs handoff: backoffice, found handoff: citizen")
+    for service_id, service in catalogue.services.items():
+        for step in service.steps:
+            agency = catalogue.agencies[step.agency]
+            if not step.backoffice.is_zero and agency.backoffice == 0:
+                refuse(
+                    (*where, "agencies", step.agency, "backoffice"),
+                    f"step {service_id}.{step.id} has back-office work but agency "
+                    f"{step.agency!r} has no back-office staff",
+                )
+            if levers.front_office == "agency" and agency.counters == 0:
+                refuse(
+                    (*where, "agencies", step.agency, "counters"),
+                    f"step {service_id}.{step.id} is served at agency {step.agency!r}, which has no counters",
+                )
