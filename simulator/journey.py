@@ -100,7 +100,7 @@ class Journey:
             for step in self.steps:
                 ready = self.ready_at[step.index]
                 if ready is not None and not self.received[step.index]:
-                    best = min(best, calendar.workday_after(int(ready // DAY)))
+                    best = min(best, max(tomorrow, calendar.workday_after(int(ready // DAY))))
         if best == math.inf:
             return None
         offset = self.world.profiles[self.service].offset(self.world.returning(self.citizen, self.returns))

@@ -1,0 +1,259 @@
+"""The command line, in-process: commands, exit codes, result files, refusals."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+import pytest
+
+from simulator import cli
+from simulator.cli import main
+from simulator.loading import load_scenario
+
+WriteScenario = Callable[[dict[str, Any] | str, str], Path]
+
+FILES = {
+    "summary.csv": ["configuration", "metric", "mean", "ci_low", "ci_high", "replications"],
+    "comparison.csv": ["configuration", "baseline", "metric", "baseline_mean", "mean", "difference", "ci_low",
+                       "ci_high", "relative_change"],
+    "replications.csv": ["configuration", "replication", "metric", "value"],
+    "citizens.csv": ["configuration", "replication", "citizen", "service", "arrival", "end", "outcome",
+                     "wait_minutes", "longest_wait_minutes", "lead_time_days", "trips", "contacts", "rejections",
+                     "within_standard", "ikm", *[f"U{i}" for i in range(1, 10)]],
+    "contacts.csv": ["configuration", "replication", "citizen", "step", "agency", "kind", "queued", "started",
+                     "ended", "outcome"],
+    "agencies.csv": ["configuration", "replication", "agency", "counter_utilization", "backoffice_utilization",
+                     "served", "mean_queue"],
+}  # fmt: skip
+
+
+@pytest.fixture
+def tiny_file(write_scenario: WriteScenario, tiny_data: dict[str, Any]) -> Path:
+    return write_scenario(tiny_data, "tiny.yaml")
+
+
+def test_run_writes_every_result_file(tiny_file: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    out = tmp_path / "run"
+    assert main(["run", str(tiny_file), "--out", str(out), "--jobs", "1"]) == 0
+    for name, columns in FILES.items():
+        frame = pd.read_csv(out / name)
+        assert len(frame) > 0, name
+        assert set(columns) <= set(frame.columns), name
+    summary = pd.read_csv(out / "summary.csv")
+    assert set(summary["configuration"]) == {"siloed", "integrated"}
+    assert (summary.loc[summary["metric"] == "ikm", "mean"].between(25, 100)).all()
+    comparison = pd.read_csv(out / "comparison.csv")
+    assert set(comparison["configuration"]) == {"integrated"} and set(comparison["baseline"]) == {"siloed"}
+    manifest = json.loads((out / "manifest.json").read_text())
+    for key in (
+        "scenario_file",
+        "scenario_sha256",
+        "seed",
+        "replications",
+        "configurations",
+        "command_line",
+        "versions",
+        "started",
+        "ended",
+    ):
+        assert key in manifest
+    assert manifest["replications"] == 2 and manifest["configurations"] == ["siloed", "integrated"]
+    assert load_scenario(out / "scenario.yaml") == load_scenario(tiny_file)
+    printed = capsys.readouterr().out
+    assert "integrated vs siloed" in printed and "lead time" in printed and str(out) in printed
+
+
+def test_shorthand_is_run(tiny_file: Path, tmp_path: Path) -> None:
+    assert main([str(tiny_file), "--out", str(tmp_path / "a"), "--jobs", "1", "--quiet"]) == 0
+    assert main(["run", str(tiny_file), "--out", str(tmp_path / "b"), "--jobs", "1", "--quiet"]) == 0
+    for name in ("summary.csv", "citizens.csv", "contacts.csv"):
+        assert (tmp_path / "a" / name).read_bytes() == (tmp_path / "b" / name).read_bytes()
+
+
+def test_jobs_do_not_change_the_numbers(tiny_file: Path, tmp_path: Path) -> None:
+    assert main(["run", str(tiny_file), "--out", str(tmp_path / "one"), "--jobs", "1", "--quiet"]) == 0
+    assert main(["run", str(tiny_file), "--out", str(tmp_path / "two"), "--jobs", "2", "--quiet"]) == 0
+    for name in (
+        "summary.csv",
+        "comparison.csv",
+        "replications.csv",
+        "citizens.csv",
+        "contacts.csv",
+        "agencies.csv",
+        "work.csv",
+    ):
+        assert (tmp_path / "one" / name).read_bytes() == (tmp_path / "two" / name).read_bytes(), name
+
+
+def test_options_seed_replications_configurations(tiny_file: Path, tmp_path: Path) -> None:
+    assert (
+        main(
+            [
+                "run",
+                str(tiny_file),
+                "--out",
+                str(tmp_path / "a"),
+                "--quiet",
+                "--jobs",
+                "1",
+                "--replications",
+                "3",
+                "--seed",
+                "99",
+                "--configurations",
+                "integrated,siloed",
+            ]
+        )
+        == 0
+    )
+    replications = pd.read_csv(tmp_path / "a" / "replications.csv")
+    assert sorted(replications["replication"].unique()) == [0, 1, 2]
+    assert list(dict.fromkeys(replications["configuration"])) == ["integrated", "siloed"]
+    comparison = pd.read_csv(tmp_path / "a" / "comparison.csv")
+    assert set(comparison["baseline"]) == {"integrated"}
+    assert json.loads((tmp_path / "a" / "manifest.json").read_text())["seed"] == 99
+    assert (
+        main(["run", str(tiny_file), "--out", str(tmp_path / "b"), "--quiet", "--jobs", "1", "--replications", "3"])
+        == 0
+    )
+    other = pd.read_csv(tmp_path / "b" / "citizens.csv")
+    assert not other["arrival"].equals(pd.read_csv(tmp_path / "a" / "citizens.csv")["arrival"])
+
+
+def test_default_folder_is_under_results(tiny_file: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(cli, "RESULTS_ROOT", tmp_path / "results")
+    assert main(["run", str(tiny_file), "--quiet", "--jobs", "1", "--replications", "2"]) == 0
+    assert main(["run", str(tiny_file), "--quiet", "--jobs", "1", "--replications", "2"]) == 0
+    runs = sorted((tmp_path / "results" / "tiny").iterdir())
+    assert len(runs) == 2 and all((run / "summary.csv").exists() for run in runs)
+    assert not any(path.name.startswith(".") for path in (tmp_path / "results" / "tiny").iterdir())
+
+
+def test_out_that_holds_results_is_refused(tiny_file: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    out = tmp_path / "busy"
+    out.mkdir()
+    (out / "summary.csv").write_text("keep me")
+    assert main(["run", str(tiny_file), "--out", str(out), "--quiet"]) == 2
+    assert (out / "summary.csv").read_text() == "keep me" and len(list(out.iterdir())) == 1
+    assert "busy" in capsys.readouterr().err
+
+
+def test_check_says_one_line(tiny_file: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["check", str(tiny_file)]) == 0
+    printed = capsys.readouterr().out.strip().splitlines()
+    assert len(printed) == 1 and printed[0].startswith("ok: tiny.yaml") and "2 configurations" in printed[0]
+
+
+WRONG = {
+    "unknown agency": ("agency: office", "agency: ofice", ["ofice", "did you mean 'office'"]),
+    "negative counters": ("counters: 1", "counters: -1", ["agencies.office.counters", "-1"]),
+    "unknown key": ("travel_minutes: 10", "travel_minuts: 10", ["travel_minuts", "travel_minutes"]),
+    "bad mean": ("mean: 5", "mean: -5", ["counter.mean", "-5"]),
+    "unknown preset": ("preset: siloed", "preset: silod", ["silod", "siloed"]),
+    "bad time": ('close: "16:00"', 'close: "16:75"', ["calendar.close", "16:75"]),
+    "cycle": ("requires: [serve, letter]", "requires: [serve, letter]\n      after: [stamp]", ["cycle", "stamp"]),
+    "probability": ("p_defective: 0.3", "p_defective: 1.3", ["documents.letter.p_defective", "1.3"]),
+    "warm-up": ("warmup_days: 0", "warmup_days: 3", ["warmup_days"]),
+    "single window with citizen hand-off": (
+        "preset: whole_of_government",
+        "preset: whole_of_government, handoff: citizen",
+        ["configurations.integrated.handoff"],
+    ),
+}
+
+
+def tiny_text() -> str:
+    return """\
+name: tiny
+seed: 1
+horizon_days: 3
+warmup_days: 0
+replications: 2
+calendar: {open: "08:00", close: "16:00"}
+documents:
+  ktp: {p_defective: 0.1}
+  letter: {p_defective: 0.3}
+agencies:
+  office: {counters: 1, backoffice: 1, travel_minutes: 10}
+  registry: {counters: 2, travel_minutes: 20}
+services:
+  visit:
+    arrivals: {per_day: 20}
+    standard_days: 2
+    steps:
+    - id: serve
+      agency: office
+      counter: {dist: exponential, mean: 5}
+      backoffice: 10
+      requires: [ktp]
+    - id: stamp
+      agency: registry
+      counter: 5
+      requires: [serve, letter]
+configurations:
+  siloed: {preset: siloed}
+  integrated: {preset: whole_of_government}
+"""
+
+
+@pytest.mark.parametrize("case", WRONG)
+def test_wrong_scenarios_are_refused_cleanly(
+    case: str, write_scenario: WriteScenario, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    old, new, said = WRONG[case]
+    assert old in tiny_text()
+    path = write_scenario(tiny_text().replace(old, new, 1), "wrong.yaml")
+    out = tmp_path / "out"
+    assert main(["run", str(path), "--out", str(out), "--quiet"]) == 2
+    captured = capsys.readouterr()
+    assert "Traceback" not in captured.err + captured.out
+    assert captured.out == ""
+    message = captured.err.strip()
+    assert message.startswith("error: wrong.yaml") and "\n" not in message
+    for words in said:
+        assert words in message
+    assert not out.exists()
+
+
+def test_the_tiny_text_is_valid(write_scenario: WriteScenario) -> None:
+    assert main(["check", str(write_scenario(tiny_text(), "fine.yaml"))]) == 0
+
+
+@pytest.mark.parametrize(
+    "arguments",
+    [
+        ["run"],
+        ["run", "x.yaml", "--jobs", "0"],
+        ["run", "x.yaml", "--replications", "two"],
+        ["--seed", "-1"],
+        ["run", "x.yaml", "--seed", "-3"],
+        ["frobnicate"],
+    ],
+)
+def test_wrong_arguments_exit_2(arguments: list[str], capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(arguments) == 2
+    assert "Traceback" not in capsys.readouterr().err
+
+
+def test_missing_file_and_unknown_configuration(
+    tiny_file: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(["run", str(tmp_path / "nowhere.yaml"), "--quiet"]) == 2
+    assert "nowhere.yaml" in capsys.readouterr().err
+    assert main(["run", str(tiny_file), "--configurations", "siloed,integratd", "--quiet"]) == 2
+    assert "did you mean 'integrated'" in capsys.readouterr().err
+
+
+def test_interrupted_run_exits_130_and_writes_nothing(
+    tiny_file: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def interrupt(*args: Any, **kwargs: Any) -> None:
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(cli, "run_experiment", interrupt)
+    assert main(["run", str(tiny_file), "--out", str(tmp_path / "out"), "--quiet"]) == 130
+    assert not (tmp_path / "out").exists()
