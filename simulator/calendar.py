@@ -109,7 +109,7 @@ class WorkCalendar:
         """`working_minutes` of many times at once (NaN stays NaN)."""
         times = np.asarray(times, dtype=np.float64)
         known = np.isfinite(times)
-        self._extend(through_day=int(times[known].max() // DAY) + 1 if known.any() else 0)
+        self._extend(count=1, through_day=int(times[known].max() // DAY) + 1 if known.any() else 0)
         days = np.asarray(self._days, dtype=np.float64)
         day = np.floor(np.where(known, times, 0.0) / DAY)
         before = np.searchsorted(days, day, side="left")

@@ -171,7 +171,7 @@ class Empirical(Spec):
         return not any(self.values)
 
     def quantile(self, u: FloatArray) -> FloatArray:
-        observed = np.asarray(self.values, dtype=np.float64)
+        observed = np.sort(np.asarray(self.values, dtype=np.float64))  # monotone in u, for common random numbers
         return observed[np.minimum((u * len(observed)).astype(np.intp), len(observed) - 1)]
 
 

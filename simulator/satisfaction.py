@@ -31,7 +31,7 @@ def grade(ikm: float) -> tuple[str, str]:
     """The category of an IKM value (rounded to two decimals): letter and performance."""
     if math.isnan(ikm):
         return ("-", "-")
-    value = Decimal(repr(ikm)).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
+    value = Decimal(repr(float(ikm))).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
     for lowest, letter, performance in GRADES:
         if value >= lowest:
             return (letter, performance)

@@ -53,23 +53,11 @@ def compare(replications: pd.DataFrame, baseline: str) -> pd.DataFrame:
             other = pair[configuration].to_numpy()
             difference, low, high = interval(other - base)
             base_mean = float(base.mean()) if len(base) else np.nan
-            relative = difference / base_mean if base_mean else np.nan
+            relative = [x / base_mean if base_mean else np.nan for x in (difference, low, high)]
             rows.append(
-                (
-                    configuration,
-                    baseline,
-                    metric,
-                    base_mean,
-                    float(other.mean()) if len(other) else np.nan,
-                    difference,
-                    low,
-                    high,
-                    relative,
-                    low / base_mean if base_mean else np.nan,
-                    high / base_mean if base_mean else np.nan,
-                    len(pair),
-                )
-            )
+                (configuration, baseline, metric, base_mean, float(other.mean()) if len(other) else np.nan,
+                 difference, low, high, relative[0], min(relative[1:]), max(relative[1:]), len(pair))
+            )  # fmt: skip
     return pd.DataFrame(
         rows,
         columns=[
