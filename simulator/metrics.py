@@ -41,6 +41,11 @@ class Window:
         self.end = self.start + self.working_minutes
         self.horizon_hours = scenario.horizon_days * calendar.day_length / 60
 
+    def count_within(self, times: pd.Series) -> int:
+        """How many of `times` fall inside the window."""
+        worked = self.calendar.working_minutes_of(times.to_numpy(dtype=np.float64))
+        return int(((worked >= self.start) & (worked < self.end)).sum())
+
     def overlap(self, starts: pd.Series, ends: pd.Series) -> float:
         """Working minutes of the intervals [start, end) that fall inside the window, summed."""
         begin = self.calendar.working_minutes_of(starts.to_numpy(dtype=np.float64))
@@ -107,7 +112,7 @@ def place_table(records: RunRecords, setup: Setup, window: Window) -> pd.DataFra
                 "backoffice_staff": backoffice,
                 "counter_utilization": busy / (counters * window.working_minutes) if counters else np.nan,
                 "backoffice_utilization": working / (backoffice * window.working_minutes) if backoffice else np.nan,
-                "served": len(at_desk),
+                "served": window.count_within(at_desk["started"]),
                 "mean_queue": queue_minutes / window.working_minutes if counters else np.nan,
                 "max_queue": int(queueing["ahead"].max()) + 1 if len(queueing) else 0,
             }

@@ -95,6 +95,7 @@ def test_utilisation_and_queue_in_working_time(week: Scenario) -> None:
     assert office["backoffice_utilization"] == pytest.approx(180 / (1 * 4 * 480)), "overnight counts working time"
     assert office["mean_queue"] == pytest.approx((60 + 30) / (4 * 480))
     assert office["max_queue"] == 2
+    assert office["served"] == 1, "the served contacts that started in the window"
     assert table.loc["registry", "counter_utilization"] == 0
 
 
