@@ -21,6 +21,8 @@ import yaml
 
 from simulator.experiment import Results
 
+LOG_FLOATS = "%.10g"
+"""Ten significant digits for the large logs (minutes to 1e-5 over a year); statistics keep full precision."""
 PACKAGES = ("simulator", "simpy", "numpy", "pandas", "scipy", "pydantic", "PyYAML", "matplotlib")
 
 
@@ -52,17 +54,18 @@ def write_run(folder: Path, results: Results, manifest: dict[str, Any]) -> None:
     shutil.rmtree(partial, ignore_errors=True)
     partial.mkdir()
     try:
-        tables = {
+        statistics = {
             "summary.csv": results.summary,
             "comparison.csv": results.comparison,
             "replications.csv": results.metrics,
-            "citizens.csv": results.citizens,
-            "contacts.csv": results.contacts,
-            "work.csv": results.work,
             "agencies.csv": results.agencies,
         }
-        for name, frame in tables.items():
+        logs = {"citizens.csv": results.citizens, "contacts.csv": results.contacts, "work.csv": results.work}
+        for name, frame in statistics.items():
             frame.to_csv(partial / name, index=False)
+        for name, frame in logs.items():
+            frame.to_csv(partial / name, index=False, float_format=LOG_FLOATS)
+        tables = [*statistics, *logs]
         resolved = results.scenario.model_dump(mode="json")
         (partial / "scenario.yaml").write_text(yaml.safe_dump(resolved, sort_keys=False, allow_unicode=True))
         files = sorted([*tables, "scenario.yaml", "manifest.json"])

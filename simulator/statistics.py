@@ -11,7 +11,7 @@ from collections.abc import Sequence
 
 import numpy as np
 import pandas as pd
-from scipy import stats
+from scipy import special
 
 LEVEL = 0.95
 
@@ -25,8 +25,33 @@ def interval(values: Sequence[float] | np.ndarray, level: float = LEVEL) -> tupl
     mean = float(data.mean())
     if len(data) < 2:
         return (mean, np.nan, np.nan)
-    half = float(stats.t.ppf((1 + level) / 2, len(data) - 1) * data.std(ddof=1) / np.sqrt(len(data)))
+    half = float(special.stdtrit(len(data) - 1, (1 + level) / 2) * data.std(ddof=1) / np.sqrt(len(data)))
     return (mean, mean - half, mean + half)
+
+
+def relative_interval(base: np.ndarray, other: np.ndarray, level: float = LEVEL) -> tuple[float, float]:
+    """Interval of mean(other) / mean(base) - 1 over paired replications.
+
+    The delta method on the log of the ratio of means, so the bounds are never
+    below -100% and shrink with the correlation that common random numbers give.
+    """
+    count = len(base)
+    if count < 2:
+        return (np.nan, np.nan)
+    base_mean, other_mean = float(base.mean()), float(other.mean())
+    if base_mean <= 0:
+        return (np.nan, np.nan)
+    if other_mean <= 0:
+        return (-1.0, -1.0) if not other.any() else (np.nan, np.nan)
+    covariance = np.cov(other, base, ddof=1)
+    variance = (
+        covariance[0, 0] / other_mean**2
+        + covariance[1, 1] / base_mean**2
+        - 2 * covariance[0, 1] / (other_mean * base_mean)
+    ) / count
+    half = float(special.stdtrit(count - 1, (1 + level) / 2)) * float(np.sqrt(max(variance, 0.0)))
+    ratio = np.log(other_mean / base_mean)
+    return (float(np.expm1(ratio - half)), float(np.expm1(ratio + half)))
 
 
 def summarise(replications: pd.DataFrame) -> pd.DataFrame:
@@ -53,10 +78,10 @@ def compare(replications: pd.DataFrame, baseline: str) -> pd.DataFrame:
             other = pair[configuration].to_numpy()
             difference, low, high = interval(other - base)
             base_mean = float(base.mean()) if len(base) else np.nan
-            relative = [x / base_mean if base_mean else np.nan for x in (difference, low, high)]
+            relative = difference / base_mean if base_mean else np.nan
             rows.append(
                 (configuration, baseline, metric, base_mean, float(other.mean()) if len(other) else np.nan,
-                 difference, low, high, relative[0], min(relative[1:]), max(relative[1:]), len(pair))
+                 difference, low, high, relative, *relative_interval(base, other), len(pair))
             )  # fmt: skip
     return pd.DataFrame(
         rows,

@@ -9,7 +9,7 @@ import pandas as pd
 import pytest
 from scipy import stats
 
-from simulator.statistics import compare, interval, summarise
+from simulator.statistics import compare, interval, relative_interval, summarise
 
 # ---------------------------------------------------------------- interval
 
@@ -186,8 +186,13 @@ def test_compare_columns_and_relative_change():
     half = stats.t.ppf(0.975, 2) * 1 / math.sqrt(3)
     assert (wait["ci_low"], wait["ci_high"]) == pytest.approx((-5 - half, -5 + half), rel=1e-12)
     assert wait["relative_change"] == pytest.approx(-5.0 / 20.0, rel=1e-12)
-    assert wait["relative_ci_low"] == pytest.approx((-5 - half) / 20, rel=1e-12)
-    assert wait["relative_ci_high"] == pytest.approx((-5 + half) / 20, rel=1e-12)
+    # the relative interval: delta method on log(mean ratio), with the paired covariance
+    siloed, window = np.array([10.0, 20.0, 30.0]), np.array([5.0, 14.0, 26.0])
+    cov = np.cov(window, siloed)
+    se = math.sqrt((cov[0, 0] / 15**2 + cov[1, 1] / 20**2 - 2 * cov[0, 1] / (15 * 20)) / 3)
+    t = stats.t.ppf(0.975, 2)
+    assert wait["relative_ci_low"] == pytest.approx(math.exp(math.log(15 / 20) - t * se) - 1, rel=1e-9)
+    assert wait["relative_ci_high"] == pytest.approx(math.exp(math.log(15 / 20) + t * se) - 1, rel=1e-9)
     assert wait["replications"] == 3
     trips = rows.loc["trips"]
     assert trips["relative_change"] == pytest.approx(-2.0 / 4.0, rel=1e-12)
@@ -232,3 +237,14 @@ def test_compare_with_zero_baseline_has_no_relative_change():
     assert result["difference"] == pytest.approx(1 / 3)
     assert math.isnan(result["relative_change"])
     assert math.isnan(result["relative_ci_low"])
+
+
+def test_relative_interval_stays_above_minus_100_percent():
+    """Wait falls from about 17 minutes to almost nothing: the interval must not pass -100%."""
+    rng = np.random.default_rng(5)
+    siloed = rng.normal(17, 4, 20)
+    integrated = np.abs(rng.normal(0.1, 0.2, 20))
+    low, high = relative_interval(siloed, integrated)
+    assert -1 < low < high < 0
+    assert relative_interval(siloed, 0.5 * siloed) == pytest.approx((-0.5, -0.5))
+    assert relative_interval(siloed, np.zeros(20)) == (-1.0, -1.0)
