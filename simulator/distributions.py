@@ -12,6 +12,7 @@ array([6.931])
 
 from __future__ import annotations
 
+import difflib
 import math
 from typing import Annotated, Any, Literal
 
@@ -194,11 +195,12 @@ def parse_distribution(value: Any) -> Spec:
             {"found": repr(value)},
         )
     kind = value.get("dist")
-    if kind not in KINDS:
+    if not isinstance(kind, str) or kind not in KINDS:
+        close = difflib.get_close_matches(str(kind), list(KINDS), n=1)
         raise PydanticCustomError(
             "distribution",
-            "unknown distribution {found}; expected 'dist' to be one of {kinds}",
-            {"found": repr(kind), "kinds": ", ".join(KINDS)},
+            "unknown distribution {found}{hint}; expected 'dist' to be one of {kinds}",
+            {"found": repr(kind), "hint": f"; did you mean {close[0]!r}?" if close else "", "kinds": ", ".join(KINDS)},
         )
     try:
         return KINDS[kind].model_validate(value)

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import re
 import tomllib
-from collections.abc import Mapping
+from collections.abc import Hashable, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -25,16 +25,22 @@ class ScenarioError(Exception):
 
 
 class _ScenarioLoader(yaml.SafeLoader):
-    """A safe loader that reads numbers as YAML 1.2 does and refuses duplicate keys.
+    """A safe loader that reads YAML 1.2 numbers and booleans and refuses duplicate keys.
 
-    YAML 1.1 reads an unquoted `16:00` as the number 960 and `1e3` as text;
-    here the first stays text and the second is a number.
+    YAML 1.1 reads an unquoted `16:00` as the number 960, `010` as 8, `1e3` as
+    text and `no` as false; here they are the text "16:00", 10, 1000.0 and "no".
     """
 
     def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> dict[Any, Any]:
         seen: set[Any] = set()
         for key_node, _ in node.value:
+            if key_node.tag == "tag:yaml.org,2002:merge":
+                continue
             key = self.construct_object(key_node, deep=deep)
+            if not isinstance(key, Hashable):
+                raise yaml.constructor.ConstructorError(
+                    None, None, f"a {type(key).__name__} cannot be a key", key_node.start_mark
+                )
             if key in seen:
                 line = key_node.start_mark.line + 1
                 raise yaml.constructor.ConstructorError(
@@ -43,21 +49,39 @@ class _ScenarioLoader(yaml.SafeLoader):
             seen.add(key)
         return super().construct_mapping(node, deep=deep)
 
+    def construct_yaml_timestamp(self, node: yaml.ScalarNode) -> Any:
+        try:
+            return super().construct_yaml_timestamp(node)
+        except ValueError as error:
+            raise yaml.constructor.ConstructorError(
+                None, None, f"{node.value!r} is not a date: {error}", node.start_mark
+            ) from None
+
+    def construct_yaml_int(self, node: yaml.ScalarNode) -> int:
+        text = str(self.construct_scalar(node))
+        if text.lower().startswith(("0x", "0o", "-0x", "-0o", "+0x", "+0o")):
+            return int(text, 0)
+        return int(text, 10)
+
 
 _INT = "tag:yaml.org,2002:int"
 _FLOAT = "tag:yaml.org,2002:float"
+_BOOL = "tag:yaml.org,2002:bool"
 _ScenarioLoader.yaml_implicit_resolvers = {
-    first: [(tag, regexp) for tag, regexp in resolvers if tag not in (_INT, _FLOAT)]
+    first: [(tag, regexp) for tag, regexp in resolvers if tag not in (_INT, _FLOAT, _BOOL)]
     for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
 }
+_ScenarioLoader.add_implicit_resolver(_BOOL, re.compile(r"^(?:true|True|TRUE|false|False|FALSE)$"), list("tTfF"))
 _ScenarioLoader.add_implicit_resolver(
-    _INT, re.compile(r"^[-+]?[0-9]+$|^0x[0-9a-fA-F]+$|^0o[0-7]+$"), list("-+0123456789")
+    _INT, re.compile(r"^[-+]?[0-9]+$|^[-+]?0x[0-9a-fA-F]+$|^[-+]?0o[0-7]+$"), list("-+0123456789")
 )
 _ScenarioLoader.add_implicit_resolver(
     _FLOAT,
     re.compile(r"^[-+]?(\.[0-9]+|[0-9]+(\.[0-9]*)?)([eE][-+]?[0-9]+)?$|^[-+]?\.(inf|Inf|INF)$|^\.(nan|NaN|NAN)$"),
     list("-+0123456789."),
 )
+_ScenarioLoader.add_constructor(_INT, _ScenarioLoader.construct_yaml_int)
+_ScenarioLoader.add_constructor("tag:yaml.org,2002:timestamp", _ScenarioLoader.construct_yaml_timestamp)
 
 
 def read_mapping(path: Path) -> dict[str, Any]:
@@ -82,6 +106,9 @@ def parse_text(text: str, source: str, *, toml: bool = False) -> dict[str, Any]:
         raise ScenarioError(f"{source}: not valid TOML: {error}") from None
     except yaml.YAMLError as error:
         raise ScenarioError(f"{source}: not valid YAML: {_yaml_problem(error)}") from None
+    except (ValueError, RecursionError) as error:  # an impossible date, a number of 5,000 digits, deep nesting
+        language = "TOML" if toml else "YAML"
+        raise ScenarioError(f"{source}: not valid {language}: {error or type(error).__name__}") from None
     if not isinstance(data, dict):
         raise ScenarioError(f"{source}: expected a mapping of scenario fields, found {_short(data)}")
     return data

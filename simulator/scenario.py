@@ -453,17 +453,17 @@ def check_staffing(configuration: Configuration, catalogue: Catalogue, where: Pa
     levers = configuration.levers
     if levers.front_office == "single" and levers.handoff != "backoffice":
         refuse((*where, "handoff"), "a single front office needs handoff: backoffice, found handoff: citizen")
+
+    def short(agency: str, field: str, why: str) -> NoReturn:
+        changed = field in configuration.agencies.get(agency, {})
+        path = (*where, "agencies", agency, field) if changed else ("agencies", agency, field)
+        under = "" if changed else f" (under configuration {where[-1]!r})"
+        refuse(path, f"{why}, but agency {agency!r} has {field}: 0{under}")
+
     for service_id, service in catalogue.services.items():
         for step in service.steps:
             agency = catalogue.agencies[step.agency]
             if not step.backoffice.is_zero and agency.backoffice == 0:
-                refuse(
-                    (*where, "agencies", step.agency, "backoffice"),
-                    f"step {service_id}.{step.id} has back-office work but agency "
-                    f"{step.agency!r} has no back-office staff",
-                )
+                short(step.agency, "backoffice", f"step {service_id}.{step.id} has back-office work")
             if levers.front_office == "agency" and agency.counters == 0:
-                refuse(
-                    (*where, "agencies", step.agency, "counters"),
-                    f"step {service_id}.{step.id} is served at agency {step.agency!r}, which has no counters",
-                )
+                short(step.agency, "counters", f"step {service_id}.{step.id} is submitted at its agency's counters")
