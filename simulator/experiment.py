@@ -16,7 +16,7 @@ import pandas as pd
 from simulator.calendar import WorkCalendar
 from simulator.configurations import resolve
 from simulator.executors import executor_for
-from simulator.metrics import Window, citizen_table, place_table, run_metrics, staff_cost
+from simulator.metrics import Window, citizen_table, hourly_table, place_table, run_metrics, staff_cost
 from simulator.model import simulate
 from simulator.scenario import Scenario
 from simulator.statistics import compare, summarise
@@ -39,6 +39,7 @@ class Run:
     contacts: pd.DataFrame
     work: pd.DataFrame
     places: pd.DataFrame
+    hours: pd.DataFrame
     metrics: dict[str, float]
 
 
@@ -66,6 +67,7 @@ def run_once(scenario: Scenario, configuration: str, replication: int) -> Run:
         contacts=tidy(records.contacts[records.contacts["citizen"].isin(keep)]),
         work=tidy(records.work[records.work["citizen"].isin(keep)]),
         places=tidy(place_table(records, setup, window)),
+        hours=tidy(hourly_table(records, setup, window)),
         metrics=metrics,
     )
 
@@ -85,6 +87,7 @@ class Results:
     contacts: pd.DataFrame
     work: pd.DataFrame
     agencies: pd.DataFrame
+    hours: pd.DataFrame
     metrics: pd.DataFrame
     summary: pd.DataFrame
     comparison: pd.DataFrame
@@ -123,6 +126,7 @@ def run_experiment(
         contacts=pd.concat([run.contacts for run in runs], ignore_index=True),
         work=pd.concat([run.work for run in runs], ignore_index=True),
         agencies=pd.concat([run.places for run in runs], ignore_index=True),
+        hours=pd.concat([run.hours for run in runs], ignore_index=True),
         metrics=metrics,
         summary=summarise(metrics),
         comparison=compare(metrics, names[0]),

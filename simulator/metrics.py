@@ -40,6 +40,10 @@ class Window:
         self.working_minutes = (scenario.horizon_days - scenario.warmup_days) * calendar.day_length
         self.end = self.start + self.working_minutes
         self.horizon_hours = scenario.horizon_days * calendar.day_length / 60
+        days = [calendar.workday(k) for k in range(scenario.warmup_days, scenario.horizon_days)]
+        minutes = calendar.open + np.arange(calendar.day_length) + 0.5
+        self.grid = (np.asarray(days, dtype=np.float64)[:, None] * DAY + minutes).ravel()
+        """The middle of every opening minute in the window, for averages by hour of day."""
 
     def count_within(self, times: pd.Series) -> int:
         """How many of `times` fall inside the window."""
@@ -118,6 +122,31 @@ def place_table(records: RunRecords, setup: Setup, window: Window) -> pd.DataFra
             }
         )
     return pd.DataFrame(rows)
+
+
+def hourly_table(records: RunRecords, setup: Setup, window: Window) -> pd.DataFrame:
+    """Per desk and hour of day: mean queue length and counter utilisation over the window."""
+    contacts = records.contacts
+    grid = window.grid
+    hour = (grid % DAY // 60).astype(np.int64)
+    frames = []
+    for desk, counters in setup.desks.items():
+        queueing = contacts[contacts["agency"] == desk]
+        left = queueing["started"].fillna(queueing["ended"])
+        served = queueing.dropna(subset=["started"])
+        queue = _in_progress(queueing["queued"], left, grid)
+        busy = _in_progress(served["started"], served["ended"], grid)
+        frame = pd.DataFrame({"hour": hour, "mean_queue": queue, "counter_utilization": busy / counters})
+        frames.append(frame.groupby("hour", as_index=False).mean().assign(agency=desk))
+    columns = ["agency", "hour", "mean_queue", "counter_utilization"]
+    return pd.concat(frames, ignore_index=True)[columns] if frames else pd.DataFrame(columns=columns)
+
+
+def _in_progress(starts: pd.Series, ends: pd.Series, times: np.ndarray) -> np.ndarray:
+    """How many intervals [start, end) contain each of `times`."""
+    begun = np.searchsorted(np.sort(starts.to_numpy(dtype=np.float64)), times, side="right")
+    over = np.searchsorted(np.sort(ends.to_numpy(dtype=np.float64)), times, side="right")
+    return (begun - over).astype(np.float64)
 
 
 def run_metrics(citizens: pd.DataFrame, staff_total: float, elements: list[str]) -> dict[str, float]:

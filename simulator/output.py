@@ -59,6 +59,7 @@ def write_run(folder: Path, results: Results, manifest: dict[str, Any]) -> None:
             "comparison.csv": results.comparison,
             "replications.csv": results.metrics,
             "agencies.csv": results.agencies,
+            "hours.csv": results.hours,
         }
         logs = {"citizens.csv": results.citizens, "contacts.csv": results.contacts, "work.csv": results.work}
         for name, frame in statistics.items():

@@ -10,7 +10,8 @@ import pytest
 
 from simulator.calendar import DAY, WorkCalendar
 from simulator.configurations import resolve
-from simulator.loading import validate
+from simulator.experiment import run_once
+from simulator.loading import load_scenario, validate
 from simulator.metrics import Window, citizen_table, place_table, run_metrics, staff_cost
 from simulator.records import RunRecords
 from simulator.scenario import Scenario
@@ -105,3 +106,17 @@ def test_staff_cost_pays_every_officer_for_the_horizon(week: Scenario) -> None:
     assert staff_cost(week, resolve(week, "siloed"), window) == pytest.approx((2 + 3) * 10 * hours)
     single = resolve(week, "integrated")
     assert staff_cost(week, single, window) == pytest.approx((1 + 1 + 3) * 10 * hours), "front office at mean wage"
+
+
+def test_hours_of_the_day_average_to_the_whole_window(bundled: list[Any]) -> None:
+    """Queue length and utilisation by hour of day, averaged over the day, match the window's."""
+    scenario = load_scenario(next(path for path in bundled if path.stem == "business_licensing"))
+    run = run_once(scenario, "siloed", 0)
+    hours = run.hours.groupby("agency")[["mean_queue", "counter_utilization"]].mean()
+    places = run.places.set_index("agency")
+    assert sorted(run.hours["hour"].unique()) == list(range(8, 16))
+    for agency in scenario.agencies:
+        assert hours.loc[agency, "mean_queue"] == pytest.approx(places.loc[agency, "mean_queue"], rel=0.01)
+        assert hours.loc[agency, "counter_utilization"] == pytest.approx(
+            places.loc[agency, "counter_utilization"], rel=0.01
+        )

@@ -67,6 +67,7 @@ def test_written_into_an_empty_folder(results: Results, tmp_path: Path) -> None:
         "contacts.csv",
         "agencies.csv",
         "work.csv",
+        "hours.csv",
         "scenario.yaml",
         "manifest.json",
     } == names
