@@ -317,6 +317,13 @@ class Satisfaction(Record):
         return 1 / len(self.elements) if self.weights is None else self.weights[element]
 
 
+class Brief(Record):
+    """How the policy brief tells the story."""
+
+    steps: list[Id] = []
+    """Configurations that add one lever at a time, in order, for the lever-by-lever figure."""
+
+
 class Catalogue(NamedTuple):
     """What a configuration works on: documents, agencies and services."""
 
@@ -341,6 +348,7 @@ class Scenario(Record):
     citizens: Citizens = Citizens()
     configurations: Annotated[dict[Id, Configuration], Field(min_length=1)]
     satisfaction: Satisfaction = Satisfaction()
+    brief: Brief = Brief()
 
     @model_validator(mode="after")
     def _consistent(self) -> Scenario:
@@ -350,6 +358,9 @@ class Scenario(Record):
                 f"warm-up ({self.warmup_days} days) must be shorter than the horizon ({self.horizon_days} days)",
             )
         check_catalogue(self.catalogue(), self.calendar, ())
+        for k, name in enumerate(self.brief.steps):
+            if name not in self.configurations:
+                refuse_unknown(("brief", "steps", k), "configuration", name, self.configurations)
         for name, configuration in self.configurations.items():
             where = ("configurations", name)
             catalogue = self.catalogue(name)
