@@ -1,7 +1,8 @@
 """The command line: `main(argv) -> exit code`; parse, call, print.
 
-Exit codes: 0 done; 2 a wrong scenario or argument (one message, nothing
-written); 130 interrupted; 1 anything else.
+Exit codes: 0 done; 2 a wrong scenario or argument, or an overloaded system
+(one message, nothing written); 130 interrupted (nothing written); 1 anything
+else.
 """
 
 from __future__ import annotations
@@ -9,34 +10,58 @@ from __future__ import annotations
 import argparse
 import sys
 import traceback
-from collections.abc import Sequence, Sized
+from collections.abc import Callable, Iterator, Sequence, Sized
+from contextlib import contextmanager
 from datetime import datetime
 from pathlib import Path
 
-from simulator.experiment import run_experiment
-from simulator.loading import ScenarioError, load_scenario
-from simulator.output import DestinationError, check_destination, manifest, new_run_folder, write_run
-from simulator.report import comparison_text
-from simulator.scenario import Scenario, did_you_mean
+from tqdm import tqdm
 
-COMMANDS = ("run", "check")
+from simulator.capacity import overloads
+from simulator.executors import KINDS, Executor, ExecutorError, make_executor
+from simulator.experiment import Precision, Progress, run_experiment
+from simulator.loading import ScenarioError, load_scenario
+from simulator.metrics import HEADLINE
+from simulator.model import OverloadError
+from simulator.output import (
+    DestinationError,
+    check_destination,
+    manifest,
+    new_run_folder,
+    write_run,
+    write_sweep,
+    write_warmup,
+)
+from simulator.report import comparison_text, precision_text
+from simulator.scenario import Scenario, did_you_mean
+from simulator.sweeps import parameters_of, parse_setting, points, run_sweep
+from simulator.warmup import default_horizon, study_warmup
+
+COMMANDS = ("run", "check", "sweep", "warmup")
 RESULTS_ROOT = Path("results")
 
 
-def _positive(text: str) -> int:
-    try:
-        number = int(text)
-    except ValueError:
-        number = 0
-    if number < 1:
-        raise argparse.ArgumentTypeError(f"expected a whole number of at least 1, found {text!r}")
+def _at_least(lowest: int) -> Callable[[str], int]:
+    def number(text: str) -> int:
+        try:
+            value = int(text)
+        except ValueError:
+            value = lowest - 1
+        if value < lowest:
+            raise argparse.ArgumentTypeError(f"expected a whole number of at least {lowest}, found {text!r}")
+        return value
+
     return number
 
 
-def _seed(text: str) -> int:
-    if not text.isdigit():
-        raise argparse.ArgumentTypeError(f"expected a whole number of at least 0, found {text!r}")
-    return int(text)
+def _share(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        value = 0.0
+    if not 0 < value < 1:
+        raise argparse.ArgumentTypeError(f"expected a share between 0 and 1 (e.g. 0.05), found {text!r}")
+    return value
 
 
 def parser() -> argparse.ArgumentParser:
@@ -47,14 +72,29 @@ def parser() -> argparse.ArgumentParser:
         epilog="`run_sim.py SCENARIO ...` is short for `run_sim.py run SCENARIO ...`.",
     )
     commands = top.add_subparsers(dest="command", required=True)
-    run = commands.add_parser("run", help="simulate every configuration and write the result files")
-    run.add_argument("scenario", type=Path, help="scenario file (.yaml or .toml)")
-    run.add_argument("--out", type=Path, help="write the result files here (a new or empty folder)")
-    run.add_argument("--replications", type=_positive, help="replications per configuration")
-    run.add_argument("--seed", type=_seed, help="seed (default: the scenario's)")
-    run.add_argument("--configurations", help="comma-separated names; the first is the baseline")
-    run.add_argument("--jobs", type=_positive, help="worker processes (default: all cores)")
-    run.add_argument("--quiet", action="store_true", help="print nothing but errors")
+    common = argparse.ArgumentParser(add_help=False)
+    common.add_argument("scenario", type=Path, help="scenario file (.yaml or .toml)")
+    common.add_argument("--out", type=Path, help="write the result files here (a new or empty folder)")
+    common.add_argument("--replications", type=_at_least(1), help="replications per configuration")
+    common.add_argument("--seed", type=_at_least(0), help="seed (default: the scenario's)")
+    common.add_argument("--configurations", help="comma-separated names; the first is the baseline")
+    common.add_argument("--jobs", type=_at_least(1), help="worker processes (default: all cores)")
+    common.add_argument("--executor", choices=KINDS, default="local", help="where replications run (default local)")
+    common.add_argument("--scheduler", help="address of a Dask scheduler (with --executor dask; default: start one)")
+    common.add_argument("--quiet", action="store_true", help="print nothing but errors")
+
+    run = commands.add_parser("run", parents=[common], help="simulate every configuration and write the result files")
+    run.add_argument("--precision", type=_share, help="add replications until every --metrics half-width is within")
+    run.add_argument("--metrics", default="wait_minutes,lead_time_days", help="metrics for --precision")
+    run.add_argument("--max-replications", type=_at_least(3), default=200, help="the most --precision may run")
+
+    sweep = commands.add_parser("sweep", parents=[common], help="run a grid of scenario values")
+    sweep.add_argument("--set", action="append", default=[], metavar="PATH=V1,V2", help="a dotted path and values")
+    sweep.add_argument("--keep-records", action="store_true", help="also write citizens, contacts and work")
+
+    warmup = commands.add_parser("warmup", parents=[common], help="suggest warmup_days with MSER-5")
+    warmup.add_argument("--horizon-days", type=_at_least(10), help="length of the long run (default: 4x, >= 100)")
+
     check = commands.add_parser("check", help="validate a scenario file and summarise it")
     check.add_argument("scenario", type=Path, help="scenario file (.yaml or .toml)")
     return top
@@ -70,17 +110,28 @@ def main(argv: Sequence[str] | None = None) -> int:
     except SystemExit as stop:
         return stop.code if isinstance(stop.code, int) else 2
     try:
-        return run(args, args_list) if args.command == "run" else check(args)
-    except (ScenarioError, DestinationError) as error:
-        print(f"error: {error}", file=sys.stderr)
-        return 2
+        return {"run": run, "sweep": sweep, "warmup": warmup, "check": check}[args.command](args, args_list)
     except KeyboardInterrupt:
         print("interrupted: nothing was written", file=sys.stderr)
         return 130
-    except Exception:  # a defect of ours, not the user's: say so, with the details
-        traceback.print_exc()
-        print("internal error: please report it with the scenario file", file=sys.stderr)
+    except Exception as error:
+        return _failure(args, error)
+
+
+def _failure(args: argparse.Namespace, error: Exception) -> int:
+    """Say what went wrong, without a traceback unless it is a defect of ours; the exit code."""
+    if isinstance(error, ScenarioError | DestinationError):
+        print(f"error: {error}", file=sys.stderr)
+        return 2
+    if isinstance(error, OverloadError):
+        print(f"error: {args.scenario.name}: the system is overloaded: {error}", file=sys.stderr)
+        return 2
+    if isinstance(error, ExecutorError):
+        print(f"error: {error}", file=sys.stderr)
         return 1
+    traceback.print_exception(error)
+    print("internal error: please report it with the scenario file", file=sys.stderr)
+    return 1
 
 
 def chosen_configurations(scenario: Scenario, source: str, text: str | None) -> list[str]:
@@ -100,24 +151,98 @@ def chosen_configurations(scenario: Scenario, source: str, text: str | None) -> 
     return names
 
 
-def run(args: argparse.Namespace, argv: list[str]) -> int:
+def _prepare(args: argparse.Namespace, kind: str = "") -> tuple[Scenario, list[str], Path]:
+    """The scenario (with --seed), the configurations and the destination, all checked."""
     scenario = load_scenario(args.scenario)
     names = chosen_configurations(scenario, args.scenario.name, args.configurations)
     if args.seed is not None:
         scenario = scenario.model_copy(update={"seed": args.seed})
-    started = datetime.now()
-    folder = args.out or new_run_folder(args.scenario, RESULTS_ROOT, started)
+    folder = args.out or new_run_folder(args.scenario, RESULTS_ROOT, datetime.now(), kind)
     check_destination(folder)
-    results = run_experiment(scenario, names, args.replications, args.jobs)
-    ended = datetime.now()
-    write_run(folder, results, manifest(args.scenario, results, argv, started, ended, args.jobs))
+    if not args.quiet:
+        for warning in overloads(scenario):
+            print(f"warning: {args.scenario.name}: {warning}", file=sys.stderr)
+    return scenario, names, folder
+
+
+@contextmanager
+def _workers(args: argparse.Namespace) -> Iterator[tuple[Executor, Progress | None]]:
+    """The executor the arguments ask for, and a progress bar on stderr when it is a terminal."""
+    with make_executor(args.executor, args.jobs, args.scheduler) as executor:
+        if args.quiet or not sys.stderr.isatty():
+            yield executor, None
+            return
+        with tqdm(total=0, unit="run", file=sys.stderr, dynamic_ncols=True) as bar:
+
+            def progress(done: int, total: int) -> None:
+                bar.total = total
+                bar.update(done - bar.n)
+
+            yield executor, progress
+
+
+def run(args: argparse.Namespace, argv: list[str]) -> int:
+    scenario, names, folder = _prepare(args)
+    precision = None
+    if args.precision is not None:
+        metrics = tuple(m.strip() for m in args.metrics.split(",") if m.strip())
+        unknown = [m for m in metrics if m not in HEADLINE]
+        if unknown or not metrics:
+            raise ScenarioError(f"--metrics: unknown metric {unknown[:1] or metrics}; expected some of {HEADLINE}")
+        precision = Precision(args.precision, metrics, args.max_replications)
+    started = datetime.now()
+    with _workers(args) as (executor, progress):
+        results = run_experiment(scenario, names, args.replications, executor, progress=progress, precision=precision)
+    settings = {"replications": results.replications, "configurations": names, "baseline": names[0]}
+    if results.precision is not None:
+        settings["precision"] = precision_text(results.precision)
+    write_run(folder, results, manifest(args.scenario, scenario, argv, started, datetime.now(), **settings))
     if not args.quiet:
         print(comparison_text(results))
+        if results.precision is not None:
+            print(f"\n{precision_text(results.precision)}")
         print(f"\nresult files: {folder}")
     return 0
 
 
-def check(args: argparse.Namespace) -> int:
+def sweep(args: argparse.Namespace, argv: list[str]) -> int:
+    scenario, names, folder = _prepare(args, "sweep")
+    parameters = parameters_of(scenario, [parse_setting(text) for text in args.set])
+    if not parameters:
+        raise ScenarioError(f"{args.scenario.name}: nothing to sweep: give --set PATH=V1,V2 or a sweep: section")
+    grid_points = points(scenario, parameters, args.scenario.name)
+    replications = args.replications or scenario.replications
+    started = datetime.now()
+    with _workers(args) as (executor, progress):
+        results = run_sweep(scenario, grid_points, names, replications, executor, progress, args.keep_records)
+    grid = {parameter.path: list(parameter.values) for parameter in parameters}
+    settings = {"replications": replications, "configurations": names, "sweep": grid}
+    write_sweep(folder, results, manifest(args.scenario, scenario, argv, started, datetime.now(), **settings))
+    if not args.quiet:
+        print(f"{scenario.name}: {len(grid_points)} points x {len(names)} configurations x {replications} replications")
+        print(f"result files: {folder}")
+    return 0
+
+
+def warmup(args: argparse.Namespace, argv: list[str]) -> int:
+    scenario, names, folder = _prepare(args, "warmup")
+    horizon = args.horizon_days or default_horizon(scenario)
+    replications = args.replications or min(scenario.replications, 5)
+    started = datetime.now()
+    with _workers(args) as (executor, progress):
+        study = study_warmup(scenario, horizon, replications, names, executor, progress)
+    settings = {"replications": replications, "configurations": names, "suggested_warmup_days": study.suggestion}
+    write_warmup(folder, study, manifest(args.scenario, scenario, argv, started, datetime.now(), **settings))
+    if not args.quiet:
+        print(f"{scenario.name}: MSER-5 over {horizon} working days x {replications} replications")
+        for row in study.cuts.itertuples():
+            print(f"  {row.configuration:<24} {row.metric:<16} cut after {row.cut} working days")
+        print(f"suggested warmup_days: {study.suggestion} (the scenario has {scenario.warmup_days})")
+        print(f"result files: {folder}")
+    return 0
+
+
+def check(args: argparse.Namespace, argv: list[str]) -> int:
     scenario = load_scenario(args.scenario)
     steps = sum(len(service.steps) for service in scenario.services.values())
     print(
@@ -128,6 +253,8 @@ def check(args: argparse.Namespace) -> int:
         f"{scenario.horizon_days} working days ({scenario.warmup_days} warm-up) x "
         f"{scenario.replications} replications, seed {scenario.seed}"
     )
+    for warning in overloads(scenario):
+        print(f"warning: {args.scenario.name}: {warning}", file=sys.stderr)
     return 0
 
 

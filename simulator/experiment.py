@@ -8,18 +8,19 @@ streams: the configurations meet the same citizens.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import pandas as pd
 
 from simulator.calendar import WorkCalendar
 from simulator.configurations import resolve
-from simulator.executors import executor_for
+from simulator.executors import Executor, make_executor
 from simulator.metrics import Window, citizen_table, hourly_table, place_table, run_metrics, staff_cost
 from simulator.model import simulate
 from simulator.scenario import Scenario
-from simulator.statistics import compare, summarise
+from simulator.statistics import compare, interval, summarise
 from simulator.streams import Streams
 
 CITIZEN_COLUMNS = (
@@ -31,26 +32,31 @@ CITIZEN_COLUMNS = (
 
 @dataclass(frozen=True)
 class Run:
-    """What one configuration gave in one replication (counted citizens only)."""
+    """What one configuration gave in one replication (counted citizens only).
+
+    The frames are empty when the run was asked for its metrics only.
+    """
 
     configuration: str
     replication: int
-    citizens: pd.DataFrame
-    contacts: pd.DataFrame
-    work: pd.DataFrame
-    places: pd.DataFrame
-    hours: pd.DataFrame
     metrics: dict[str, float]
+    citizens: pd.DataFrame = field(default_factory=pd.DataFrame)
+    contacts: pd.DataFrame = field(default_factory=pd.DataFrame)
+    work: pd.DataFrame = field(default_factory=pd.DataFrame)
+    places: pd.DataFrame = field(default_factory=pd.DataFrame)
+    hours: pd.DataFrame = field(default_factory=pd.DataFrame)
 
 
-def run_once(scenario: Scenario, configuration: str, replication: int) -> Run:
-    """Simulate one configuration for one replication and compute its tables and KPIs."""
+def run_once(scenario: Scenario, configuration: str, replication: int, records: bool = True) -> Run:
+    """Simulate one configuration for one replication and compute its KPIs (and tables)."""
     setup = resolve(scenario, configuration)
-    records = simulate(scenario, configuration, replication)
+    logs = simulate(scenario, configuration, replication)
     window = Window(scenario, WorkCalendar(scenario.calendar))
-    citizens = citizen_table(records, scenario, setup, window, Streams(scenario.seed, replication))
+    citizens = citizen_table(logs, scenario, setup, window, Streams(scenario.seed, replication))
     elements = scenario.satisfaction.elements
     metrics = run_metrics(citizens, staff_cost(scenario, setup, window), elements)
+    if not records:
+        return Run(configuration, replication, metrics)
     counted = citizens[citizens["counted"]]
     keep = counted["citizen"]
 
@@ -63,17 +69,96 @@ def run_once(scenario: Scenario, configuration: str, replication: int) -> Run:
     return Run(
         configuration=configuration,
         replication=replication,
-        citizens=tidy(counted[[*CITIZEN_COLUMNS, *elements, "ikm"]]),
-        contacts=tidy(records.contacts[records.contacts["citizen"].isin(keep)]),
-        work=tidy(records.work[records.work["citizen"].isin(keep)]),
-        places=tidy(place_table(records, setup, window)),
-        hours=tidy(hourly_table(records, setup, window)),
         metrics=metrics,
+        citizens=tidy(counted[[*CITIZEN_COLUMNS, *elements, "ikm"]]),
+        contacts=tidy(logs.contacts[logs.contacts["citizen"].isin(keep)]),
+        work=tidy(logs.work[logs.work["citizen"].isin(keep)]),
+        places=tidy(place_table(logs, setup, window)),
+        hours=tidy(hourly_table(logs, setup, window)),
     )
 
 
-def _run_task(task: tuple[Scenario, str, int]) -> Run:
-    return run_once(*task)
+@dataclass(frozen=True)
+class Task:
+    """One replication of one configuration of one scenario, to run anywhere."""
+
+    scenario: Scenario
+    configuration: str
+    replication: int
+    records: bool = True
+
+
+def run_task(task: Task) -> Run:
+    return run_once(task.scenario, task.configuration, task.replication, task.records)
+
+
+Progress = Callable[[int, int], None]
+"""Told (done, total) as runs finish."""
+
+
+def run_many(
+    executor: Executor, tasks: Sequence[Task], progress: Progress | None = None, done: int = 0, total: int | None = None
+) -> list[Run]:
+    """Run tasks on an executor; results in task order."""
+    runs = []
+    for run in executor.map(run_task, tasks):
+        runs.append(run)
+        if progress is not None:
+            progress(done + len(runs), total or len(tasks))
+    return runs
+
+
+@dataclass(frozen=True)
+class Precision:
+    """Add replications until every chosen metric's 95% half-width is within `target` of its mean."""
+
+    target: float
+    metrics: tuple[str, ...] = ("wait_minutes", "lead_time_days")
+    max_replications: int = 200
+    batch: int = 5
+
+
+def look_ahead(n: int, limit: int = 5) -> int:
+    """Replications the precision must keep holding for, after it is first reached (Hoad et al., 2010)."""
+    return limit if n <= 100 else n * limit // 100
+
+
+def relative_half_width(values: Sequence[float]) -> float:
+    """Half-width of the 95% interval over the absolute mean (infinite while undefined)."""
+    mean, low, high = interval(values)
+    half = (high - low) / 2
+    if math.isnan(half):
+        return math.inf
+    return 0.0 if half == 0 else half / abs(mean) if mean else math.inf
+
+
+def replications_needed(series: Sequence[Sequence[float]], target: float) -> int | None:
+    """The replications algorithm of Hoad, Robinson and Davies (2010), on every series at once.
+
+    The smallest n (at least 3) at which each series' relative half-width is within
+    `target` and stays within it for the next `look_ahead(n)` replications;
+    None while the series are too short to tell.
+    """
+    length = min(len(values) for values in series)
+    precise = [all(relative_half_width(values[:n]) <= target for values in series) for n in range(length + 1)]
+    for n in range(3, length + 1):
+        if precise[n]:
+            end = n + look_ahead(n)
+            if end > length:
+                return None
+            if all(precise[n : end + 1]):
+                return n
+    return None
+
+
+@dataclass(frozen=True)
+class PrecisionReport:
+    """How many replications the precision rule needed (None: not reached within the maximum)."""
+
+    target: float
+    metrics: tuple[str, ...]
+    needed: int | None
+    ran: int
 
 
 @dataclass(frozen=True)
@@ -91,33 +176,51 @@ class Results:
     metrics: pd.DataFrame
     summary: pd.DataFrame
     comparison: pd.DataFrame
+    precision: PrecisionReport | None = None
 
     @property
     def baseline(self) -> str:
         return self.configurations[0]
 
 
+def metrics_frame(runs: Sequence[Run]) -> pd.DataFrame:
+    """Per-replication metrics in long form: configuration, replication, metric, value."""
+    return pd.DataFrame(
+        [(run.configuration, run.replication, metric, value) for run in runs for metric, value in run.metrics.items()],
+        columns=["configuration", "replication", "metric", "value"],
+    )
+
+
 def run_experiment(
     scenario: Scenario,
     configurations: Sequence[str] | None = None,
     replications: int | None = None,
+    executor: Executor | None = None,
     jobs: int | None = None,
-    progress: Callable[[Run], None] | None = None,
+    progress: Progress | None = None,
+    precision: Precision | None = None,
 ) -> Results:
-    """Run every configuration (or those named; the first is the baseline) `replications` times."""
+    """Run every configuration (or those named; the first is the baseline) `replications` times.
+
+    Without an executor, `jobs` local worker processes run the replications.
+    With `precision`, replications are added in batches until the precision rule holds.
+    """
     names = list(configurations or scenario.configurations)
     count = replications or scenario.replications
-    tasks = [(scenario, name, r) for r in range(count) for name in names]
-    runs = []
-    for run in executor_for(jobs).map(_run_task, tasks):
-        runs.append(run)
-        if progress is not None:
-            progress(run)
+    with executor or make_executor("local", jobs) as pool:
+        runs = run_many(pool, [Task(scenario, name, r) for r in range(count) for name in names], progress)
+        report = None
+        while precision is not None:
+            needed = replications_needed(_series(runs, names, precision.metrics), precision.target)
+            if needed is not None or count >= precision.max_replications:
+                report = PrecisionReport(precision.target, precision.metrics, needed, count)
+                break
+            more = min(precision.batch, precision.max_replications - count)
+            tasks = [Task(scenario, name, r) for r in range(count, count + more) for name in names]
+            runs += run_many(pool, tasks, progress, done=len(runs), total=len(runs) + len(tasks))
+            count += more
     runs.sort(key=lambda run: (names.index(run.configuration), run.replication))
-    metrics = pd.DataFrame(
-        [(run.configuration, run.replication, metric, value) for run in runs for metric, value in run.metrics.items()],
-        columns=["configuration", "replication", "metric", "value"],
-    )
+    metrics = metrics_frame(runs)
     return Results(
         scenario=scenario,
         configurations=names,
@@ -130,4 +233,13 @@ def run_experiment(
         metrics=metrics,
         summary=summarise(metrics),
         comparison=compare(metrics, names[0]),
+        precision=report,
     )
+
+
+def _series(runs: Sequence[Run], names: Sequence[str], metrics: Sequence[str]) -> list[list[float]]:
+    """Each (configuration, metric) series over replications, in replication order."""
+    ordered = sorted(runs, key=lambda run: run.replication)
+    return [
+        [run.metrics[metric] for run in ordered if run.configuration == name] for name in names for metric in metrics
+    ]

@@ -298,6 +298,7 @@ class Journey:
     def finish(self, outcome: int, end: float) -> None:
         """The journey ends: write the citizen's row."""
         self.ended = True
+        self.world.in_system -= 1
         recorder = self.world.recorder
         c = self.citizen
         recorder.service[c] = recorder.services(self.service)

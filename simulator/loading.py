@@ -114,6 +114,14 @@ def parse_text(text: str, source: str, *, toml: bool = False) -> dict[str, Any]:
     return data
 
 
+def parse_scalar(text: str, source: str) -> Any:
+    """One value as a scenario file reads it: '3' -> 3, '0.5' -> 0.5, 'true' -> True, 'all' -> 'all'."""
+    try:
+        return yaml.load(text, Loader=_ScenarioLoader)  # noqa: S506 (a safe loader)
+    except (yaml.YAMLError, ValueError) as error:
+        raise ScenarioError(f"{source}: cannot read {text!r} as a value: {error}") from None
+
+
 def _yaml_problem(error: yaml.YAMLError) -> str:
     if isinstance(error, yaml.MarkedYAMLError) and error.problem_mark is not None:
         mark = error.problem_mark
@@ -183,6 +191,8 @@ def describe(problem: Mapping[str, Any]) -> str:
     ctx = problem.get("ctx") or {}
     if problem["type"] == "nested":
         inner = ctx["inner"]
+        if ctx.get("apart"):
+            return f"{field_path((*problem['loc'], *ctx['path']))}: {describe(inner)}"
         return describe({**inner, "loc": (*problem["loc"], *ctx["path"], *inner["loc"])})
     path = field_path((*problem["loc"], *ctx.get("path", ())))
     kind = problem["type"]
@@ -209,3 +219,4 @@ def describe(problem: Mapping[str, Any]) -> str:
     else:
         message = f"{problem['msg']} (found {found})"
     return f"{path}: {message}" if path else message
+

@@ -62,6 +62,10 @@ class StaffPool:
         self.free += 1
 
 
+class OverloadError(Exception):
+    """More citizens in the system at once than the scenario's `max_in_system`."""
+
+
 class DayProfile:
     """How a service's arrivals spread over the opening hours of a day."""
 
@@ -91,6 +95,7 @@ class World:
         self.calendar = WorkCalendar(scenario.calendar)
         self.streams = Streams(scenario.seed, replication)
         self.recorder = Recorder(citizens, list(setup.services))
+        self.in_system = 0
         self.desks = {name: StaffPool(self.env, staff) for name, staff in setup.desks.items()}
         self.backoffices = {
             name: StaffPool(self.env, agency.backoffice) for name, agency in setup.catalogue.agencies.items()
@@ -118,6 +123,13 @@ class World:
                 self.work_time[sid, i] = keyed(f"backoffice:{name}", _scaled(step.backoffice.quantile, competence))
                 self.approval_time[sid, i] = keyed(f"approval:{name}", _scaled(step.approval_days.quantile, day))
                 self.product_error[sid, i] = keyed(f"error:{name}")
+
+    def busiest(self) -> str:
+        """The place with the longest queue, in words."""
+        places = [(len(pool.waiting), f"the counters of {name!r}") for name, pool in self.desks.items()]
+        places += [(len(pool.waiting), f"the back office of {name!r}") for name, pool in self.backoffices.items()]
+        waiting, place = max(places)
+        return f"{place} ({waiting:,} waiting)"
 
 
 def _scaled(quantile: Transform, factor: float) -> Transform:
@@ -157,8 +169,17 @@ def simulate(scenario: Scenario, configuration: str, replication: int) -> RunRec
 
     def admit() -> simpy.events.ProcessGenerator:
         env = world.env
+        bound = scenario.max_in_system
         for citizen, (when, service) in enumerate(zip(times.tolist(), services, strict=True)):
             yield env.timeout(when - env.now)
+            if world.in_system >= bound:
+                raise OverloadError(
+                    f"more than {bound:,} citizens in the system at once on working day "
+                    f"{world.calendar.workdays_before(int(env.now // DAY)) + 1} of configuration "
+                    f"{configuration!r} (replication {replication}); the busiest place is "
+                    f"{world.busiest()}: add staff or lower the arrivals (max_in_system sets the bound)"
+                )
+            world.in_system += 1
             env.process(Journey(world, citizen, service).live())
 
     world.env.process(admit())

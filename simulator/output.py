@@ -12,14 +12,20 @@ import os
 import platform
 import shutil
 import sys
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from datetime import datetime
 from importlib import metadata
 from pathlib import Path
 from typing import Any
 
+import pandas as pd
 import yaml
 
 from simulator.experiment import Results
+from simulator.scenario import Scenario
+from simulator.sweeps import SweepResults
+from simulator.warmup import WarmupStudy
 
 LOG_FLOATS = "%.10g"
 """Ten significant digits for the large logs (minutes to 1e-5 over a year); statistics keep full precision."""
@@ -30,9 +36,10 @@ class DestinationError(Exception):
     """The folder a run should write to cannot take it."""
 
 
-def new_run_folder(scenario_file: Path, root: Path, now: datetime) -> Path:
-    """`root/<scenario stem>/<YYYYmmdd-HHMMSS>`, with a suffix if that exists already."""
-    base = root / scenario_file.stem / now.strftime("%Y%m%d-%H%M%S")
+def new_run_folder(scenario_file: Path, root: Path, now: datetime, kind: str = "") -> Path:
+    """`root/<scenario stem>/[<kind>-]<YYYYmmdd-HHMMSS>`, with a suffix if that exists already."""
+    stamp = now.strftime("%Y%m%d-%H%M%S")
+    base = root / scenario_file.stem / (f"{kind}-{stamp}" if kind else stamp)
     folder, n = base, 1
     while folder.exists():
         n += 1
@@ -46,14 +53,48 @@ def check_destination(folder: Path) -> None:
         raise DestinationError(f"{folder}: already exists and is not an empty folder; choose another --out")
 
 
-def write_run(folder: Path, results: Results, manifest: dict[str, Any]) -> None:
-    """Write every result file of `results` into `folder`, all or nothing."""
+Finish = Callable[[Path], None]
+"""Called with the (not yet renamed) folder once the tables are in it: figures, the brief."""
+
+
+@contextmanager
+def atomic_folder(folder: Path) -> Iterator[Path]:
+    """A hidden folder beside `folder` to write into; renamed to `folder` only if all went well."""
     check_destination(folder)
     folder.parent.mkdir(parents=True, exist_ok=True)
     partial = folder.parent / f".{folder.name}.partial-{os.getpid()}"
     shutil.rmtree(partial, ignore_errors=True)
     partial.mkdir()
     try:
+        yield partial
+        if folder.exists():
+            folder.rmdir()
+        partial.rename(folder)
+    except BaseException:
+        shutil.rmtree(partial, ignore_errors=True)
+        raise
+
+
+def write_tables(folder: Path, statistics: dict[str, pd.DataFrame], logs: dict[str, pd.DataFrame]) -> None:
+    """Statistics at full precision, the large logs with ten significant digits."""
+    for name, frame in statistics.items():
+        frame.to_csv(folder / name, index=False)
+    for name, frame in logs.items():
+        frame.to_csv(folder / name, index=False, float_format=LOG_FLOATS)
+
+
+def write_scenario_and_manifest(folder: Path, scenario: Scenario, manifest: dict[str, Any]) -> None:
+    """scenario.yaml (resolved, loadable again) and manifest.json listing every file."""
+    resolved = scenario.model_dump(mode="json")
+    (folder / "scenario.yaml").write_text(yaml.safe_dump(resolved, sort_keys=False, allow_unicode=True))
+    files = sorted({path.relative_to(folder).as_posix() for path in folder.rglob("*") if path.is_file()})
+    manifest = {**manifest, "files": sorted({*files, "manifest.json"})}
+    (folder / "manifest.json").write_text(json.dumps(manifest, indent=2, ensure_ascii=False) + "\n")
+
+
+def write_run(folder: Path, results: Results, manifest: dict[str, Any], finish: Finish | None = None) -> None:
+    """Write every result file of a run into `folder`, all or nothing."""
+    with atomic_folder(folder) as partial:
         statistics = {
             "summary.csv": results.summary,
             "comparison.csv": results.comparison,
@@ -62,22 +103,30 @@ def write_run(folder: Path, results: Results, manifest: dict[str, Any]) -> None:
             "hours.csv": results.hours,
         }
         logs = {"citizens.csv": results.citizens, "contacts.csv": results.contacts, "work.csv": results.work}
-        for name, frame in statistics.items():
-            frame.to_csv(partial / name, index=False)
-        for name, frame in logs.items():
-            frame.to_csv(partial / name, index=False, float_format=LOG_FLOATS)
-        tables = [*statistics, *logs]
-        resolved = results.scenario.model_dump(mode="json")
-        (partial / "scenario.yaml").write_text(yaml.safe_dump(resolved, sort_keys=False, allow_unicode=True))
-        files = sorted([*tables, "scenario.yaml", "manifest.json"])
-        manifest = {**manifest, "files": files}
-        (partial / "manifest.json").write_text(json.dumps(manifest, indent=2, ensure_ascii=False) + "\n")
-        if folder.exists():
-            folder.rmdir()
-        partial.rename(folder)
-    except BaseException:
-        shutil.rmtree(partial, ignore_errors=True)
-        raise
+        write_tables(partial, statistics, logs)
+        if finish is not None:
+            finish(partial)
+        write_scenario_and_manifest(partial, results.scenario, manifest)
+
+
+def write_sweep(folder: Path, sweep: SweepResults, manifest: dict[str, Any], finish: Finish | None = None) -> None:
+    """sweep.csv, the per-replication metrics and, if kept, the records of every point."""
+    with atomic_folder(folder) as partial:
+        statistics = {"sweep.csv": sweep.table, "replications.csv": sweep.metrics}
+        logs = {f"{name}.csv": frame for name, frame in sweep.records.items()}
+        write_tables(partial, statistics, logs)
+        if finish is not None:
+            finish(partial)
+        write_scenario_and_manifest(partial, sweep.scenario, manifest)
+
+
+def write_warmup(folder: Path, study: WarmupStudy, manifest: dict[str, Any], finish: Finish | None = None) -> None:
+    """warmup.csv (the daily series) and cuts.csv (where MSER-5 cuts each)."""
+    with atomic_folder(folder) as partial:
+        write_tables(partial, {"warmup.csv": study.series, "cuts.csv": study.cuts}, {})
+        if finish is not None:
+            finish(partial)
+        write_scenario_and_manifest(partial, study.scenario, manifest)
 
 
 def sha256(path: Path) -> str:
@@ -95,23 +144,19 @@ def versions() -> dict[str, str]:
     return found
 
 
-def manifest(
-    scenario_file: Path, results: Results, argv: list[str], started: datetime, ended: datetime, jobs: int | None
-) -> dict[str, Any]:
+def manifest(scenario_file: Path, scenario: Scenario, argv: list[str], started: datetime, ended: datetime,
+             **settings: Any) -> dict[str, Any]:
     """What a run was: inputs, settings, software and time."""
     return {
         "scenario_file": str(scenario_file),
         "scenario_sha256": sha256(scenario_file),
-        "scenario_name": results.scenario.name,
-        "seed": results.scenario.seed,
-        "replications": results.replications,
-        "configurations": results.configurations,
-        "baseline": results.baseline,
-        "warmup_days": results.scenario.warmup_days,
-        "horizon_days": results.scenario.horizon_days,
+        "scenario_name": scenario.name,
+        "seed": scenario.seed,
+        "warmup_days": scenario.warmup_days,
+        "horizon_days": scenario.horizon_days,
         "common_random_numbers": True,
+        **settings,
         "command_line": [Path(sys.argv[0]).name, *argv],
-        "jobs": jobs,
         "versions": versions(),
         "platform": platform.platform(),
         "started": started.isoformat(timespec="seconds"),

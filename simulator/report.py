@@ -12,7 +12,7 @@ import math
 from collections.abc import Mapping
 from typing import Any
 
-from simulator.experiment import Results
+from simulator.experiment import PrecisionReport, Results, look_ahead
 from simulator.metrics import HEADLINE
 from simulator.satisfaction import grade
 
@@ -97,3 +97,17 @@ def comparison_text(results: Results) -> str:
         lines += ["", f"{configuration} vs {results.baseline}"]
         lines += [f"  {headline_change(metric, changes[(configuration, metric)])}" for metric in HEADLINE]
     return "\n".join(lines)
+
+
+def precision_text(report: PrecisionReport) -> str:
+    """What the replications algorithm found, in one sentence."""
+    metrics = ", ".join(report.metrics)
+    if report.needed is None:
+        return (
+            f"precision: the 95% half-widths of {metrics} did not all come within {report.target:.0%} of their "
+            f"means in {report.ran} replications, the most allowed (--max-replications)"
+        )
+    return (
+        f"precision: every 95% half-width of {metrics} is within {report.target:.0%} of its mean from "
+        f"{report.needed} replications on, checked over {look_ahead(report.needed)} more ({report.ran} run)"
+    )

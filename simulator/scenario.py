@@ -8,9 +8,10 @@ expected; the loader turns them into one message for the user.
 from __future__ import annotations
 
 import difflib
+import functools
 import graphlib
 import math
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from datetime import date
 from typing import Annotated, Any, Literal, NamedTuple, NoReturn
 
@@ -349,6 +350,10 @@ class Scenario(Record):
     configurations: Annotated[dict[Id, Configuration], Field(min_length=1)]
     satisfaction: Satisfaction = Satisfaction()
     brief: Brief = Brief()
+    max_in_system: AtLeastOne = 20_000
+    """A run stops, naming the busiest place, when more citizens than this are in the system at once."""
+    sweep: dict[Annotated[str, Strict()], Annotated[list[Any], Field(min_length=1)]] = {}
+    """Dotted paths into the scenario and the values each takes: the grid of a sweep."""
 
     @model_validator(mode="after")
     def _consistent(self) -> Scenario:
@@ -358,6 +363,9 @@ class Scenario(Record):
                 f"warm-up ({self.warmup_days} days) must be shorter than the horizon ({self.horizon_days} days)",
             )
         check_catalogue(self.catalogue(), self.calendar, ())
+        for path, values in self.sweep.items():
+            for k, value in enumerate(values):
+                _nested(("sweep", path, k), functools.partial(changed, self, {path: value}), apart=True)
         for k, name in enumerate(self.brief.steps):
             if name not in self.configurations:
                 refuse_unknown(("brief", "steps", k), "configuration", name, self.configurations)
@@ -377,13 +385,67 @@ class Scenario(Record):
         return apply_changes(own, self.configurations[configuration], ("configurations", configuration))
 
 
+def _nested(path: Path, validate: Callable[[], Any], apart: bool = False) -> Any:
+    """Validate something inside this scenario, reporting its first problem under `path`.
+
+    The problem's own path is appended to `path`, or said after it when `apart`.
+    """
+    try:
+        return validate()
+    except ValidationError as error:
+        context = {"path": path, "inner": error.errors()[0], "apart": apart}
+        raise PydanticCustomError("nested", "{inner}", context) from None
+
+
 def _changed(record: Record, changes: Mapping[str, Any], path: Path) -> Any:
     if "id" in changes:
         refuse((*path, "id"), "a configuration cannot rename a step")
-    try:
-        return type(record).model_validate({**record.model_dump(), **changes})
-    except ValidationError as error:
-        raise PydanticCustomError("nested", "{inner}", {"path": path, "inner": error.errors()[0]}) from None
+    return _nested(path, lambda: type(record).model_validate({**record.model_dump(), **changes}))
+
+
+def changed(scenario: Scenario, settings: Mapping[str, Any]) -> Scenario:
+    """The scenario with a value set at each dotted path (a sweep point), validated again.
+
+    Paths name mapping keys and list elements by id or position:
+    `agencies.tax.counters`, `services.permit.steps.nib.counter.mean`,
+    `configurations.integrated.front_office_counters`.
+    """
+    data = scenario.model_dump(mode="json", exclude={"sweep"})
+    for path, value in settings.items():
+        try:
+            _place(data, path, value)
+        except PydanticCustomError as error:
+            raise ValidationError.from_exception_data(
+                "Scenario", [{"type": error, "loc": (), "input": value}]
+            ) from None
+    return Scenario.model_validate(data)
+
+
+def _place(data: dict[str, Any], path: str, value: Any) -> None:
+    """Set `value` at a dotted path that already exists in the resolved scenario."""
+    parts = path.split(".")
+    node: Any = data
+    for depth, part in enumerate(parts):
+        where = (".".join(parts[: depth + 1]),)
+        if isinstance(node, list):
+            ids = [item.get("id") for item in node if isinstance(item, dict)]
+            if part in ids:
+                index = ids.index(part)
+            elif part.isdigit() and int(part) < len(node):
+                index = int(part)
+            else:
+                refuse_unknown(where, "element", part, [str(i) for i in ids if i])
+            key: Any = index
+        elif isinstance(node, dict) and part in node:
+            key = part
+        elif isinstance(node, dict):
+            refuse_unknown(where, "key", part, [str(k) for k in node])
+        else:
+            refuse(where, f"{'.'.join(parts[:depth])} is a value, not a section: cannot go into {part!r}")
+        if depth == len(parts) - 1:
+            node[key] = value
+        else:
+            node = node[key]
 
 
 def _changed_all(

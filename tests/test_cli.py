@@ -2,7 +2,14 @@
 
 from __future__ import annotations
 
+import fcntl
 import json
+import os
+import pty
+import struct
+import subprocess
+import sys
+import termios
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -230,3 +237,31 @@ def test_interrupted_run_exits_130_and_writes_nothing(
     monkeypatch.setattr(cli, "run_experiment", interrupt)
     assert main(["run", str(tiny_file), "--out", str(tmp_path / "out"), "--quiet"]) == 130
     assert not (tmp_path / "out").exists()
+
+
+def test_progress_bar_on_a_terminal_only(tiny_file: Path, tmp_path: Path) -> None:
+    """A bar with an ETA on stderr when it is a terminal; none with --quiet; nothing of it in files."""
+    root = Path(__file__).resolve().parents[1]
+    for quiet, out in ((False, tmp_path / "loud"), (True, tmp_path / "quiet")):
+        leader, follower = pty.openpty()
+        fcntl.ioctl(follower, termios.TIOCSWINSZ, struct.pack("HHHH", 24, 100, 0, 0))  # a terminal's size
+        options = ["--quiet"] if quiet else []
+        process = subprocess.Popen(
+            [sys.executable, "run_sim.py", "run", str(tiny_file), "--jobs", "1", "--out", str(out), *options],
+            cwd=root, stdout=subprocess.DEVNULL, stderr=follower,
+        )  # fmt: skip
+        os.close(follower)
+        said = b""
+        while True:
+            try:
+                chunk = os.read(leader, 4096)
+            except OSError:
+                break
+            if not chunk:
+                break
+            said += chunk
+        assert process.wait(timeout=120) == 0
+        os.close(leader)
+        bar = b"4/4" in said and b"run" in said
+        assert bar != quiet, said.decode(errors="replace")[-300:]
+        assert b"4/4" not in (out / "manifest.json").read_bytes()

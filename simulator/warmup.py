@@ -1,0 +1,91 @@
+"""When has the system warmed up? MSER-5 on the daily means of a long run.
+
+A run starts with empty queues and idle back offices. Citizens arriving in the
+first days meet a system that is not yet typical; `warmup_days` leaves them out
+of the statistics. MSER-5 (White, 1997; Hoad, Robinson and Davies, 2010)
+batches a series into means of five observations and cuts where the mean
+squared error of what remains is smallest, looking only at the first half.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from simulator.calendar import DAY, WorkCalendar
+from simulator.executors import Executor
+from simulator.experiment import Progress, run_experiment
+from simulator.scenario import Scenario
+
+BATCH = 5
+SERIES = ("wait_minutes", "lead_time_days")
+"""What is watched, per working day of arrival."""
+
+
+def mser5(series: Sequence[float]) -> int:
+    """The number of leading observations to cut (a multiple of five)."""
+    values = np.asarray(series, dtype=np.float64)
+    batches = len(values) // BATCH
+    if batches < 2:
+        return 0
+    means = values[: batches * BATCH].reshape(batches, BATCH).mean(axis=1)
+    errors = [float(np.var(means[d:]) / (batches - d)) for d in range(batches // 2 + 1)]
+    return BATCH * int(np.argmin(errors))
+
+
+@dataclass(frozen=True)
+class WarmupStudy:
+    """Daily means of a long run, where MSER-5 cuts each series, and the suggested warm-up."""
+
+    scenario: Scenario
+    horizon_days: int
+    replications: int
+    series: pd.DataFrame
+    """configuration, metric, day (working day of arrival, from 0), value (mean over replications)."""
+    cuts: pd.DataFrame
+    """configuration, metric, cut (working days)."""
+    suggestion: int
+    """The largest cut: `warmup_days` for the scenario."""
+
+
+def daily_means(citizens: pd.DataFrame, calendar: WorkCalendar) -> pd.DataFrame:
+    """Each metric's mean per configuration and working day of arrival, over replications."""
+    day = (citizens["arrival"] // DAY).astype(int)
+    workday = day.map({d: calendar.workdays_before(d) for d in day.unique()})
+    frame = citizens.assign(day=workday).melt(
+        id_vars=["configuration", "replication", "day"], value_vars=list(SERIES), var_name="metric"
+    )
+    per_replication = frame.groupby(["configuration", "metric", "day", "replication"], sort=False).mean()
+    return per_replication.groupby(["configuration", "metric", "day"], sort=False)["value"].mean().reset_index()
+
+
+def study_warmup(
+    scenario: Scenario,
+    horizon_days: int,
+    replications: int,
+    configurations: Sequence[str],
+    executor: Executor,
+    progress: Progress | None = None,
+) -> WarmupStudy:
+    """Run a long horizon from empty, and cut each daily series with MSER-5."""
+    long = scenario.model_copy(update={"horizon_days": horizon_days, "warmup_days": 0})
+    results = run_experiment(long, configurations, replications, executor=executor, progress=progress)
+    series = daily_means(results.citizens, WorkCalendar(scenario.calendar))
+    cuts = (
+        series.sort_values("day")
+        .groupby(["configuration", "metric"], sort=False)["value"]
+        .apply(lambda values: mser5(values.dropna().to_list()))
+        .rename("cut")
+        .reset_index()
+    )
+    suggestion = int(cuts["cut"].max()) if len(cuts) else 0
+    return WarmupStudy(long, horizon_days, replications, series, cuts, suggestion)
+
+
+def default_horizon(scenario: Scenario) -> int:
+    """A long run for the study: four times the scenario's horizon, and at least 100 working days."""
+    return max(100, 4 * scenario.horizon_days, math.ceil(scenario.warmup_days * 10))

@@ -1,0 +1,101 @@
+"""Warm-up detection with MSER-5, on synthetic series and on a scenario started empty."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+import yaml
+
+from simulator.calendar import WorkCalendar
+from simulator.cli import main
+from simulator.executors import Serial
+from simulator.loading import validate
+from simulator.scenario import Scenario
+from simulator.warmup import daily_means, mser5, study_warmup
+
+DAYS = np.arange(300)
+
+
+@pytest.mark.parametrize("seed", range(5))
+def test_mser5_cuts_a_known_transient(seed: int) -> None:
+    """10 + 30 exp(-t/8) plus noise of sd 1: the bias falls below the noise after about 27 days."""
+    noise = np.random.default_rng(seed).normal(0, 1, len(DAYS))
+    cut = mser5(10 + 30 * np.exp(-DAYS / 8) + noise)
+    assert cut % 5 == 0
+    assert 20 <= cut <= 60
+
+
+@pytest.mark.parametrize("seed", range(5))
+def test_mser5_keeps_a_stationary_series(seed: int) -> None:
+    assert mser5(10 + np.random.default_rng(seed).normal(0, 1, len(DAYS))) <= 10
+
+
+def test_mser5_looks_at_the_first_half_only() -> None:
+    rising = np.arange(100, dtype=float)
+    assert mser5(rising) == 50
+    assert mser5([1.0, 2.0, 3.0]) == 0, "too short to batch"
+
+
+def back_office(per_day: float) -> Scenario:
+    """One officer, 24 minutes a file: 18 files a day load them to 90%, 6 a day to 30%."""
+    return validate(
+        {
+            "name": "back office",
+            "seed": 5,
+            "horizon_days": 20,
+            "replications": 8,
+            "agencies": {"office": {"counters": 5, "backoffice": 1, "travel_minutes": 0}},
+            "services": {
+                "visit": {
+                    "arrivals": {"per_day": per_day},
+                    "standard_days": 5,
+                    "steps": [
+                        {"id": "serve", "agency": "office", "counter": 1,
+                         "backoffice": {"dist": "exponential", "mean": 24}},
+                    ],
+                }
+            },
+            "configurations": {"siloed": {"preset": "siloed"}},
+        },
+        "back_office.yaml",
+    )  # fmt: skip
+
+
+def test_a_loaded_back_office_started_empty_needs_a_warm_up() -> None:
+    loaded = study_warmup(back_office(18), 100, 8, ["siloed"], Serial())
+    light = study_warmup(back_office(6), 100, 8, ["siloed"], Serial())
+    assert loaded.suggestion >= 5
+    assert light.suggestion == 0
+    series = loaded.series[loaded.series["metric"] == "lead_time_days"].set_index("day")["value"]
+    assert series.loc[: loaded.suggestion].iloc[:3].mean() < series.loc[loaded.suggestion :].mean(), (
+        "the files queue up from an empty office: early lead times are short"
+    )
+
+
+def test_daily_means_are_per_working_day(tiny: Scenario) -> None:
+    citizens = pd.DataFrame({
+        "configuration": ["a"] * 4, "replication": [0, 0, 1, 1],
+        "arrival": [9 * 60.0, 5 * 1440 + 600.0, 600.0, 7 * 1440 + 600.0],  # Monday, Saturday, Monday, next Monday
+        "wait_minutes": [1.0, 3.0, 5.0, 7.0], "lead_time_days": [1.0, 1.0, 3.0, 3.0],
+    })  # fmt: skip
+    means = daily_means(citizens, WorkCalendar(tiny.calendar)).set_index(["metric", "day"])["value"]
+    assert means[("wait_minutes", 0)] == 3.0, "day 0 of both replications"
+    assert means[("wait_minutes", 5)] == 5.0, "Saturday counts with the following Monday, working day 5"
+
+
+def test_the_warmup_command(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    path = tmp_path / "office.yaml"
+    path.write_text(yaml.safe_dump(back_office(18).model_dump(mode="json")))
+    out = tmp_path / "study"
+    assert (
+        main(["warmup", str(path), "--horizon-days", "40", "--replications", "2", "--jobs", "1", "--out", str(out)])
+        == 0
+    )
+    printed = capsys.readouterr().out
+    assert "suggested warmup_days:" in printed
+    cuts = pd.read_csv(out / "cuts.csv")
+    assert set(cuts["metric"]) == {"wait_minutes", "lead_time_days"}
+    assert len(pd.read_csv(out / "warmup.csv")) == 2 * 40
