@@ -24,7 +24,8 @@ lint: $(VENV)/.installed-test
 	$(BIN)/ruff check simulator tests
 	$(BIN)/mypy simulator
 
-test: lint  ## set up and run the whole suite
+test: lint  ## set up and run the whole suite (installs Debian's chromium for the brief's browser test if missing)
+	tests/ensure-chromium
 	$(BIN)/pytest -n 2
 
 check: $(VENV)/.installed-test  ## the acceptance checks of ../shared (if present)

@@ -220,3 +220,55 @@ def describe(problem: Mapping[str, Any]) -> str:
         message = f"{problem['msg']} (found {found})"
     return f"{path}: {message}" if path else message
 
+
+# Reading a finished run folder back (for the figures and the brief).
+import json  # noqa: E402
+from dataclasses import dataclass  # noqa: E402
+
+import pandas as pd  # noqa: E402
+
+RESULT_TABLES = ("summary", "comparison", "replications", "citizens", "contacts", "work", "agencies", "hours")
+"""The result files of a run folder, without `.csv`."""
+
+
+@dataclass(frozen=True)
+class RunFolder:
+    """The result files of a finished run, read back: tables, the scenario as run and the manifest."""
+
+    folder: Path
+    tables: dict[str, pd.DataFrame]
+    scenario: Scenario
+    manifest: dict[str, Any]
+
+    def __getitem__(self, table: str) -> pd.DataFrame:
+        return self.tables[table]
+
+    @property
+    def configurations(self) -> list[str]:
+        """The configurations in the order of the run; the first is the baseline."""
+        named = self.manifest.get("configurations")
+        if named:
+            return [str(name) for name in named]
+        return list(dict.fromkeys(self.tables["summary"]["configuration"].astype(str)))
+
+
+def read_run(
+    folder: str | Path, *, scenario: Scenario | None = None, manifest: Mapping[str, Any] | None = None
+) -> RunFolder:
+    """Read the result files of a run folder (see the README's table of result files).
+
+    A `scenario` or `manifest` given stands in for `scenario.yaml` or `manifest.json`.
+    """
+    folder = Path(folder)
+    needed = [f"{name}.csv" for name in RESULT_TABLES]
+    needed += [name for name, given in (("scenario.yaml", scenario), ("manifest.json", manifest)) if given is None]
+    missing = [name for name in needed if not (folder / name).is_file()]
+    if missing:
+        raise ScenarioError(f"{folder}: not a complete run folder: missing {', '.join(missing)}")
+    text = {"configuration": str, "baseline": str, "metric": str, "agency": str, "service": str, "step": str}
+    tables = {name: pd.read_csv(folder / f"{name}.csv", dtype=text) for name in RESULT_TABLES}
+    if manifest is None:
+        manifest = json.loads((folder / "manifest.json").read_text(encoding="utf-8"))
+    if scenario is None:
+        scenario = load_scenario(folder / "scenario.yaml")
+    return RunFolder(folder, tables, scenario, dict(manifest))

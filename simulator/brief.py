@@ -1,0 +1,647 @@
+"""Figures + statistics -> the policy brief, as one self-contained HTML file and a PDF of two A4 pages.
+
+`make_figures_and_brief(folder)` reads a finished run folder, writes every
+figure as PNG and SVG into `folder/figures/` and `brief.html` and `brief.pdf`
+into the folder. The same folder always gives the same bytes: SVG ids are
+salted by a fixed string and the PDF's only date is the run's end, from the
+manifest.
+"""
+
+from __future__ import annotations
+
+import base64
+import html
+import io
+import itertools
+import math
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+import matplotlib as mpl
+import numpy as np
+import pandas as pd
+from matplotlib.backends.backend_pdf import PdfPages
+from matplotlib.figure import Figure
+from matplotlib.image import imread
+from matplotlib.lines import Line2D
+
+from simulator import plots
+from simulator.language import Language, language
+from simulator.loading import RunFolder, read_run
+from simulator.report import POINTS
+from simulator.scenario import Scenario
+
+FINDINGS = ("lead_time_days", "wait_minutes", "trips", "within_standard_share", "ikm")
+"""The metrics of the headline sentences, in the order a reader wants them."""
+TABLE = ("wait_minutes", "lead_time_days", "within_standard_share", "trips", "ikm", "abandoned_share")
+"""The columns of the key table."""
+BUSY = 0.95
+"""Utilisation above which a desk or back office is flagged: its queue may not settle."""
+GIVING_UP = 0.05
+"""Share of applicants giving up above which a configuration is flagged."""
+IN_BRIEF = ("timeline", "levers", "lead_time", "satisfaction")
+"""The four figures of the brief (`differences` stands in for `levers` when the scenario has no brief.steps)."""
+A4 = (8.27, 11.69)
+"""Inches."""
+MARGIN = 0.42
+FOOTER = 0.25
+BODY = 8.8
+"""Point size of the PDF's text."""
+MIN_SCALE = 0.5
+"""Figures are never drawn smaller than half their saved size."""
+
+
+@dataclass(frozen=True)
+class Cell:
+    """A table cell: the mean and its 95% interval, as shown."""
+
+    mean: str
+    interval: str
+
+
+@dataclass
+class Brief:
+    """The brief's content, in one language, before it is laid out as HTML or PDF."""
+
+    lang: Language
+    title: str
+    lead: str
+    question: str
+    configurations: list[tuple[str, str]]
+    findings: list[str]
+    header: list[str]
+    rows: list[tuple[str, list[Cell]]]
+    """(configuration, cells) of the key table."""
+    grades: list[str]
+    method: str
+    warnings: list[str]
+    figures: list[tuple[str, str, bytes]] = field(default_factory=list)
+    """(name, caption, PNG) of the figures the brief shows."""
+    colours: dict[str, str] = field(default_factory=dict)
+    more: str = ""
+    """Where the other figures are."""
+
+
+# --- content -----------------------------------------------------------------------------------------------------
+
+
+def finding(words: Language, configuration: str, metric: str, row: Mapping[str, Any]) -> str:
+    """A comparison row as a sentence: 'Integrated cuts the completion time from 6.98 to 4.99 working days (...)'."""
+    in_points = metric in POINTS or math.isnan(float(row["relative_change"]))
+    bounds = ("ci_low", "ci_high") if in_points else ("relative_ci_low", "relative_ci_high")
+    low, high = (float(row[k]) for k in bounds)
+    difference = float(row["difference"])
+    if not math.isnan(low) and low <= 0 <= high:
+        key = "change_same"
+    else:
+        key = "change_down" if difference < 0 else "change_up"
+    change, change_low, change_high = words.change(metric, row)
+    unit = words.unit(metric)
+    return words.say(
+        key,
+        name=plots.capital(plots.label(configuration)),
+        metric=words.metric(metric),
+        before=words.value(metric, float(row["baseline_mean"])),
+        after=words.value(metric, float(row["mean"])),
+        unit=f" {unit}" if unit and unit != "%" else "",
+        change=change,
+        low=change_low,
+        high=change_high,
+    )
+
+
+def _interval(words: Language, metric: str, low: float, high: float) -> str:
+    if math.isnan(low):
+        return ""
+    return words.say(
+        "interval", low=words.value(metric, low, graded=False), high=words.value(metric, high, graded=False)
+    )
+
+
+def key_table(words: Language, summary: pd.DataFrame, configurations: Sequence[str]) -> list[tuple[str, list[Cell]]]:
+    """Per configuration, each column's mean and interval as they are shown."""
+    rows = plots.keyed(summary)
+    table = []
+    for name in configurations:
+        cells = []
+        for metric in TABLE:
+            row = rows.get((name, metric))
+            if row is None:
+                cells.append(Cell(words.say("not_available"), ""))
+                continue
+            mean, low, high = (float(row[k]) for k in ("mean", "ci_low", "ci_high"))
+            cells.append(Cell(words.value(metric, mean), _interval(words, metric, low, high)))
+        table.append((name, cells))
+    return table
+
+
+def warnings(words: Language, run: RunFolder, configurations: Sequence[str]) -> list[str]:
+    """Desks or back offices busy above 95% (mean over replications), and configurations losing over 5%."""
+    found = []
+    agencies = run["agencies"]
+    busy = agencies.groupby(["configuration", "agency"], sort=False)[
+        ["counter_utilization", "backoffice_utilization"]
+    ].mean()
+    for row in busy.reset_index().to_dict("records"):
+        name, desk = str(row["configuration"]), str(row["agency"])
+        for column, key in (
+            ("counter_utilization", "warning_counter"),
+            ("backoffice_utilization", "warning_backoffice"),
+        ):
+            share = float(row[column])
+            if np.isfinite(share) and share > BUSY:
+                found.append(words.say(key, name=plots.label(name), desk=words.desk(desk), share=words.percent(share)))
+    means = plots.keyed(run["summary"])
+    for name in configurations:
+        gave_up = means.get((name, "abandoned_share"))
+        if gave_up is not None and float(gave_up["mean"]) > GIVING_UP:
+            found.append(
+                words.say(
+                    "warning_abandoned", name=plots.label(name), share=words.percent(float(gave_up["mean"]), digits=1)
+                )
+            )
+    return found
+
+
+def _replications(run: RunFolder) -> int:
+    named = run.manifest.get("replications")
+    return int(named) if named else int(run["summary"]["replications"].max())
+
+
+def method(words: Language, run: RunFolder) -> str:
+    """How the numbers were made: replications, horizon, warm-up, seed, common random numbers, the software."""
+    manifest, scenario = run.manifest, run.scenario
+    versions = manifest.get("versions", {})
+    return (
+        words.say(
+            "method",
+            replications=_replications(run),
+            horizon=manifest.get("horizon_days", scenario.horizon_days),
+            warmup=manifest.get("warmup_days", scenario.warmup_days),
+            seed=manifest.get("seed", scenario.seed),
+            file=Path(str(manifest.get("scenario_file", "scenario.yaml"))).name,
+            sha=str(manifest.get("scenario_sha256", ""))[:12] or words.say("not_available"),
+            version=versions.get("simulator", words.say("not_available")),
+            ended=str(manifest.get("ended", words.say("not_available"))).replace("T", " "),
+        )
+        + " "
+        + words.say("method_illustrative")
+    )
+
+
+def configuration_lines(words: Language, scenario: Scenario, configurations: Sequence[str]) -> list[tuple[str, str]]:
+    """(configuration, its line): the reference with all its levers, each other by what it changes.
+
+    Each is described against the earlier configuration it differs least from
+    (the latest on a tie), so a reform that adds one lever reads as that lever.
+    """
+    baseline = configurations[0]
+    everything = "; ".join(plots.lever_words(scenario, baseline, words))
+    lines = [(baseline, words.say("configuration_baseline", name=plots.label(baseline), levers=everything))]
+    for k, name in enumerate(configurations[1:], start=1):
+        changes = {other: plots.lever_words(scenario, name, words, against=other) for other in configurations[:k]}
+        nearest = min(reversed(configurations[:k]), key=lambda other: len(changes[other]))
+        key = "configuration_other" if changes[nearest] else "configuration_same"
+        line = words.say(key, name=plots.label(name), baseline=plots.label(nearest), levers="; ".join(changes[nearest]))
+        lines.append((name, line))
+    return lines
+
+
+def lever_sentence(words: Language, run: RunFolder, configurations: Sequence[str]) -> str | None:
+    """Which step of `brief.steps` shortens the completion time most, if any does."""
+    steps = plots.lever_steps(configurations, run.scenario)
+    means = plots.keyed(run["summary"])
+    deltas = [
+        (float(means[(after, "lead_time_days")]["mean"]) - float(means[(before, "lead_time_days")]["mean"]), after)
+        for before, after in itertools.pairwise(steps)
+    ]
+    if not deltas or min(deltas)[0] >= 0:
+        return None
+    delta, name = min(deltas)
+    return words.say("lever_step", name=plots.label(name), delta=words.number(delta, 2, signed=True))
+
+
+def content(run: RunFolder, lang: str) -> Brief:
+    """Every sentence, number and heading of the brief, from the run's files."""
+    words = language(lang)
+    names = run.configurations
+    baseline = names[0]
+    focus = plots.focus_of(names, run.scenario)
+    comparison = plots.keyed(run["comparison"])
+    findings = [finding(words, focus, m, comparison[(focus, m)]) for m in FINDINGS if (focus, m) in comparison]
+    extra = lever_sentence(words, run, names)
+    means = plots.keyed(run["summary"])
+    grades = []
+    for name in names:
+        ikm = float(means[(name, "ikm")]["mean"])
+        letter, performance = words.grade(ikm)
+        grades.append(
+            words.say(
+                "ikm_line", name=plots.label(name), ikm=words.number(ikm, 1), letter=letter, performance=performance
+            )
+        )
+    return Brief(
+        lang=words,
+        title=words.say("brief_title", scenario=run.scenario.name),
+        lead=findings[0] if findings else "",
+        question=words.say(
+            "question" if len(names) > 1 else "question_one", count=len(names), baseline=plots.label(baseline)
+        ),
+        configurations=configuration_lines(words, run.scenario, names),
+        findings=[*findings[1:], *([extra] if extra else [])],
+        header=[words.say("table_configuration"), *(words.say(f"column_{m}") for m in TABLE)],
+        rows=key_table(words, run["summary"], names),
+        grades=grades,
+        method=method(words, run),
+        warnings=warnings(words, run, names) or [words.say("no_warnings")],
+        colours=plots.palette(names),
+    )
+
+
+# --- figures -----------------------------------------------------------------------------------------------------
+
+
+def figures(run: RunFolder, lang: str) -> dict[str, Figure]:
+    """Every figure of a run folder, by file name (without suffix)."""
+    names = run.configurations
+    colours = plots.palette(names)
+    focus = plots.focus_of(names, run.scenario)
+    made = {
+        "timeline": plots.timeline_figure(
+            run["citizens"],
+            run["contacts"],
+            run["work"],
+            run.scenario,
+            list(dict.fromkeys([names[0], focus])),
+            lang,
+            colours,
+        ),
+        "lead_time": plots.lead_time_figure(run["citizens"], run.scenario, lang, colours, names),
+        "headline": plots.headline_figure(run["summary"], lang, colours, names, focus),
+        "satisfaction": plots.satisfaction_figure(run["summary"], run.scenario, lang, colours, names, focus),
+        "queues": plots.queues_figure(run["hours"], lang, colours, names),
+        "utilisation": plots.utilisation_figure(run["hours"], lang, colours, names),
+    }
+    if len(names) > 1:
+        made["differences"] = plots.differences_figure(run["comparison"], lang, colours, names, focus)
+    if plots.lever_steps(names, run.scenario):
+        made["levers"] = plots.levers_figure(run["summary"], run.scenario, lang, colours, names)
+    return made
+
+
+def save(figure: Figure, folder: Path, name: str) -> tuple[list[Path], bytes]:
+    """Write `name`.png and `name`.svg; returns their paths and the PNG's bytes."""
+    with mpl.rc_context(plots.STYLE):  # type: ignore[arg-type]
+        buffer = io.BytesIO()
+        figure.savefig(buffer, format="png", metadata={"Software": None})
+        png = buffer.getvalue()
+        (folder / f"{name}.png").write_bytes(png)
+        figure.savefig(folder / f"{name}.svg", format="svg", metadata={"Date": None})
+    return [folder / f"{name}.png", folder / f"{name}.svg"], png
+
+
+# --- HTML --------------------------------------------------------------------------------------------------------
+
+CSS = """
+body { margin: 0; background: #f4f4f1; color: #1d1d1d; font: 16px/1.5 "DejaVu Sans", "Segoe UI", Arial, sans-serif; }
+main { max-width: 880px; margin: 0 auto; padding: 28px 36px 40px; background: #fff; }
+header { border-bottom: 3px solid #0072B2; margin-bottom: 18px; }
+h1 { font-size: 26px; line-height: 1.25; margin: 4px 0 8px; }
+.kicker { text-transform: uppercase; letter-spacing: .08em; color: #555; font-size: 13px; margin: 0; }
+.subtitle { color: #444; margin: 0 0 10px; }
+.lead { font-size: 19px; font-weight: bold; margin: 12px 0 16px; }
+h2 { font-size: 19px; margin: 26px 0 8px; border-bottom: 1px solid #ddd; padding-bottom: 3px; }
+ul { padding-left: 22px; margin: 6px 0; } li { margin: 4px 0; }
+.swatch { display: inline-block; width: 12px; height: 12px; border-radius: 2px; margin-right: 6px;
+          vertical-align: baseline; border: 1px solid #333; }
+table { border-collapse: collapse; width: 100%; font-size: 14.5px; margin-top: 6px; }
+th, td { border-bottom: 1px solid #ddd; padding: 6px 7px; text-align: right; vertical-align: top; }
+th { background: #f0f0ec; font-weight: bold; }
+th:first-child, td:first-child { text-align: left; }
+td .ci { display: block; color: #555; font-size: 12.5px; white-space: nowrap; }
+figure { margin: 18px 0 26px; } figure img { width: 100%; height: auto; display: block; }
+figcaption { color: #444; font-size: 14px; margin-top: 4px; }
+.warning { color: #8a2c00; }
+.method { font-size: 14.5px; color: #333; }
+@media print { body { background: #fff; } main { padding: 0; max-width: none; } figure { break-inside: avoid; } }
+"""
+
+
+def _e(text: str) -> str:
+    return html.escape(text, quote=True)
+
+
+def to_html(brief: Brief) -> str:
+    """The brief as one HTML page that needs nothing outside itself: figures as data: URIs, CSS inline."""
+    words = brief.lang
+    parts = [
+        "<!DOCTYPE html>",
+        f'<html lang="{words.code}">',
+        '<head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">',
+        f"<title>{_e(brief.title)}</title><style>{CSS}</style></head>",
+        "<body><main>",
+        f'<header><p class="kicker">{_e(words.say("kicker"))}</p><h1>{_e(brief.title)}</h1>',
+        f'<p class="subtitle">{_e(words.say("brief_subtitle"))}</p></header>',
+        *([f'<p class="lead" id="lead">{_e(brief.lead)}</p>'] if brief.lead else []),
+        f'<section id="question"><h2>{_e(words.say("question_heading"))}</h2><p>{_e(brief.question)}</p></section>',
+        f'<section id="configurations"><h2>{_e(words.say("configurations_heading"))}</h2><ul>',
+        *(
+            f'<li><span class="swatch" style="background:{brief.colours[name]}"></span>{_e(line)}</li>'
+            for name, line in brief.configurations
+        ),
+        "</ul></section>",
+        *(
+            [
+                f'<section id="findings"><h2>{_e(words.say("findings_heading"))}</h2><ul>',
+                *(f"<li>{_e(sentence)}</li>" for sentence in brief.findings),
+                "</ul></section>",
+            ]
+            if brief.findings
+            else []
+        ),
+        f'<section id="key-figures"><h2>{_e(words.say("table_heading"))}</h2>',
+        '<table id="key-table"><thead><tr>',
+        *(f'<th scope="col">{_e(text)}</th>' for text in brief.header),
+        "</tr></thead><tbody>",
+        *(
+            "<tr>"
+            + f'<th scope="row"><span class="swatch" style="background:{brief.colours[name]}"></span>'
+            + f"{_e(plots.label(name))}</th>"
+            + "".join(f'<td>{_e(cell.mean)}<span class="ci">{_e(cell.interval)}</span></td>' for cell in cells)
+            + "</tr>"
+            for name, cells in brief.rows
+        ),
+        "</tbody></table></section>",
+        f'<section id="figures"><h2>{_e(words.say("figures_heading"))}</h2>',
+        *(
+            f'<figure id="figure-{name}"><img alt="{_e(caption)}" '
+            f'src="data:image/png;base64,{base64.b64encode(png).decode("ascii")}">'
+            f"<figcaption>{_e(words.say('figure_label', number=k))} {_e(caption)}</figcaption></figure>"
+            for k, (name, caption, png) in enumerate(brief.figures, start=1)
+        ),
+        f"<p>{_e(brief.more)}</p>",
+        "</section>",
+        f'<section id="ikm"><h2>{_e(words.say("ikm_heading"))}</h2><ul>',
+        *(f"<li>{_e(line)}</li>" for line in brief.grades),
+        "</ul></section>",
+        f'<section id="method"><h2>{_e(words.say("method_heading"))}</h2>',
+        f'<p class="method">{_e(brief.method)}</p></section>',
+        f'<section id="warnings"><h2>{_e(words.say("warnings_heading"))}</h2><ul>',
+        *(f'<li class="warning">{_e(line)}</li>' for line in brief.warnings),
+        "</ul></section>",
+        "</main></body></html>",
+    ]
+    return "\n".join(parts) + "\n"
+
+
+# --- PDF ---------------------------------------------------------------------------------------------------------
+
+
+class _Pen:
+    """Writes down an A4 page from the top, in inches; without a page it only measures."""
+
+    def __init__(self, page: Figure | None = None) -> None:
+        self.page = page
+        self.y = A4[1] - MARGIN
+
+    def _put(self, x: float, y: float, text: str, **style: Any) -> None:
+        if self.page is not None:
+            self.page.text(x / A4[0], y / A4[1], text, va="top", **style)
+
+    def text(
+        self,
+        text: str,
+        size: float = BODY,
+        bold: bool = False,
+        colour: str = "#1d1d1d",
+        indent: float = 0.0,
+        bullet: str = "",
+        bullet_colour: str = "",
+        after: float = 0.04,
+    ) -> None:
+        """A paragraph wrapped to the text width."""
+        lines = plots.wrap(text, A4[0] - 2 * MARGIN - indent, size, bold)
+        if bullet:
+            self._put(MARGIN + indent - 0.15, self.y, bullet, fontsize=size, color=bullet_colour or colour)
+        for line in lines:
+            self._put(
+                MARGIN + indent, self.y, line, fontsize=size, fontweight="bold" if bold else "normal", color=colour
+            )
+            self.y -= size / 72 * 1.3
+        self.y -= after
+
+    def heading(self, text: str) -> None:
+        self.y -= 0.07
+        self.text(text, size=11, bold=True, colour="#0b4f7c", after=0.03)
+
+    def image(self, pixels: np.ndarray, scale: float) -> None:
+        """A figure's pixels at `scale` of its saved size, centred."""
+        dpi = float(plots.STYLE["savefig.dpi"])
+        width, height = pixels.shape[1] / dpi * scale, pixels.shape[0] / dpi * scale
+        if self.page is not None:
+            box = ((A4[0] - width) / 2 / A4[0], (self.y - height) / A4[1], width / A4[0], height / A4[1])
+            axes = self.page.add_axes(box)
+            axes.imshow(pixels, interpolation="none")
+            axes.set_axis_off()
+        self.y -= height + 0.03
+
+    def rule(self, colour: str = "#dddddd") -> None:
+        if self.page is not None:
+            y = (self.y + 0.03) / A4[1]
+            self.page.add_artist(Line2D([MARGIN / A4[0], 1 - MARGIN / A4[0]], [y, y], color=colour, lw=0.6))
+        self.y -= 0.05
+
+    def table(
+        self, header: Sequence[str], rows: Sequence[tuple[str, Sequence[Cell]]], colours: Mapping[str, str]
+    ) -> None:
+        """The key table: the configuration, then per column the mean over its interval."""
+        size = 8.6
+        first = 1.4
+        step = (A4[0] - 2 * MARGIN - first) / (len(header) - 1)
+        titles = [
+            plots.wrap(text, first - 0.1 if k == 0 else step - 0.03, size, bold=True) for k, text in enumerate(header)
+        ]
+        for k, lines in enumerate(titles):
+            x = MARGIN if k == 0 else MARGIN + first + step * k
+            self._put(
+                x,
+                self.y,
+                "\n".join(lines),
+                fontsize=size,
+                fontweight="bold",
+                ha="left" if k == 0 else "right",
+                linespacing=1.15,
+            )
+        self.y -= max(map(len, titles)) * size / 72 * 1.2 + 0.06
+        self.rule("#888888")
+        for name, cells in rows:
+            self._put(MARGIN, self.y, "\u25a0", fontsize=size, color=colours[name])
+            named = plots.wrap(plots.label(name), first - 0.22, size)
+            self._put(MARGIN + 0.16, self.y, "\n".join(named[:2]), fontsize=size, linespacing=1.05)
+            for k, cell in enumerate(cells, start=1):
+                x = MARGIN + first + step * k
+                self._put(x, self.y, cell.mean, fontsize=size, ha="right")
+                self._put(x, self.y - 0.13, cell.interval, fontsize=8, ha="right", color="#555555")
+            self.y -= 0.27
+            self.rule()
+        self.y -= 0.03
+
+
+Block = Callable[[_Pen, float], None]
+"""Draws (or, on a pen without a page, measures) a part of the brief, figures at the given scale."""
+
+
+def _blocks(brief: Brief) -> list[Block]:
+    """The brief's parts in reading order: the argument, the table, the figures, the method, the warnings."""
+    words = brief.lang
+
+    def header(pen: _Pen, _: float) -> None:
+        pen.text(words.say("kicker").upper(), size=8.5, colour="#555555", after=0.02)
+        pen.text(brief.title, size=15, bold=True, after=0.03)
+        pen.text(f"{words.say('question_heading')}: {brief.question}", colour="#333333", after=0.07)
+        if brief.lead:
+            pen.text(brief.lead, size=10.5, bold=True, after=0.0)
+
+    def section(title: str, lines: Sequence[str], bullets: Sequence[tuple[str, str]] = (), size: float = BODY) -> Block:
+        def draw(pen: _Pen, _: float) -> None:
+            pen.heading(title)
+            for line in lines:
+                pen.text(line, size=size)
+            for bullet, line in bullets:
+                colour = brief.colours.get(bullet, "")
+                mark = "\u25a0" if colour else "\u2022"
+                pen.text(line, size=size, indent=0.17, bullet=mark, bullet_colour=colour, after=0.015)
+
+        return draw
+
+    def table(pen: _Pen, _: float) -> None:
+        pen.heading(words.say("table_heading"))
+        pen.table(brief.header, brief.rows, brief.colours)
+
+    def figure(png: bytes) -> Block:
+        pixels = imread(io.BytesIO(png), format="png")
+
+        def draw(pen: _Pen, scale: float) -> None:
+            pen.y -= 0.1
+            pen.image(pixels, scale)
+
+        return draw
+
+    figures = [figure(png) for _, _, png in brief.figures]
+    return [
+        header,
+        section(words.say("configurations_heading"), [], brief.configurations),
+        *(
+            [section(words.say("findings_heading"), [], [("", line) for line in brief.findings])]
+            if brief.findings
+            else []
+        ),
+        table,
+        *figures,
+        section(words.say("method_heading"), [brief.method], size=8.5),
+        section(words.say("warnings_heading"), [], [("", line) for line in brief.warnings], size=8.5),
+    ]
+
+
+def _scale(blocks: Sequence[Block]) -> float | None:
+    """The largest figure scale (at most 1) at which `blocks` fit on one page; None if none does."""
+    room = A4[1] - 2 * MARGIN - FOOTER
+
+    def height(scale: float) -> float:
+        pen = _Pen()
+        for block in blocks:
+            block(pen, scale)
+        return A4[1] - MARGIN - pen.y
+
+    fixed = height(0.0)
+    pictures = height(1.0) - fixed
+    if pictures <= 0:
+        return 1.0 if fixed <= room else None
+    scale = min(1.0, (room - fixed) / pictures)
+    return scale if scale >= MIN_SCALE else None
+
+
+def _pdf_date(manifest: Mapping[str, Any]) -> datetime | None:
+    ended = manifest.get("ended")
+    try:
+        return datetime.fromisoformat(str(ended)) if ended else None
+    except ValueError:
+        return None
+
+
+def paginate(blocks: Sequence[Block]) -> tuple[list[Block], list[Block], float, float]:
+    """Split the brief over two pages where the smaller of the two pages' figure scales is largest."""
+    best: tuple[float, int, float, float] | None = None
+    for cut in range(1, len(blocks)):
+        first, second = _scale(blocks[:cut]), _scale(blocks[cut:])
+        if first is None or second is None:
+            continue
+        if best is None or min(first, second) > best[0] + 1e-6:
+            best = (min(first, second), cut, first, second)
+    if best is None:
+        cut = max(1, len(blocks) // 2)
+        return list(blocks[:cut]), list(blocks[cut:]), MIN_SCALE, MIN_SCALE
+    _, cut, first, second = best
+    return list(blocks[:cut]), list(blocks[cut:]), first, second
+
+
+def to_pdf(brief: Brief, path: Path, manifest: Mapping[str, Any]) -> None:
+    """The brief on two A4 pages, in reading order, split where its figures can stay largest.
+
+    Figures are scaled down together on a page where it needs it, never up;
+    the only date in the file is the run's end, from the manifest.
+    """
+    first, second, first_scale, second_scale = paginate(_blocks(brief))
+    pages = []
+    with mpl.rc_context(plots.STYLE):  # type: ignore[arg-type]
+        for number, (blocks, scale) in enumerate(((first, first_scale), (second, second_scale)), start=1):
+            page = Figure(figsize=A4)
+            pen = _Pen(page)
+            for block in blocks:
+                block(pen, scale)
+            footer = f"{brief.lang.say('pdf_footer', title=brief.title)} | {number}/2"
+            page.text(MARGIN / A4[0], 0.3 / A4[1], footer, fontsize=8, color="#666666")
+            pages.append(page)
+        date = _pdf_date(manifest)
+        metadata = {"Title": brief.title, "Creator": "servicecycle", "CreationDate": date, "ModDate": date}
+        with PdfPages(path, metadata=metadata) as pdf:
+            for page in pages:
+                pdf.savefig(page)
+
+
+# --- the entry point ---------------------------------------------------------------------------------------------
+
+
+def make_figures_and_brief(
+    folder: Path,
+    lang: str = "en",
+    *,
+    scenario: Scenario | None = None,
+    manifest: Mapping[str, Any] | None = None,
+) -> list[Path]:
+    """Write every figure (PNG and SVG) into `folder/figures/`, then `brief.html` and `brief.pdf`; return the paths.
+
+    `scenario` and `manifest` stand in for `scenario.yaml` and `manifest.json`
+    when the run's writer calls this before writing them.
+    """
+    folder = Path(folder)
+    words = language(lang)
+    run = read_run(folder, scenario=scenario, manifest=manifest)
+    target = folder / "figures"
+    target.mkdir(exist_ok=True)
+    written: list[Path] = []
+    pictures: dict[str, bytes] = {}
+    for name, figure in figures(run, lang).items():
+        paths, pictures[name] = save(figure, target, name)
+        written += paths
+    brief = content(run, lang)
+    chosen = [name if name != "levers" or "levers" in pictures else "differences" for name in IN_BRIEF]
+    brief.figures = [(name, words.say(f"caption_{name}"), pictures[name]) for name in chosen if name in pictures]
+    others = [words.say(f"name_{name}") for name in pictures if name not in chosen]
+    brief.more = words.say("figure_files", names=words.listing(others))
+    (folder / "brief.html").write_text(to_html(brief), encoding="utf-8")
+    to_pdf(brief, folder / "brief.pdf", run.manifest)
+    return [*written, folder / "brief.html", folder / "brief.pdf"]
