@@ -292,17 +292,6 @@ def figures(run: RunFolder, lang: str) -> dict[str, Figure]:
     return made
 
 
-def save(figure: Figure, folder: Path, name: str) -> tuple[list[Path], bytes]:
-    """Write `name`.png and `name`.svg; returns their paths and the PNG's bytes."""
-    with mpl.rc_context(plots.STYLE):  # type: ignore[arg-type]
-        buffer = io.BytesIO()
-        figure.savefig(buffer, format="png", metadata={"Software": None})
-        png = buffer.getvalue()
-        (folder / f"{name}.png").write_bytes(png)
-        figure.savefig(folder / f"{name}.svg", format="svg", metadata={"Date": None})
-    return [folder / f"{name}.png", folder / f"{name}.svg"], png
-
-
 # --- HTML --------------------------------------------------------------------------------------------------------
 
 CSS = """
@@ -635,7 +624,7 @@ def make_figures_and_brief(
     written: list[Path] = []
     pictures: dict[str, bytes] = {}
     for name, figure in figures(run, lang).items():
-        paths, pictures[name] = save(figure, target, name)
+        paths, pictures[name] = plots.save(figure, target, name)
         written += paths
     brief = content(run, lang)
     chosen = [name if name != "levers" or "levers" in pictures else "differences" for name in IN_BRIEF]

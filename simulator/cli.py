@@ -13,13 +13,16 @@ import traceback
 from collections.abc import Callable, Iterator, Sequence, Sized
 from contextlib import contextmanager
 from datetime import datetime
+from functools import partial
 from pathlib import Path
 
 from tqdm import tqdm
 
+from simulator.brief import make_figures_and_brief
 from simulator.capacity import overloads
 from simulator.executors import KINDS, Executor, ExecutorError, make_executor
 from simulator.experiment import Precision, Progress, run_experiment
+from simulator.language import LANGUAGES
 from simulator.loading import ScenarioError, load_scenario
 from simulator.metrics import HEADLINE
 from simulator.model import OverloadError
@@ -34,10 +37,11 @@ from simulator.output import (
 )
 from simulator.report import comparison_text, precision_text
 from simulator.scenario import Scenario, did_you_mean
+from simulator.study_plots import sweep_figures, warmup_figures
 from simulator.sweeps import parameters_of, parse_setting, points, run_sweep
-from simulator.warmup import default_horizon, study_warmup
+from simulator.warmup import default_horizon, settled, study_warmup
 
-COMMANDS = ("run", "check", "sweep", "warmup")
+COMMANDS = ("run", "check", "sweep", "warmup", "plot")
 RESULTS_ROOT = Path("results")
 
 
@@ -82,6 +86,8 @@ def parser() -> argparse.ArgumentParser:
     common.add_argument("--executor", choices=KINDS, default="local", help="where replications run (default local)")
     common.add_argument("--scheduler", help="address of a Dask scheduler (with --executor dask; default: start one)")
     common.add_argument("--quiet", action="store_true", help="print nothing but errors")
+    common.add_argument("--lang", choices=LANGUAGES, default="en", help="language of figures and brief (default en)")
+    common.add_argument("--no-plots", action="store_true", help="write no figures and no brief")
 
     run = commands.add_parser("run", parents=[common], help="simulate every configuration and write the result files")
     run.add_argument("--precision", type=_share, help="add replications until every --metrics half-width is within")
@@ -94,6 +100,10 @@ def parser() -> argparse.ArgumentParser:
 
     warmup = commands.add_parser("warmup", parents=[common], help="suggest warmup_days with MSER-5")
     warmup.add_argument("--horizon-days", type=_at_least(10), help="length of the long run (default: 4x, >= 100)")
+
+    plot = commands.add_parser("plot", help="remake the figures and the brief of a finished run folder")
+    plot.add_argument("folder", type=Path, help="a run folder written by `run`")
+    plot.add_argument("--lang", choices=LANGUAGES, default="en", help="language of figures and brief (default en)")
 
     check = commands.add_parser("check", help="validate a scenario file and summarise it")
     check.add_argument("scenario", type=Path, help="scenario file (.yaml or .toml)")
@@ -110,7 +120,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     except SystemExit as stop:
         return stop.code if isinstance(stop.code, int) else 2
     try:
-        return {"run": run, "sweep": sweep, "warmup": warmup, "check": check}[args.command](args, args_list)
+        commands = {"run": run, "sweep": sweep, "warmup": warmup, "plot": plot, "check": check}
+        return commands[args.command](args, args_list)
     except KeyboardInterrupt:
         print("interrupted: nothing was written", file=sys.stderr)
         return 130
@@ -196,7 +207,12 @@ def run(args: argparse.Namespace, argv: list[str]) -> int:
     settings = {"replications": results.replications, "configurations": names, "baseline": names[0]}
     if results.precision is not None:
         settings["precision"] = precision_text(results.precision)
-    write_run(folder, results, manifest(args.scenario, scenario, argv, started, datetime.now(), **settings))
+    meta = manifest(args.scenario, scenario, argv, started, datetime.now(), **settings)
+
+    def figures(unfinished: Path) -> None:
+        make_figures_and_brief(unfinished, args.lang, scenario=scenario, manifest=meta)
+
+    write_run(folder, results, meta, None if args.no_plots else figures)
     if not args.quiet:
         print(comparison_text(results))
         if results.precision is not None:
@@ -217,7 +233,8 @@ def sweep(args: argparse.Namespace, argv: list[str]) -> int:
         results = run_sweep(scenario, grid_points, names, replications, executor, progress, args.keep_records)
     grid = {parameter.path: list(parameter.values) for parameter in parameters}
     settings = {"replications": replications, "configurations": names, "sweep": grid}
-    write_sweep(folder, results, manifest(args.scenario, scenario, argv, started, datetime.now(), **settings))
+    meta = manifest(args.scenario, scenario, argv, started, datetime.now(), **settings)
+    write_sweep(folder, results, meta, None if args.no_plots else partial(sweep_figures, results, args.lang))
     if not args.quiet:
         print(f"{scenario.name}: {len(grid_points)} points x {len(names)} configurations x {replications} replications")
         print(f"result files: {folder}")
@@ -232,13 +249,22 @@ def warmup(args: argparse.Namespace, argv: list[str]) -> int:
     with _workers(args) as (executor, progress):
         study = study_warmup(scenario, horizon, replications, names, executor, progress)
     settings = {"replications": replications, "configurations": names, "suggested_warmup_days": study.suggestion}
-    write_warmup(folder, study, manifest(args.scenario, scenario, argv, started, datetime.now(), **settings))
+    meta = manifest(args.scenario, scenario, argv, started, datetime.now(), **settings)
+    write_warmup(folder, study, meta, None if args.no_plots else partial(warmup_figures, study, args.lang))
     if not args.quiet:
         print(f"{scenario.name}: MSER-5 over {horizon} working days x {replications} replications")
         for row in study.cuts.itertuples():
             print(f"  {row.configuration:<24} {row.metric:<16} cut after {row.cut} working days")
         print(f"suggested warmup_days: {study.suggestion} (the scenario has {scenario.warmup_days})")
+        if not settled(study):
+            print("note: the cut is at half the series, as far as MSER-5 looks: run longer (--horizon-days)")
         print(f"result files: {folder}")
+    return 0
+
+
+def plot(args: argparse.Namespace, argv: list[str]) -> int:
+    written = make_figures_and_brief(args.folder, args.lang)
+    print(f"{len(written)} files written in {args.folder}")
     return 0
 
 

@@ -21,6 +21,11 @@ from simulator.report import POINTS, value
 from simulator.satisfaction import grade
 
 EN: dict[str, str] = {
+    # studies: sweeps and warm-up
+    "sweep_title": "{metric} as {path} changes (mean and 95% interval)",
+    "warmup_title": "Warm-up: MSER-5 suggests leaving out the first {days} working days",
+    "warmup_suggestion": "suggested warm-up: {days} days",
+    "warmup_day": "working day of arrival (from an empty office)",
     # the brief
     "brief_title": "Policy brief: {scenario}",
     "brief_subtitle": "Siloed agencies or whole-of-government service? A simulation on the same applicants.",
@@ -262,6 +267,11 @@ EN: dict[str, str] = {
 }
 
 ID: dict[str, str] = {
+    # studi: sweep dan pemanasan
+    "sweep_title": "{metric} menurut {path} (rata-rata dan selang kepercayaan 95%)",
+    "warmup_title": "Pemanasan: MSER-5 menyarankan {days} hari kerja pertama tidak dihitung",
+    "warmup_suggestion": "saran pemanasan: {days} hari",
+    "warmup_day": "hari kerja kedatangan (dari kantor kosong)",
     "brief_title": "Ringkasan kebijakan: {scenario}",
     "brief_subtitle": "Instansi yang berjalan sendiri-sendiri atau pelayanan terpadu (whole-of-government)? "
     "Simulasi pada pemohon yang sama.",

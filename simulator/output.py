@@ -53,7 +53,7 @@ def check_destination(folder: Path) -> None:
         raise DestinationError(f"{folder}: already exists and is not an empty folder; choose another --out")
 
 
-Finish = Callable[[Path], None]
+Finish = Callable[[Path], object]
 """Called with the (not yet renamed) folder once the tables are in it: figures, the brief."""
 
 

@@ -11,9 +11,11 @@ saved size of 7 inches wide, the text width of an A4 page.
 from __future__ import annotations
 
 import functools
+import io
 import itertools
 import math
 from collections.abc import Callable, Mapping, Sequence
+from pathlib import Path
 from typing import Any, ParamSpec
 
 import matplotlib as mpl
@@ -89,6 +91,17 @@ def styled(make: Callable[P, Figure]) -> Callable[P, Figure]:
             return make(*args, **kwargs)
 
     return wrapper
+
+
+def save(figure: Figure, folder: Path, name: str) -> tuple[list[Path], bytes]:
+    """Write `name`.png and `name`.svg; returns their paths and the PNG's bytes."""
+    with mpl.rc_context(STYLE):  # type: ignore[arg-type]
+        buffer = io.BytesIO()
+        figure.savefig(buffer, format="png", metadata={"Software": None})
+        png = buffer.getvalue()
+        (folder / f"{name}.png").write_bytes(png)
+        figure.savefig(folder / f"{name}.svg", format="svg", metadata={"Date": None})
+    return [folder / f"{name}.png", folder / f"{name}.svg"], png
 
 
 def palette(configurations: Sequence[str]) -> dict[str, str]:
@@ -218,7 +231,8 @@ def _fill(text: str, width: float, size: float = 9, bold: bool = False) -> str:
     return "\n".join(wrap(text, width, size, bold))
 
 
-def _title(figure: Figure, text: str) -> None:
+def put_title(figure: Figure, text: str) -> None:
+    """A figure's title, wrapped to its width, on the left."""
     figure.suptitle(_fill(text, WIDTH - 0.25, STYLE["figure.titlesize"], bold=True), x=0.01, ha="left")
 
 
@@ -499,7 +513,7 @@ def timeline_figure(
     named = [name for name in shown if name in summaries]
     if len(named) >= 2:
         first, last = named[0], named[-1]
-        _title(
+        put_title(
             figure,
             words.say(
                 "timeline_title",
@@ -510,7 +524,7 @@ def timeline_figure(
             ),
         )
     elif named:
-        _title(figure, words.say("timeline_title_one", name=label(named[0]), summary=summaries[named[0]]))
+        put_title(figure, words.say("timeline_title_one", name=label(named[0]), summary=summaries[named[0]]))
     return figure
 
 
@@ -601,7 +615,7 @@ def lead_time_figure(
             after=words.percent(shares[focus]),
             focus=label(focus),
         )
-    _title(figure, text)
+    put_title(figure, text)
     _localise_ticks(figure, words)
     return figure
 
@@ -710,7 +724,7 @@ def headline_figure(
             trips_before=trips[0],
             trips_after=trips[1],
         )
-    _title(figure, capital(text))
+    put_title(figure, capital(text))
     _localise_ticks(figure, words)
     return figure
 
@@ -787,7 +801,7 @@ def differences_figure(
         m: words.percent(rows[(chosen, m)]["relative_change"], signed=True) if (chosen, m) in rows else "-"
         for m in ("trips", "lead_time_days")
     }
-    _title(
+    put_title(
         figure,
         words.say(
             "differences_title",
@@ -855,10 +869,10 @@ def satisfaction_figure(
     before, after = (float(means[(n, "ikm")]["mean"]) for n in (names[0], chosen))
     graded = [f"{words.number(v, 1)} ({', '.join(words.grade(v, glossed=False))})" for v in (before, after)]
     if chosen == names[0]:
-        _title(figure, words.say("satisfaction_title_one", name=label(chosen), ikm=graded[0]))
+        put_title(figure, words.say("satisfaction_title_one", name=label(chosen), ikm=graded[0]))
     else:
         key = "satisfaction_title_up" if after >= before else "satisfaction_title_down"
-        _title(figure, capital(words.say(key, focus=label(chosen), before=graded[0], after=graded[1])))
+        put_title(figure, capital(words.say(key, focus=label(chosen), before=graded[0], after=graded[1])))
     _localise_ticks(figure, words)
     return figure
 
@@ -921,7 +935,7 @@ def queues_figure(
         (Line2D([], [], color=colours[n], marker=marker_of(names, n), markersize=4, lw=1.8), label(n)) for n in present
     ]
     _key(figure.add_subplot(grid[1, 0]), handles, words.say("queues_note"), columns=3)
-    _title(
+    put_title(
         figure,
         words.say(
             "queues_title",
@@ -973,7 +987,7 @@ def utilisation_figure(
     bar.set_label(words.say("utilisation_label"))
     bar.ax.yaxis.set_major_formatter(ticker.FuncFormatter(lambda v, _: words.percent(v)))
     r, c = np.unravel_index(np.nanargmax(grid), grid.shape) if np.isfinite(grid).any() else (0, 0)
-    _title(
+    put_title(
         figure,
         words.say(
             "utilisation_title",
@@ -1035,8 +1049,10 @@ def levers_figure(
         axes.tick_params(axis="y", length=0)
     if deltas and min(deltas) < 0:
         k = int(np.argmin(deltas))
-        _title(figure, words.say("levers_title", name=label(steps[k + 1]), delta=words.localise(f"{deltas[k]:+.2f}")))
+        put_title(
+            figure, words.say("levers_title", name=label(steps[k + 1]), delta=words.localise(f"{deltas[k]:+.2f}"))
+        )
     else:
-        _title(figure, words.say("levers_title_flat"))
+        put_title(figure, words.say("levers_title_flat"))
     _localise_ticks(figure, words)
     return figure

@@ -72,9 +72,10 @@ def study_warmup(
     progress: Progress | None = None,
 ) -> WarmupStudy:
     """Run a long horizon from empty, and cut each daily series with MSER-5."""
-    long = scenario.model_copy(update={"horizon_days": horizon_days, "warmup_days": 0})
+    long = scenario.model_copy(update={"horizon_days": horizon_days + tail(horizon_days), "warmup_days": 0})
     results = run_experiment(long, configurations, replications, executor=executor, progress=progress)
     series = daily_means(results.citizens, WorkCalendar(scenario.calendar))
+    series = series[series["day"] < horizon_days].reset_index(drop=True)
     cuts = (
         series.sort_values("day")
         .groupby(["configuration", "metric"], sort=False)["value"]
@@ -84,6 +85,16 @@ def study_warmup(
     )
     suggestion = int(cuts["cut"].max()) if len(cuts) else 0
     return WarmupStudy(long, horizon_days, replications, series, cuts, suggestion)
+
+
+def tail(horizon_days: int) -> int:
+    """Days run beyond the studied ones: citizens of the last days meet an office that empties."""
+    return max(5, horizon_days // 4)
+
+
+def settled(study: WarmupStudy) -> bool:
+    """False when MSER-5 cut as far as it may look (half the series): the run was too short to tell."""
+    return study.suggestion < BATCH * ((study.horizon_days // BATCH) // 2)
 
 
 def default_horizon(scenario: Scenario) -> int:

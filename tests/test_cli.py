@@ -70,20 +70,25 @@ def test_run_writes_every_result_file(tiny_file: Path, tmp_path: Path, capsys: p
         assert key in manifest
     assert manifest["replications"] == 2 and manifest["configurations"] == ["siloed", "integrated"]
     assert load_scenario(out / "scenario.yaml") == load_scenario(tiny_file)
+    assert (out / "brief.html").exists() and (out / "brief.pdf").exists()
+    assert {"timeline.png", "timeline.svg", "lead_time.png", "satisfaction.svg"} <= {
+        p.name for p in (out / "figures").iterdir()
+    }
+    assert "brief.html" in manifest["files"] and "figures/timeline.png" in manifest["files"]
     printed = capsys.readouterr().out
     assert "integrated vs siloed" in printed and "lead time" in printed and str(out) in printed
 
 
 def test_shorthand_is_run(tiny_file: Path, tmp_path: Path) -> None:
-    assert main([str(tiny_file), "--out", str(tmp_path / "a"), "--jobs", "1", "--quiet"]) == 0
-    assert main(["run", str(tiny_file), "--out", str(tmp_path / "b"), "--jobs", "1", "--quiet"]) == 0
+    assert main([str(tiny_file), "--out", str(tmp_path / "a"), "--jobs", "1", "--quiet", "--no-plots"]) == 0
+    assert main(["run", str(tiny_file), "--out", str(tmp_path / "b"), "--jobs", "1", "--quiet", "--no-plots"]) == 0
     for name in ("summary.csv", "citizens.csv", "contacts.csv"):
         assert (tmp_path / "a" / name).read_bytes() == (tmp_path / "b" / name).read_bytes()
 
 
 def test_jobs_do_not_change_the_numbers(tiny_file: Path, tmp_path: Path) -> None:
-    assert main(["run", str(tiny_file), "--out", str(tmp_path / "one"), "--jobs", "1", "--quiet"]) == 0
-    assert main(["run", str(tiny_file), "--out", str(tmp_path / "two"), "--jobs", "2", "--quiet"]) == 0
+    assert main(["run", str(tiny_file), "--out", str(tmp_path / "one"), "--jobs", "1", "--quiet", "--no-plots"]) == 0
+    assert main(["run", str(tiny_file), "--out", str(tmp_path / "two"), "--jobs", "2", "--quiet", "--no-plots"]) == 0
     for name in (
         "summary.csv",
         "comparison.csv",
@@ -105,6 +110,7 @@ def test_options_seed_replications_configurations(tiny_file: Path, tmp_path: Pat
                 "--out",
                 str(tmp_path / "a"),
                 "--quiet",
+                "--no-plots",
                 "--jobs",
                 "1",
                 "--replications",
@@ -124,7 +130,20 @@ def test_options_seed_replications_configurations(tiny_file: Path, tmp_path: Pat
     assert set(comparison["baseline"]) == {"integrated"}
     assert json.loads((tmp_path / "a" / "manifest.json").read_text())["seed"] == 99
     assert (
-        main(["run", str(tiny_file), "--out", str(tmp_path / "b"), "--quiet", "--jobs", "1", "--replications", "3"])
+        main(
+            [
+                "run",
+                str(tiny_file),
+                "--out",
+                str(tmp_path / "b"),
+                "--quiet",
+                "--no-plots",
+                "--jobs",
+                "1",
+                "--replications",
+                "3",
+            ]
+        )
         == 0
     )
     other = pd.read_csv(tmp_path / "b" / "citizens.csv")
@@ -133,8 +152,8 @@ def test_options_seed_replications_configurations(tiny_file: Path, tmp_path: Pat
 
 def test_default_folder_is_under_results(tiny_file: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(cli, "RESULTS_ROOT", tmp_path / "results")
-    assert main(["run", str(tiny_file), "--quiet", "--jobs", "1", "--replications", "2"]) == 0
-    assert main(["run", str(tiny_file), "--quiet", "--jobs", "1", "--replications", "2"]) == 0
+    assert main(["run", str(tiny_file), "--quiet", "--no-plots", "--jobs", "1", "--replications", "2"]) == 0
+    assert main(["run", str(tiny_file), "--quiet", "--no-plots", "--jobs", "1", "--replications", "2"]) == 0
     runs = sorted((tmp_path / "results" / "tiny").iterdir())
     assert len(runs) == 2 and all((run / "summary.csv").exists() for run in runs)
     assert not any(path.name.startswith(".") for path in (tmp_path / "results" / "tiny").iterdir())
@@ -144,7 +163,7 @@ def test_out_that_holds_results_is_refused(tiny_file: Path, tmp_path: Path, caps
     out = tmp_path / "busy"
     out.mkdir()
     (out / "summary.csv").write_text("keep me")
-    assert main(["run", str(tiny_file), "--out", str(out), "--quiet"]) == 2
+    assert main(["run", str(tiny_file), "--out", str(out), "--quiet", "--no-plots"]) == 2
     assert (out / "summary.csv").read_text() == "keep me" and len(list(out.iterdir())) == 1
     assert "busy" in capsys.readouterr().err
 
@@ -192,7 +211,7 @@ def test_wrong_scenarios_are_refused_cleanly(
     change(tiny_data)
     path = write_scenario(tiny_data, "wrong.yaml")
     out = tmp_path / "out"
-    assert main(["run", str(path), "--out", str(out), "--quiet"]) == 2
+    assert main(["run", str(path), "--out", str(out), "--quiet", "--no-plots"]) == 2
     captured = capsys.readouterr()
     assert "Traceback" not in captured.err + captured.out
     assert captured.out == ""
@@ -222,9 +241,9 @@ def test_wrong_arguments_exit_2(arguments: list[str], capsys: pytest.CaptureFixt
 def test_missing_file_and_unknown_configuration(
     tiny_file: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    assert main(["run", str(tmp_path / "nowhere.yaml"), "--quiet"]) == 2
+    assert main(["run", str(tmp_path / "nowhere.yaml"), "--quiet", "--no-plots"]) == 2
     assert "nowhere.yaml" in capsys.readouterr().err
-    assert main(["run", str(tiny_file), "--configurations", "siloed,integratd", "--quiet"]) == 2
+    assert main(["run", str(tiny_file), "--configurations", "siloed,integratd", "--quiet", "--no-plots"]) == 2
     assert "did you mean 'integrated'" in capsys.readouterr().err
 
 
@@ -235,7 +254,7 @@ def test_interrupted_run_exits_130_and_writes_nothing(
         raise KeyboardInterrupt
 
     monkeypatch.setattr(cli, "run_experiment", interrupt)
-    assert main(["run", str(tiny_file), "--out", str(tmp_path / "out"), "--quiet"]) == 130
+    assert main(["run", str(tiny_file), "--out", str(tmp_path / "out"), "--quiet", "--no-plots"]) == 130
     assert not (tmp_path / "out").exists()
 
 
@@ -245,7 +264,7 @@ def test_progress_bar_on_a_terminal_only(tiny_file: Path, tmp_path: Path) -> Non
     for quiet, out in ((False, tmp_path / "loud"), (True, tmp_path / "quiet")):
         leader, follower = pty.openpty()
         fcntl.ioctl(follower, termios.TIOCSWINSZ, struct.pack("HHHH", 24, 100, 0, 0))  # a terminal's size
-        options = ["--quiet"] if quiet else []
+        options = ["--no-plots", *(["--quiet"] if quiet else [])]
         process = subprocess.Popen(
             [sys.executable, "run_sim.py", "run", str(tiny_file), "--jobs", "1", "--out", str(out), *options],
             cwd=root, stdout=subprocess.DEVNULL, stderr=follower,
@@ -265,3 +284,13 @@ def test_progress_bar_on_a_terminal_only(tiny_file: Path, tmp_path: Path) -> Non
         bar = b"4/4" in said and b"run" in said
         assert bar != quiet, said.decode(errors="replace")[-300:]
         assert b"4/4" not in (out / "manifest.json").read_bytes()
+
+
+def test_plot_remakes_figures_in_another_language(tiny_file: Path, tmp_path: Path) -> None:
+    out = tmp_path / "run"
+    assert main(["run", str(tiny_file), "--out", str(out), "--jobs", "1", "--quiet", "--no-plots"]) == 0
+    assert not (out / "figures").exists() and not (out / "brief.html").exists()
+    assert main(["plot", str(out), "--lang", "id"]) == 0
+    assert "Ringkasan kebijakan" in (out / "brief.html").read_text(encoding="utf-8")
+    assert (out / "figures" / "timeline.png").exists()
+    assert main(["plot", str(tmp_path / "nowhere")]) == 2

@@ -42,7 +42,7 @@ def test_dask_local_and_serial_write_the_same_files(
     for name, options in runs.items():
         done = subprocess.run(
             [sys.executable, "run_sim.py", "run", str(path), "--replications", "3", "--out", str(tmp_path / name),
-             "--quiet", *options],
+             "--quiet", "--no-plots", *options],
             cwd=ROOT, capture_output=True, text=True, timeout=300, check=False,
         )  # fmt: skip
         assert done.returncode == 0, f"{name}: {done.stderr[-800:]}"

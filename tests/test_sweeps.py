@@ -12,7 +12,9 @@ import pytest
 from simulator.cli import main
 from simulator.executors import Serial
 from simulator.loading import ScenarioError, validate
+from simulator.metrics import HEADLINE
 from simulator.scenario import Scenario, changed
+from simulator.study_plots import sweep_figure
 from simulator.sweeps import Parameter, grid, parameters_of, parse_setting, points, run_sweep
 
 WriteScenario = Callable[[dict[str, Any] | str, str], Path]
@@ -111,3 +113,30 @@ def test_a_wrong_sweep_section_is_a_scenario_error(tiny_data: dict[str, Any]) ->
         validate(tiny_data, "tiny.yaml")
     tiny_data["sweep"] = {"agencies.office.counters": [2]}
     assert parameters_of(validate(tiny_data, "tiny.yaml"), []) == [Parameter("agencies.office.counters", (2,))]
+
+
+def test_a_sweep_draws_a_figure_per_headline_metric(
+    tiny_data: dict[str, Any], write_scenario: WriteScenario, tmp_path: Path
+) -> None:
+    path = write_scenario(tiny_data, "tiny.yaml")
+    out = tmp_path / "sweep"
+    code = main(["sweep", str(path), "--set", "agencies.office.counters=1,2", "--replications", "2", "--jobs", "1",
+                 "--out", str(out), "--quiet"])  # fmt: skip
+    assert code == 0
+    figures = {p.name for p in (out / "figures").iterdir()}
+    assert {f"{metric}.{kind}" for metric in HEADLINE for kind in ("png", "svg")} == figures
+
+
+def test_the_sweep_figure_has_a_curve_and_band_per_configuration() -> None:
+    table = pd.DataFrame([
+        {"a": a, "b": b, "configuration": c, "metric": "trips", "mean": a + b, "ci_low": a + b - 1,
+         "ci_high": a + b + 1, "replications": 3}
+        for a in (1, 2, 3) for b in (10, 20) for c in ("siloed", "integrated")
+    ])  # fmt: skip
+    figure = sweep_figure(table, "trips", ["a", "b"], ["siloed", "integrated"])
+    assert len(figure.axes) == 2, "one panel per value of the second parameter"
+    for axes in figure.axes:
+        assert [line.get_label() for line in axes.get_lines()] == ["siloed", "integrated"]
+        assert len(axes.collections) == 2, "a 95% band per configuration"
+        assert axes.get_xlabel() == "a"
+    assert [axes.get_title(loc="left") for axes in figure.axes] == ["b = 10", "b = 20"]

@@ -14,6 +14,7 @@ from simulator.cli import main
 from simulator.executors import Serial
 from simulator.loading import validate
 from simulator.scenario import Scenario
+from simulator.study_plots import warmup_figure
 from simulator.warmup import daily_means, mser5, study_warmup
 
 DAYS = np.arange(300)
@@ -98,4 +99,19 @@ def test_the_warmup_command(tmp_path: Path, capsys: pytest.CaptureFixture[str]) 
     assert "suggested warmup_days:" in printed
     cuts = pd.read_csv(out / "cuts.csv")
     assert set(cuts["metric"]) == {"wait_minutes", "lead_time_days"}
-    assert len(pd.read_csv(out / "warmup.csv")) == 2 * 40
+    assert len(pd.read_csv(out / "warmup.csv")) == 2 * 40, "the tail beyond the studied days is left out"
+    assert (out / "figures" / "warmup.png").exists()
+
+
+def test_the_warmup_figure_marks_the_cut() -> None:
+    series = pd.DataFrame([
+        {"configuration": c, "metric": m, "day": d, "value": 10 + d % 3}
+        for c in ("siloed", "integrated") for m in ("wait_minutes", "lead_time_days") for d in range(20)
+    ])  # fmt: skip
+    cuts = pd.DataFrame([{"configuration": "siloed", "metric": "wait_minutes", "cut": 5}])
+    figure = warmup_figure(series, cuts, 5)
+    assert len(figure.axes) == 2
+    wait = figure.axes[0]
+    labels = [line.get_label() for line in wait.get_lines()]
+    assert {"siloed", "integrated", "suggested warm-up: 5 days"} <= set(labels)
+    assert any(list(line.get_xdata()) == [5, 5] for line in wait.get_lines()), "a vertical line at the cut"
