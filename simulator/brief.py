@@ -28,7 +28,7 @@ from matplotlib.figure import Figure
 from matplotlib.image import imread
 from matplotlib.lines import Line2D
 
-from simulator import plots
+from simulator import plots, timeline
 from simulator.language import Language, language
 from simulator.loading import RunFolder, read_run
 from simulator.report import POINTS
@@ -270,7 +270,7 @@ def figures(run: RunFolder, lang: str) -> dict[str, Figure]:
     colours = plots.palette(names)
     focus = plots.focus_of(names, run.scenario)
     made = {
-        "timeline": plots.timeline_figure(
+        "timeline": timeline.timeline_figure(
             run["citizens"],
             run["contacts"],
             run["work"],

@@ -26,10 +26,8 @@ from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 from matplotlib.font_manager import FontProperties
 from matplotlib.lines import Line2D
-from matplotlib.patches import Patch
 from matplotlib.textpath import TextToPath
 
-from simulator.calendar import DAY, WorkCalendar
 from simulator.language import Language, language
 from simulator.scenario import Levers, Scenario
 from simulator.statistics import interval
@@ -65,8 +63,6 @@ STYLE: dict[str, Any] = {
     "savefig.dpi": 200,
 }
 """Matplotlib settings of every figure, applied only while a figure is made or saved."""
-MIN_ACTIVITY_MINUTES = 20
-"""Short activities in the timeline are drawn at least this wide, to be seen."""
 TIMELINE_METRICS = ("wait_minutes", "lead_time_days", "trips", "ikm")
 DIFFERENCE_METRICS = (
     "wait_minutes",
@@ -76,7 +72,6 @@ DIFFERENCE_METRICS = (
     "citizen_cost",
     "ikm",
 )
-IN_PERSON = ("submission", "pickup")
 
 P = ParamSpec("P")
 _MEASURE = TextToPath()
@@ -236,11 +231,11 @@ def put_title(figure: Figure, text: str) -> None:
     figure.suptitle(_fill(text, WIDTH - 0.25, STYLE["figure.titlesize"], bold=True), x=0.01, ha="left")
 
 
-def _note(text: str) -> str:
+def note_text(text: str) -> str:
     return _fill(text, WIDTH - 0.3)
 
 
-def _columns(texts: Sequence[str], width: float = WIDTH - 0.2) -> int:
+def legend_columns(texts: Sequence[str], width: float = WIDTH - 0.2) -> int:
     """The most legend columns whose texts fit across `width` inches (columns filled as matplotlib fills them)."""
     for columns in range(min(len(texts), 5), 1, -1):
         rows, long_columns = divmod(len(texts), columns)
@@ -252,7 +247,7 @@ def _columns(texts: Sequence[str], width: float = WIDTH - 0.2) -> int:
     return 1
 
 
-def _legend_below(figure: Figure, entries: Sequence[tuple[Any, str]], columns: int = 3, note: str = "") -> None:
+def legend_below(figure: Figure, entries: Sequence[tuple[Any, str]], columns: int = 3, note: str = "") -> None:
     """The figure's legend under its panels, across the whole width, with a note as its heading."""
     if entries:
         handles, texts = zip(*entries, strict=True)
@@ -295,237 +290,11 @@ def _localise_ticks(figure: Figure, lang: Language) -> None:
                 axis.set_major_formatter(ticker.FuncFormatter(lambda v, _: lang.localise(f"{v:g}")))
 
 
-def _setup(
+def prepare(
     frame: pd.DataFrame, lang: str, colours: Mapping[str, str] | None, configurations: Sequence[str] | None
 ) -> tuple[Language, list[str], Mapping[str, str]]:
     names = list(configurations) if configurations is not None else order(frame)
     return language(lang), names, colours if colours is not None else palette(names)
-
-
-# --- the journey timeline ---------------------------------------------------------------------------------------
-
-
-def representative(citizens: pd.DataFrame, configuration: str) -> pd.Series | None:
-    """The completed citizen of replication 0 whose lead time is nearest the median (lowest id on a tie)."""
-    done = citizens[
-        (citizens["configuration"] == configuration)
-        & (citizens["replication"] == 0)
-        & (citizens["outcome"] == "completed")
-    ]
-    if done.empty:
-        return None
-    distance = (done["lead_time_days"] - done["lead_time_days"].median()).abs()
-    ranked = done.assign(distance=distance).sort_values(["distance", "citizen"], kind="stable")
-    return ranked.iloc[0]
-
-
-class _Clock:
-    """Simulation minutes -> working days from the opening of a citizen's first day."""
-
-    def __init__(self, calendar: WorkCalendar, arrival: float) -> None:
-        self.calendar = calendar
-        self.origin = calendar.working_minutes(calendar.opening(int(arrival // DAY)))
-
-    def days(self, times: pd.Series | np.ndarray) -> np.ndarray:
-        worked = self.calendar.working_minutes_of(np.asarray(times, dtype=np.float64))
-        return np.asarray((worked - self.origin) / self.calendar.day_length)
-
-
-GLYPHS: dict[str, dict[str, Any]] = {
-    "accepted": {"marker": "o", "s": 60},
-    "rejected": {"marker": "X", "s": 95},
-    "pickup": {"marker": "^", "s": 70},
-    "left": {"marker": "o", "s": 60, "facecolors": "white"},
-    "online": {"marker": "D", "s": 50},
-    "delivery": {"marker": "*", "s": 130},
-}
-"""How each kind of contact is drawn on the applicant's lane."""
-
-
-def _glyph(kind: str, outcome: str) -> str:
-    if outcome in ("left_queue", "sent_home"):
-        return "left"
-    if kind == "submission":
-        return "rejected" if outcome == "rejected" else "accepted"
-    return {"pickup": "pickup", "online": "online", "delivery": "delivery"}.get(kind, "accepted")
-
-
-def _timeline_panel(
-    axes: Axes,
-    citizen: pd.Series,
-    contacts: pd.DataFrame,
-    work: pd.DataFrame,
-    steps: list[str],
-    clock: _Clock,
-    colour: str,
-    used: set[str],
-) -> float:
-    """Draw one citizen's service cycle on `axes`; returns where it ends (working days)."""
-    smallest = MIN_ACTIVITY_MINUTES / clock.calendar.day_length
-    lane = {step: k + 1 for k, step in enumerate(steps)}
-    for _, row in work.iterrows():
-        y = lane.get(str(row["step"]), len(steps))
-        queued, started, ended = clock.days(np.array([row["queued"], row["started"], row["ended"]]))
-        if started > queued:
-            axes.plot([queued, started], [y, y], color=colour, lw=2, alpha=0.6, solid_capstyle="butt")
-            used.add("queue")
-        kind = str(row["kind"])
-        width = max(ended - started, smallest)
-        if kind == "approval":
-            axes.barh(
-                y,
-                ended - started,
-                left=started,
-                height=0.5,
-                color=colour,
-                alpha=0.25,
-                edgecolor=colour,
-                hatch="///",
-                lw=0.8,
-            )
-        elif kind == "handoff":
-            axes.barh(y, width, left=started, height=0.22, color="#555555")
-        else:
-            axes.barh(y, width, left=started, height=0.5, color=colour, edgecolor="#222222", lw=0.5)
-        used.add(kind)
-    journey = clock.days(np.array([citizen["arrival"], citizen["end"]]))
-    axes.plot(journey, [0, 0], color="#aaaaaa", lw=1, ls=":", zorder=1)
-    in_person = contacts[contacts["kind"].isin(IN_PERSON)].sort_values("queued", kind="stable")
-    trip_days = list(dict.fromkeys((in_person["queued"] // DAY).astype(int)))
-    for _, row in contacts.iterrows():
-        queued, started, ended = clock.days(np.array([row["queued"], row["started"], row["ended"]]))
-        served_at = ended if math.isnan(started) else started
-        if served_at > queued:
-            axes.plot([queued, served_at], [0, 0], color=colour, lw=2.5, alpha=0.6, solid_capstyle="butt")
-            used.add("queue")
-        glyph = _glyph(str(row["kind"]), str(row["outcome"]))
-        style = {"facecolors": colour, **GLYPHS[glyph]}
-        axes.scatter([served_at], [0], edgecolors="#222222", linewidths=0.7, zorder=3, clip_on=False, **style)
-        used.add(glyph)
-    for number, day in enumerate(trip_days, start=1):
-        first = in_person[(in_person["queued"] // DAY).astype(int) == day]["queued"].min()
-        (x,) = clock.days(np.array([first]))
-        axes.text(
-            x,
-            -0.6,
-            str(number),
-            ha="center",
-            va="center",
-            fontsize=9,
-            color="white",
-            fontweight="bold",
-            clip_on=False,
-            bbox={"boxstyle": "circle,pad=0.18", "facecolor": "#333333", "edgecolor": "none"},
-        )
-        used.add("trip")
-    return float(clock.days(np.array([citizen["end"]]))[0])
-
-
-def _timeline_legend(used: set[str], lang: Language) -> list[Any]:
-    grey = "#888888"
-    handles: dict[str, Any] = {
-        "queue": Line2D([], [], color=grey, lw=2.5, alpha=0.7),
-        **{
-            glyph: Line2D(
-                [],
-                [],
-                ls="",
-                marker=GLYPHS[glyph]["marker"],
-                markersize=8 if glyph != "delivery" else 11,
-                markerfacecolor="white" if glyph == "left" else grey,
-                markeredgecolor="#222222",
-            )
-            for glyph in GLYPHS
-        },
-        "backoffice": Patch(facecolor=grey, edgecolor="#222222", lw=0.5),
-        "handoff": Patch(facecolor="#555555"),
-        "approval": Patch(facecolor=grey, alpha=0.35, hatch="///", edgecolor=grey),
-        "trip": Line2D([], [], ls="", marker="o", markersize=10, markerfacecolor="#333333", markeredgecolor="none"),
-    }
-    return [(handles[key], lang.say(f"legend_{key}")) for key in handles if key in used]
-
-
-@styled
-def timeline_figure(
-    citizens: pd.DataFrame,
-    contacts: pd.DataFrame,
-    work: pd.DataFrame,
-    scenario: Scenario,
-    shown: Sequence[str],
-    lang: str = "en",
-    colours: Mapping[str, str] | None = None,
-) -> Figure:
-    """Swimlanes of one typical citizen per configuration in `shown` (median lead time of replication 0).
-
-    The top lane is the applicant: queues, counter contacts, numbered trips;
-    one lane per step below: back-office work, hand-offs, approval waits.
-    """
-    words, _, colours = _setup(citizens, lang, colours, shown if colours is None else None)
-    calendar = WorkCalendar(scenario.calendar)
-    chosen = {name: representative(citizens, name) for name in shown}
-    lanes = {
-        name: [step.id for step in scenario.services[str(c["service"])].steps] if c is not None else []
-        for name, c in chosen.items()
-    }
-    heights = [0.58 + 0.23 * len(lanes[name]) for name in shown]
-    note = _note(words.say("timeline_note", minutes=MIN_ACTIVITY_MINUTES))
-    figure = Figure(figsize=(WIDTH, 0.9 + sum(heights)), layout="constrained")
-    panels = figure.subplots(len(shown), 1, sharex=True, squeeze=False, height_ratios=heights)[:, 0]
-    used: set[str] = set()
-    end = 1.0
-    summaries = {}
-    for axes, name in zip(panels, shown, strict=True):
-        citizen = chosen[name]
-        if citizen is None:
-            axes.set_title(words.say("timeline_none", name=label(name)), color=colours[name], fontweight="bold")
-            axes.set_yticks([])
-            continue
-        mine = {"configuration": name, "replication": 0, "citizen": citizen["citizen"]}
-        own_contacts = contacts.loc[(contacts[list(mine)] == pd.Series(mine)).all(axis=1)]
-        own_work = work.loc[(work[list(mine)] == pd.Series(mine)).all(axis=1)]
-        clock = _Clock(calendar, float(citizen["arrival"]))
-        end = max(end, _timeline_panel(axes, citizen, own_contacts, own_work, lanes[name], clock, colours[name], used))
-        days = words.value("lead_time_days", float(citizen["lead_time_days"]))
-        trips = words.count("trip", int(citizen["trips"]))
-        summaries[name] = words.say("timeline_summary", trips=trips, days=days)
-        rejections = words.count("rejection", int(citizen["rejections"]))
-        title = words.say("timeline_panel", name=label(name), trips=trips, rejections=rejections, days=days)
-        axes.set_title(title, color=colours[name], fontweight="bold", pad=3)
-        axes.set_yticks(range(len(lanes[name]) + 1), [words.say("timeline_applicant"), *map(words.desk, lanes[name])])
-        axes.set_ylim(len(lanes[name]) + 0.45, -1.0)
-        axes.tick_params(axis="y", length=0)
-        axes.spines[["left"]].set_visible(False)
-    last_day = math.ceil(end + 0.05)
-    for axes in panels:
-        for day in range(0, last_day, 2):
-            axes.axvspan(day, day + 1, color="#efefef", zorder=0, lw=0)
-        axes.set_xlim(0, last_day)
-    panels[-1].set_xticks([d + 0.5 for d in range(last_day)], [str(d + 1) for d in range(last_day)])
-    panels[-1].tick_params(axis="x", length=0)
-    panels[-1].set_xlabel(words.say("timeline_xlabel"))
-    for axes in panels[:-1]:
-        axes.tick_params(axis="x", labelbottom=False, length=0)
-    entries = _timeline_legend(used, words)
-    columns = _columns([text for _, text in entries])
-    legend_height = 0.2 * math.ceil(len(entries) / columns) + 0.16 * (note.count("\n") + 1)
-    figure.set_figheight(0.9 + sum(heights) + legend_height)
-    _legend_below(figure, entries, columns=columns, note=note)
-    named = [name for name in shown if name in summaries]
-    if len(named) >= 2:
-        first, last = named[0], named[-1]
-        put_title(
-            figure,
-            words.say(
-                "timeline_title",
-                before=summaries[first],
-                baseline=label(first),
-                after=summaries[last],
-                focus=label(last),
-            ),
-        )
-    elif named:
-        put_title(figure, words.say("timeline_title_one", name=label(named[0]), summary=summaries[named[0]]))
-    return figure
 
 
 # --- lead-time distribution -----------------------------------------------------------------------------------
@@ -545,7 +314,7 @@ def lead_time_figure(
     the legend. Several: a panel per service, side by side, with the shares of
     the reference and the focus configuration written on each.
     """
-    words, names, colours = _setup(citizens, lang, colours, configurations)
+    words, names, colours = prepare(citizens, lang, colours, configurations)
     done = citizens[citizens["outcome"] == "completed"]
     services = [sid for sid in scenario.services if sid in set(done["service"].astype(str))]
     baseline, focus = names[0], _focus_in(names, scenario)
@@ -597,7 +366,7 @@ def lead_time_figure(
         axes.set_xlabel(words.say("lead_xlabel_short" if many else "lead_xlabel"))
     if many:
         lines = [(Line2D([], [], color=colours[n], lw=2), label(n)) for n in names]
-        _legend_below(figure, lines, columns=_columns([text for _, text in lines]))
+        legend_below(figure, lines, columns=legend_columns([text for _, text in lines]))
     shares = {
         name: float(done.loc[done["configuration"] == name, "within_standard"].astype(float).mean())
         for name in (baseline, focus)
@@ -678,7 +447,7 @@ def headline_figure(
     focus: str | None = None,
 ) -> Figure:
     """Wait, lead time, trips and IKM per configuration: mean and 95% interval over replications."""
-    words, names, colours = _setup(summary, lang, colours, configurations)
+    words, names, colours = prepare(summary, lang, colours, configurations)
     means = keyed(summary)
     figure = Figure(figsize=(WIDTH, 1.6 + 0.55 * len(names)), layout="constrained")
     panels = figure.subplots(2, 2, sharey=True).ravel()
@@ -795,7 +564,7 @@ def differences_figure(
         )
         for n in names
     ]
-    _legend_below(figure, handles, columns=3)
+    legend_below(figure, handles, columns=3)
     chosen = focus or names[-1]
     change = {
         m: words.percent(rows[(chosen, m)]["relative_change"], signed=True) if (chosen, m) in rows else "-"
@@ -827,7 +596,7 @@ def satisfaction_figure(
     focus: str | None = None,
 ) -> Figure:
     """The mean score (1-4) of each IKM element per configuration over the grade bands, with the IKM and grade."""
-    words, names, colours = _setup(summary, lang, colours, configurations)
+    words, names, colours = prepare(summary, lang, colours, configurations)
     means = keyed(summary)
     elements = [e for e in scenario.satisfaction.elements if (names[0], e) in means]
     figure = Figure(
@@ -864,7 +633,7 @@ def satisfaction_figure(
         shown = f"{words.number(ikm, 1)} ({letter}, {performance})"
         handle = Line2D([], [], ls="", marker=marker_of(names, name), color=colours[name], markeredgecolor="#222222")
         entries.append((handle, words.say("satisfaction_legend", name=label(name), ikm=shown)))
-    _legend_below(figure, entries, columns=2, note=words.say("satisfaction_note"))
+    legend_below(figure, entries, columns=2, note=words.say("satisfaction_note"))
     chosen = focus or names[-1]
     before, after = (float(means[(n, "ikm")]["mean"]) for n in (names[0], chosen))
     graded = [f"{words.number(v, 1)} ({', '.join(words.grade(v, glossed=False))})" for v in (before, after)]
@@ -892,7 +661,7 @@ def queues_figure(
     configurations: Sequence[str] | None = None,
 ) -> Figure:
     """Mean queue length by hour of day per desk: mean over replications with its 95% interval as a band."""
-    words, names, colours = _setup(hours, lang, colours, configurations)
+    words, names, colours = prepare(hours, lang, colours, configurations)
     desks = list(dict.fromkeys(hours["agency"].astype(str)))
     figure = Figure(figsize=(WIDTH, 3.4), layout="constrained")
     grid = figure.add_gridspec(2, 1, height_ratios=[2.2, 0.25 + 0.2 * math.ceil(len(names) / 3)])
@@ -957,7 +726,7 @@ def utilisation_figure(
     configurations: Sequence[str] | None = None,
 ) -> Figure:
     """Counter utilisation by desk and hour of day (mean over replications) as a heatmap."""
-    words, names, colours = _setup(hours, lang, colours, configurations)
+    words, names, colours = prepare(hours, lang, colours, configurations)
     table = hours.groupby(["configuration", "agency", "hour"], sort=False)["counter_utilization"].mean()
     rows = [(n, d) for n in names for d in dict.fromkeys(hours.loc[hours["configuration"] == n, "agency"].astype(str))]
     hour_list = sorted(hours["hour"].unique())
@@ -1012,7 +781,7 @@ def levers_figure(
     configurations: Sequence[str] | None = None,
 ) -> Figure:
     """A waterfall of lead time and trips along `brief.steps`: what each added lever contributes (summary means)."""
-    words, names, colours = _setup(summary, lang, colours, configurations)
+    words, names, colours = prepare(summary, lang, colours, configurations)
     steps = lever_steps(names, scenario)
     if not steps:
         raise ValueError("the scenario's brief.steps names fewer than two configurations of this run")

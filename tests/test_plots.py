@@ -14,7 +14,7 @@ from matplotlib.collections import PathCollection
 from matplotlib.figure import Figure
 from matplotlib.text import Text
 
-from simulator import plots
+from simulator import plots, timeline
 from simulator.language import EN, ID, language
 from simulator.loading import validate
 from simulator.scenario import Scenario
@@ -141,7 +141,7 @@ def words_of(figure: Figure) -> str:
 
 
 MAKERS: dict[str, Callable[[Scenario], Figure]] = {
-    "timeline": lambda scenario: plots.timeline_figure(
+    "timeline": lambda scenario: timeline.timeline_figure(
         citizens_frame(), contacts_frame(), work_frame(), scenario, ["siloed", "integrated"], "en", COLOURS
     ),
     "lead_time": lambda scenario: plots.lead_time_figure(citizens_frame(), scenario, "en", COLOURS, CONFIGURATIONS),
@@ -203,10 +203,10 @@ def test_figures_leave_matplotlib_settings_alone(scenario: Scenario) -> None:
 
 def test_the_typical_citizen_has_the_median_lead_time() -> None:
     citizens = citizens_frame()
-    assert plots.representative(citizens, "siloed")["citizen"] == 3  # type: ignore[index]
+    assert timeline.representative(citizens, "siloed")["citizen"] == 3  # type: ignore[index]
     tie = citizens[(citizens["citizen"] != 5) & (citizens["configuration"] == "siloed")]
-    assert plots.representative(tie, "siloed")["citizen"] == 2  # type: ignore[index]  # median 2.5: lowest id
-    assert plots.representative(citizens, "nobody") is None
+    assert timeline.representative(tie, "siloed")["citizen"] == 2  # type: ignore[index]  # median 2.5: lowest id
+    assert timeline.representative(citizens, "nobody") is None
 
 
 def test_timeline_draws_lanes_contacts_trips_and_work(figures: Figures) -> None:
@@ -325,7 +325,7 @@ def test_levers_need_two_steps(scenario: Scenario) -> None:
 
 
 def test_bahasa_indonesia_everywhere(scenario: Scenario) -> None:
-    figure = plots.timeline_figure(
+    figure = timeline.timeline_figure(
         citizens_frame(), contacts_frame(), work_frame(), scenario, ["siloed", "integrated"], "id"
     )
     shown = words_of(figure)
