@@ -3,7 +3,7 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 
-.PHONY: demo test lint check clean
+.PHONY: demo test lint check clean bench
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -27,6 +27,13 @@ lint: $(VENV)/.installed-test
 test: lint  ## set up and run the whole suite (installs Debian's chromium for the brief's browser test if missing)
 	tests/ensure-chromium
 	$(BIN)/pytest -n 2
+
+$(VENV)/.installed-bench: pyproject.toml | $(BIN)/python
+	$(BIN)/python -m pip install --quiet -e '.[bench]'
+	touch $@ $(VENV)/.installed
+
+bench: $(VENV)/.installed-bench  ## the performance suite: one table, and benchmarks/RESULTS.md (BENCH_ARGS=--quick: tiny)
+	$(BIN)/python -m benchmarks.run $(BENCH_ARGS)
 
 check: $(VENV)/.installed-test  ## the acceptance checks of ../shared (if present)
 	../shared/checks/run-all
