@@ -34,6 +34,13 @@ COMPLETED, ABANDONED = OUTCOMES.index("completed"), OUTCOMES.index("abandoned")
 class Journey:
     """The service cycle of one citizen."""
 
+    __slots__ = (
+        "arrival", "citizen", "contacts", "defective", "documents", "done", "ended", "env", "fixed_on", "flawed",
+        "last_end", "longest_wait", "most_ahead", "online", "outputs", "plan", "product_errors", "queues",
+        "ready_at", "received", "rejections", "returns", "service", "steps", "submissions", "submitted", "travel",
+        "trips", "wait", "wake", "works", "world",
+    )  # fmt: skip
+
     def __init__(self, world: World, citizen: int, service: str) -> None:
         self.world = world
         self.env = world.env
@@ -51,14 +58,14 @@ class Journey:
         self.flawed = [False] * n
         self.received = [False] * n
         self.done: dict[int, simpy.Event] = {}
-        documents = world.setup.catalogue.documents
-        needed = dict.fromkeys(doc for step in self.steps for doc in step.documents)
-        self.defective = {doc for doc in needed if world.defect[doc](citizen) < documents[doc].p_defective}
+        self.defective = {
+            doc for doc, p_defective, draw in world.needed_documents[service] if draw(citizen) < p_defective
+        }
         self.fixed_on: dict[str, int] = {}
-        self.online = world.online(citizen) < world.setup.online_share
+        self.online = world.setup.online_share > 0 and world.online(citizen) < world.setup.online_share
         self.wake: simpy.Event | None = None
         self.ended = False
-        self.last_end = self.env.now
+        self.last_end = self.arrival
         self.queues = self.returns = 0
         self.trips = self.contacts = self.rejections = self.documents = self.product_errors = 0
         self.most_ahead = 0
@@ -69,8 +76,10 @@ class Journey:
     def live(self) -> simpy.events.ProcessGenerator:
         """Outings until every output has been received, or the citizen gives up."""
         yield from self.outing()
+        finals = self.world.finals[self.service]
+        received = self.received
         while not self.ended:
-            if all(self.received[s.index] for s in self.steps if s.to_citizen):
+            if all(received[i] for i in finals):
                 self.finish(COMPLETED, self.last_end)
                 return
             when = self.next_outing()
@@ -96,7 +105,7 @@ class Journey:
         best = math.inf
         for i in self.waiting_submission():
             best = min(best, max(tomorrow, self.documents_ready_on(i)))
-        if self.world.setup.levers.delivery == "in_person":
+        if self.world.in_person:
             for step in self.steps:
                 ready = self.ready_at[step.index]
                 if ready is not None and not self.received[step.index]:
@@ -108,51 +117,60 @@ class Journey:
 
     def waiting_submission(self) -> list[int]:
         """Steps the citizen still has to submit and may submit once their documents are fixed."""
-        if self.world.setup.levers.handoff == "backoffice":
-            return [s.index for s in self.steps if not self.submitted[s.index]]
-        return [
-            s.index for s in self.steps if not self.submitted[s.index] and all(self.received[p] for p in s.predecessors)
-        ]
+        submitted = self.submitted
+        if self.world.by_back_office:
+            return [s.index for s in self.steps if not submitted[s.index]]
+        received = self.received
+        return [s.index for s in self.steps if not submitted[s.index] and all(received[p] for p in s.predecessors)]
 
     def documents_ready_on(self, i: int) -> int:
         """The working day from which every document of step i is in hand."""
-        return max((self.fixed_on.get(doc, 0) for doc in self.steps[i].documents), default=0)
+        fixed_on = self.fixed_on
+        if not fixed_on:
+            return 0
+        return max((fixed_on.get(doc, 0) for doc in self.steps[i].documents), default=0)
 
     def submittable(self, today: int) -> list[int]:
         """Steps that can be submitted today (at a single window: the whole file or nothing)."""
         waiting = self.waiting_submission()
+        if not self.fixed_on:
+            return waiting
         ready = [i for i in waiting if self.documents_ready_on(i) <= today]
-        if self.world.setup.single and len(ready) < len(waiting):
+        if self.world.single and len(ready) < len(waiting):
             return []
         return ready
 
     def collectable(self, today: int) -> list[int]:
         """Outputs ready for pickup today: ready on an earlier day and not yet received."""
-        if self.world.setup.levers.delivery != "in_person":
+        if not self.world.in_person:
             return []
+        received, ready_at = self.received, self.ready_at
         return [
             s.index
             for s in self.steps
-            if (ready := self.ready_at[s.index]) is not None
-            and not self.received[s.index]
-            and int(ready // DAY) < today
+            if (ready := ready_at[s.index]) is not None and not received[s.index] and int(ready // DAY) < today
         ]
 
     def next_task(self, today: int) -> tuple[str, int, list[int]] | None:
         """The next desk to go to (in the order of the file), what to do there, and for which steps."""
         collect = self.collectable(today)
         submit = self.submittable(today)
-        for step in self.steps:
+        if not (collect or submit):
+            return None
+        steps = self.steps
+        for step in steps:
             if step.index in collect:
-                return step.desk, PICKUP, [i for i in collect if self.steps[i].desk == step.desk]
+                return step.desk, PICKUP, [i for i in collect if steps[i].desk == step.desk]
             if step.index in submit:
-                return step.desk, SUBMISSION, [i for i in submit if self.steps[i].desk == step.desk]
+                return step.desk, SUBMISSION, [i for i in submit if steps[i].desk == step.desk]
         return None
 
     def outing(self) -> simpy.events.ProcessGenerator:
         """Do everything that can be done today, desk after desk, then go home."""
-        setup = self.world.setup
-        today = int(self.env.now // DAY)
+        world = self.world
+        setup = world.setup
+        env = self.env
+        today = int(env.now // DAY)
         at: str | None = None
         while (task := self.next_task(today)) is not None:
             desk, kind, steps = task
@@ -160,36 +178,39 @@ class Journey:
                 self.submit_online(steps)
                 continue
             if at is None:
-                if self.trips >= self.world.scenario.citizens.max_visits:
-                    self.finish(ABANDONED, self.env.now)
+                if self.trips >= world.max_visits:
+                    self.finish(ABANDONED, env.now)
                     return
                 self.trips += 1
-                self.travel += setup.travel_from_home(desk)
+                self.travel += world.home_travel[desk]
             elif desk != at:
                 move = setup.travel_between(desk)
-                if self.env.now + move >= self.world.calendar.closing_time(self.env.now):
+                if env.now + move >= world.calendar.closing_time(env.now):
                     break
                 self.travel += move
-                yield self.env.timeout(move)
+                if move:
+                    yield env.timeout(move)
             at = desk
             served = yield from self.visit(desk, kind, steps)
             if not served:
                 break
         if at is not None:
-            self.travel += setup.travel_from_home(at)
+            self.travel += world.home_travel[at]
 
     def visit(self, desk: str, kind: int, steps: list[int]) -> simpy.events.ProcessGenerator:
         """Queue at a desk and, if served, submit or collect. Returns whether served."""
         world, env = self.world, self.env
         queued = env.now
         closing = world.calendar.closing_time(queued)
-        patience = math.inf if world.patience is None else world.patience(self.citizen, self.queues)
-        deadline = min(queued + patience, closing)
+        if world.patience is None:
+            deadline = closing
+        else:
+            deadline = min(queued + world.patience(self.citizen, self.queues), closing)
         self.queues += 1
         pool = world.desks[desk]
         ahead = pool.people_waiting()
         self.most_ahead = max(self.most_ahead, ahead)
-        label = "+".join(self.steps[i].id for i in steps)
+        label = self.steps[steps[0]].id if len(steps) == 1 else "+".join(self.steps[i].id for i in steps)
         ticket = pool.join(deadline)
         if ticket is not None and not (yield ticket):
             self.waited(deadline - queued)
@@ -197,7 +218,8 @@ class Journey:
             world.recorder.contact(self.citizen, label, desk, kind, queued, math.nan, deadline, outcome, ahead)
             return False
         started = env.now
-        self.waited(started - queued)
+        if started > queued:
+            self.waited(started - queued)
         if kind == SUBMISSION:
             duration, accepted = self.sitting(steps, started)
         else:
@@ -222,11 +244,13 @@ class Journey:
     def sitting(self, steps: list[int], now: float) -> tuple[float, list[int]]:
         """Counter time of a submission and the steps accepted; rejected documents go to be fixed."""
         duration = 0.0
+        counter_time = self.world.counter_time[self.service]
+        submissions = self.submissions
         for i in steps:
-            duration += self.world.counter_time[self.service, i](self.citizen, self.submissions[i])
-            self.submissions[i] += 1
+            duration += counter_time[i](self.citizen, submissions[i])
+            submissions[i] += 1
         today = int(now // DAY)
-        if self.world.setup.single:
+        if self.world.single:
             documents = list(dict.fromkeys(doc for i in steps for doc in self.steps[i].documents))
             self.documents += len(documents)
             accepted = [] if self.check(documents, today) else steps
@@ -243,14 +267,17 @@ class Journey:
 
     def check(self, documents: tuple[str, ...] | list[str], today: int) -> bool:
         """Check documents at a counter; True when one is wrong. Named defects go to be fixed."""
-        found = [doc for doc in documents if doc in self.defective]
-        if self.world.setup.levers.reveal == "one":
-            found = found[:1]
-        fixed_on = self.world.calendar.workday_after(today, self.world.scenario.citizens.rework_days)
-        for doc in found:
-            self.defective.discard(doc)
-            self.fixed_on[doc] = fixed_on
-        return bool(found) or any(self.fixed_on.get(doc, 0) > today for doc in documents)
+        if self.defective:
+            found = [doc for doc in documents if doc in self.defective]
+            if found:
+                if self.world.reveal_one:
+                    found = found[:1]
+                fixed_on = self.world.calendar.workday_after(today, self.world.rework_days)
+                for doc in found:
+                    self.defective.discard(doc)
+                    self.fixed_on[doc] = fixed_on
+                return True
+        return bool(self.fixed_on) and any(self.fixed_on.get(doc, 0) > today for doc in documents)
 
     def submit_online(self, steps: list[int]) -> None:
         """Submit online: no trip, no queue, the same checks."""
@@ -298,26 +325,19 @@ class Journey:
     def finish(self, outcome: int, end: float) -> None:
         """The journey ends: write the citizen's row."""
         self.ended = True
-        self.world.in_system -= 1
-        recorder = self.world.recorder
-        c = self.citizen
-        recorder.service[c] = recorder.services(self.service)
-        recorder.online[c] = self.online
-        recorder.outcome[c] = outcome
-        numbers, counts = recorder.numbers, recorder.counts
-        numbers["arrival"][c] = self.arrival
-        numbers["end"][c] = end
-        numbers["wait_minutes"][c] = self.wait
-        numbers["longest_wait_minutes"][c] = self.longest_wait
-        numbers["travel_minutes"][c] = self.travel
-        met = {s.agency for s in self.steps if self.submissions[s.index]} or {s.agency for s in self.steps}
-        numbers["competence"][c] = sum(self.world.setup.competence(a) for a in met) / len(met)
-        counts["trips"][c] = self.trips
-        counts["contacts"][c] = self.contacts
-        counts["rejections"][c] = self.rejections
-        counts["documents"][c] = self.documents
-        counts["product_errors"][c] = self.product_errors
-        counts["most_ahead"][c] = self.most_ahead
+        world = self.world
+        world.in_system -= 1
+        steps, submissions = self.steps, self.submissions
+        if all(submissions):
+            competence = world.competence_of[self.service]
+        else:
+            met = {s.agency for s in steps if submissions[s.index]} or {s.agency for s in steps}
+            competence = sum(world.setup.competence(a) for a in met) / len(met)
+        world.recorder.citizen(
+            (self.citizen, world.recorder.services(self.service), self.online, outcome, self.trips, self.contacts,
+             self.rejections, self.documents, self.product_errors, self.most_ahead),
+            (self.arrival, end, self.wait, self.longest_wait, self.travel, competence),
+        )  # fmt: skip
 
     # -- the back office's side ---------------------------------------------
 
@@ -325,10 +345,10 @@ class Journey:
         """Make step i's output: wait for inputs, hand-off, work, approval; deliver or pass on."""
         world, env = self.world, self.env
         step = self.steps[i]
-        if not redo and world.setup.levers.handoff == "backoffice":
+        if not redo and world.by_back_office:
             if step.predecessors:
                 yield env.all_of([self.finished(p) for p in step.predecessors])
-            if step.predecessors or world.setup.single:
+            if step.predecessors or world.single:
                 yield from self.hand_off(step)
         approve = not redo and step.approval
         while True:
@@ -337,10 +357,10 @@ class Journey:
             if approve:
                 approve = False
                 start = env.now
-                days = world.approval_time[self.service, i](self.citizen, 0)
+                days = world.approval_time[self.service][i](self.citizen, 0)
                 yield env.timeout(world.calendar.add_working(start, days) - start)
                 world.recorder.work(self.citizen, step.id, step.agency, APPROVAL, start, start, env.now)
-            flawed = world.product_error[self.service, i](self.citizen, self.outputs[i]) < (
+            flawed = world.product_error[self.service][i](self.citizen, self.outputs[i]) < (
                 world.setup.catalogue.agencies[step.agency].error_rate
             )
             self.outputs[i] += 1
@@ -349,7 +369,7 @@ class Journey:
                     continue
                 self.finished(i).succeed()
                 return
-            if world.setup.levers.delivery == "digital":
+            if not world.in_person:
                 outcome = PRODUCT_ERROR if flawed else COLLECTED
                 world.recorder.contact(self.citizen, step.id, "digital", DELIVERY, env.now, env.now, env.now, outcome)
                 if flawed:
@@ -378,7 +398,7 @@ class Journey:
         if ticket is not None:
             yield ticket
         started = env.now
-        minutes = world.work_time[self.service, step.index](self.citizen, self.works[step.index])
+        minutes = world.work_time[self.service][step.index](self.citizen, self.works[step.index])
         self.works[step.index] += 1
         yield env.timeout(world.calendar.add_working(started, minutes) - started)
         pool.release()

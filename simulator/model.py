@@ -10,6 +10,7 @@ from __future__ import annotations
 import bisect
 import math
 from collections import deque
+from statistics import fmean
 
 import numpy as np
 import simpy
@@ -31,34 +32,46 @@ class StaffPool:
     skipped; their process learns it then, and the record keeps the deadline.
     """
 
+    __slots__ = ("env", "free", "impatient", "waiting")
+
     def __init__(self, env: simpy.Environment, staff: int) -> None:
         self.env = env
         self.free = staff
         self.waiting: deque[tuple[simpy.Event, float]] = deque()
+        self.impatient = 0
+        """How many of the waiting have a deadline (the others wait for as long as it takes)."""
 
     def join(self, deadline: float = math.inf) -> simpy.Event | None:
         """None when served at once, else an event whose value says whether they were served."""
         if self.free > 0:
             self.free -= 1
             return None
-        ticket = self.env.event()
+        ticket = simpy.Event(self.env)
         self.waiting.append((ticket, deadline))
+        if deadline != math.inf:
+            self.impatient += 1
         return ticket
 
     def people_waiting(self) -> int:
         """Citizens still waiting now (not counting those who have given up)."""
+        if not self.impatient:
+            return len(self.waiting)
         now = self.env.now
         return sum(1 for _, deadline in self.waiting if deadline > now)
 
     def release(self) -> None:
         """One of the staff is free: serve the next citizen who is still there."""
-        now = self.env.now
-        while self.waiting:
-            ticket, deadline = self.waiting.popleft()
-            served = deadline > now
-            ticket.succeed(served)
-            if served:
-                return
+        waiting = self.waiting
+        if waiting:
+            now = self.env.now
+            while waiting:
+                ticket, deadline = waiting.popleft()
+                if deadline != math.inf:
+                    self.impatient -= 1
+                served = deadline > now
+                ticket.succeed(served)
+                if served:
+                    return
         self.free += 1
 
 
@@ -88,13 +101,15 @@ class DayProfile:
 class World:
     """Everything citizens of one run share: clock, calendar, staff and random draws."""
 
-    def __init__(self, scenario: Scenario, setup: Setup, replication: int, citizens: int) -> None:
+    def __init__(
+        self, scenario: Scenario, setup: Setup, replication: int, arrivals: NDArray[np.float64], services: list[str]
+    ) -> None:
         self.env = simpy.Environment()
         self.scenario = scenario
         self.setup = setup
         self.calendar = WorkCalendar(scenario.calendar)
         self.streams = Streams(scenario.seed, replication)
-        self.recorder = Recorder(citizens, list(setup.services))
+        self.recorder = Recorder(arrivals, services, list(setup.services))
         self.in_system = 0
         self.desks = {name: StaffPool(self.env, staff) for name, staff in setup.desks.items()}
         self.backoffices = {
@@ -110,19 +125,48 @@ class World:
         self.returning = keyed("return")
         self.online = keyed("online")
         self.defect = {doc: keyed(f"defect:{doc}") for doc in setup.catalogue.documents}
-        self.counter_time: dict[tuple[str, int], KeyedStream] = {}
-        self.work_time: dict[tuple[str, int], KeyedStream] = {}
-        self.approval_time: dict[tuple[str, int], KeyedStream] = {}
-        self.product_error: dict[tuple[str, int], KeyedStream] = {}
+        self.counter_time: dict[str, list[KeyedStream]] = {}
+        self.work_time: dict[str, list[KeyedStream]] = {}
+        self.approval_time: dict[str, list[KeyedStream]] = {}
+        self.product_error: dict[str, list[KeyedStream]] = {}
         day = self.calendar.day_length
         for sid, service in setup.catalogue.services.items():
-            for i, step in enumerate(service.steps):
-                competence = setup.competence(step.agency)
-                name = f"{sid}:{step.id}"
-                self.counter_time[sid, i] = keyed(f"counter:{name}", _scaled(step.counter.quantile, competence))
-                self.work_time[sid, i] = keyed(f"backoffice:{name}", _scaled(step.backoffice.quantile, competence))
-                self.approval_time[sid, i] = keyed(f"approval:{name}", _scaled(step.approval_days.quantile, day))
-                self.product_error[sid, i] = keyed(f"error:{name}")
+            names = [f"{sid}:{step.id}" for step in service.steps]
+            competence = [setup.competence(step.agency) for step in service.steps]
+            self.counter_time[sid] = [
+                keyed(f"counter:{name}", _scaled(step.counter.quantile, factor))
+                for name, step, factor in zip(names, service.steps, competence, strict=True)
+            ]
+            self.work_time[sid] = [
+                keyed(f"backoffice:{name}", _scaled(step.backoffice.quantile, factor))
+                for name, step, factor in zip(names, service.steps, competence, strict=True)
+            ]
+            self.approval_time[sid] = [
+                keyed(f"approval:{name}", _scaled(step.approval_days.quantile, day))
+                for name, step in zip(names, service.steps, strict=True)
+            ]
+            self.product_error[sid] = [keyed(f"error:{name}") for name in names]
+        documents = setup.catalogue.documents
+        self.needed_documents = {
+            sid: [
+                (doc, documents[doc].p_defective, self.defect[doc])
+                for doc in dict.fromkeys(doc for step in plan.steps for doc in step.documents)
+            ]
+            for sid, plan in setup.services.items()
+        }
+        self.finals = {sid: [s.index for s in plan.steps if s.to_citizen] for sid, plan in setup.services.items()}
+        self.competence_of = {
+            sid: fmean(setup.competence(agency) for agency in dict.fromkeys(s.agency for s in plan.steps))
+            for sid, plan in setup.services.items()
+        }
+        self.home_travel = {desk: setup.travel_from_home(desk) for desk in setup.desks}
+        levers = setup.levers
+        self.single = setup.single
+        self.by_back_office = levers.handoff == "backoffice"
+        self.in_person = levers.delivery == "in_person"
+        self.reveal_one = levers.reveal == "one"
+        self.max_visits = scenario.citizens.max_visits
+        self.rework_days = scenario.citizens.rework_days
 
     def busiest(self) -> str:
         """The place with the longest queue, in words."""
@@ -165,7 +209,7 @@ def simulate(scenario: Scenario, configuration: str, replication: int) -> RunRec
     setup = resolve(scenario, configuration)
     calendar = WorkCalendar(scenario.calendar)
     times, services = arrivals(scenario, calendar, Streams(scenario.seed, replication))
-    world = World(scenario, setup, replication, len(times))
+    world = World(scenario, setup, replication, times, services)
 
     def admit() -> simpy.events.ProcessGenerator:
         env = world.env

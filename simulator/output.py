@@ -144,8 +144,9 @@ def versions() -> dict[str, str]:
     return found
 
 
-def manifest(scenario_file: Path, scenario: Scenario, argv: list[str], started: datetime, ended: datetime,
-             **settings: Any) -> dict[str, Any]:
+def manifest(
+    scenario_file: Path, scenario: Scenario, argv: list[str], started: datetime, ended: datetime, **settings: Any
+) -> dict[str, Any]:
     """What a run was: inputs, settings, software and time."""
     return {
         "scenario_file": str(scenario_file),

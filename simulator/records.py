@@ -57,22 +57,34 @@ class Codes:
         return pd.Categorical.from_codes(codes, categories=pd.Index(self.names))
 
 
+class Log:
+    """Rows of whole numbers and of times, each kept in one flat typed array."""
+
+    def __init__(self, ints: tuple[str, ...]) -> None:
+        self.int_names = ints
+        self.ints = array("i")
+        self.times = array("d")
+
+    def columns(self) -> tuple[np.ndarray, np.ndarray]:
+        """(rows x whole-number columns, rows x (queued, started, ended))."""
+        ints = np.frombuffer(self.ints, dtype=np.int32).reshape(-1, len(self.int_names))
+        return ints, np.frombuffer(self.times, dtype=np.float64).reshape(-1, 3)
+
+
 class Recorder:
     """Columnar logs of one run."""
 
-    def __init__(self, citizens: int, services: list[str]) -> None:
+    def __init__(self, arrivals: np.ndarray, service_of: list[str], services: list[str]) -> None:
         self.steps = Codes()
         self.places = Codes()
         self.services = Codes(tuple(services))
-        self._contact_ints = {name: array("q") for name in ("citizen", "step", "place", "kind", "outcome", "ahead")}
-        self._contact_times = {name: array("d") for name in ("queued", "started", "ended")}
-        self._work_ints = {name: array("q") for name in ("citizen", "step", "place", "kind")}
-        self._work_times = {name: array("d") for name in ("queued", "started", "ended")}
-        self.service = np.zeros(citizens, dtype=np.int64)
-        self.online = np.zeros(citizens, dtype=bool)
-        self.outcome = np.full(citizens, OUTCOMES.index("in_system"), dtype=np.int64)
-        self.numbers = {name: np.full(citizens, np.nan) for name in CITIZEN_NUMBERS}
-        self.counts = {name: np.zeros(citizens, dtype=np.int64) for name in CITIZEN_COUNTS}
+        self.arrivals = arrivals
+        self.service_of = np.array([self.services(name) for name in service_of], dtype=np.int64)
+        self.contacts = Log(("citizen", "step", "place", "kind", "outcome", "ahead"))
+        self.work_log = Log(("citizen", "step", "place", "kind"))
+        self.size = len(arrivals)
+        self.ended = Log(("citizen", "service", "online", "outcome", *CITIZEN_COUNTS))
+        self.ended_numbers = array("d")
 
     def contact(
         self,
@@ -87,68 +99,65 @@ class Recorder:
         ahead: int = 0,
     ) -> None:
         """One queue joined or one contact: `kind` and `outcome` index CONTACT_KINDS/_OUTCOMES."""
-        ints, times = self._contact_ints, self._contact_times
-        ints["citizen"].append(citizen)
-        ints["step"].append(self.steps(step))
-        ints["place"].append(self.places(place))
-        ints["kind"].append(kind)
-        ints["outcome"].append(outcome)
-        ints["ahead"].append(ahead)
-        times["queued"].append(queued)
-        times["started"].append(started)
-        times["ended"].append(ended)
+        self.contacts.ints.extend((citizen, self.steps(step), self.places(place), kind, outcome, ahead))
+        self.contacts.times.extend((queued, started, ended))
 
     def work(self, citizen: int, step: str, place: str, kind: int, queued: float, started: float, ended: float) -> None:
         """Back-office work, an approval wait or a hand-off: `kind` indexes WORK_KINDS."""
-        ints, times = self._work_ints, self._work_times
-        ints["citizen"].append(citizen)
-        ints["step"].append(self.steps(step))
-        ints["place"].append(self.places(place))
-        ints["kind"].append(kind)
-        times["queued"].append(queued)
-        times["started"].append(started)
-        times["ended"].append(ended)
+        self.work_log.ints.extend((citizen, self.steps(step), self.places(place), kind))
+        self.work_log.times.extend((queued, started, ended))
+
+    def citizen(self, counts: tuple[int, ...], numbers: tuple[float, ...]) -> None:
+        """A journey's row: (citizen, service code, online, outcome, *CITIZEN_COUNTS), CITIZEN_NUMBERS.
+
+        Every citizen's arrival and service are known from the start, even for one still in the system.
+        """
+        self.ended.ints.extend(counts)
+        self.ended_numbers.extend(numbers)
 
     def frames(self) -> RunRecords:
         """The three logs as tidy frames."""
         return RunRecords(
             citizens=self._citizen_frame(),
-            contacts=self._log_frame(self._contact_ints, self._contact_times, CONTACT_KINDS, "agency", True),
-            work=self._log_frame(self._work_ints, self._work_times, WORK_KINDS, "agency", False),
+            contacts=self._log_frame(self.contacts, CONTACT_KINDS),
+            work=self._log_frame(self.work_log, WORK_KINDS),
         )
 
     def _citizen_frame(self) -> pd.DataFrame:
-        frame = pd.DataFrame({"citizen": np.arange(len(self.service))})
-        frame["service"] = self.services.categorical(self.service)
-        frame["online"] = self.online
-        frame["outcome"] = pd.Categorical.from_codes(self.outcome, categories=pd.Index(OUTCOMES))
-        for name, values in self.numbers.items():
-            frame[name] = values
-        for name, counts in self.counts.items():
-            frame[name] = counts
+        """One row per citizen, in citizen order; those still in the system have no end."""
+        ints = np.frombuffer(self.ended.ints, dtype=np.int32).reshape(-1, len(self.ended.int_names))
+        numbers = np.frombuffer(self.ended_numbers, dtype=np.float64).reshape(-1, len(CITIZEN_NUMBERS))
+        who = ints[:, 0]
+        whole = np.zeros((self.size, ints.shape[1]), dtype=np.int64)
+        whole[:, self.ended.int_names.index("outcome")] = OUTCOMES.index("in_system")
+        whole[who] = ints
+        real = np.full((self.size, len(CITIZEN_NUMBERS)), np.nan)
+        real[who] = numbers
+        real[:, CITIZEN_NUMBERS.index("arrival")] = self.arrivals
+        whole[:, self.ended.int_names.index("service")] = self.service_of
+        column = dict(zip(self.ended.int_names, whole.T, strict=True))
+        frame = pd.DataFrame({"citizen": np.arange(self.size)})
+        frame["service"] = self.services.categorical(column["service"])
+        frame["online"] = column["online"].astype(bool)
+        frame["outcome"] = pd.Categorical.from_codes(column["outcome"], categories=pd.Index(OUTCOMES))
+        for k, name in enumerate(CITIZEN_NUMBERS):
+            frame[name] = real[:, k]
+        for name in CITIZEN_COUNTS:
+            frame[name] = column[name]
         return frame
 
-    def _log_frame(
-        self,
-        ints: dict[str, array[int]],
-        times: dict[str, array[float]],
-        kinds: tuple[str, ...],
-        place: str,
-        with_outcome: bool,
-    ) -> pd.DataFrame:
-        frame = pd.DataFrame({"citizen": np.frombuffer(ints["citizen"], dtype=np.int64)})
-        frame["step"] = self.steps.categorical(np.frombuffer(ints["step"], dtype=np.int64))
-        frame[place] = self.places.categorical(np.frombuffer(ints["place"], dtype=np.int64))
-        frame["kind"] = pd.Categorical.from_codes(
-            np.frombuffer(ints["kind"], dtype=np.int64), categories=pd.Index(kinds)
-        )
-        for name, values in times.items():
-            frame[name] = np.frombuffer(values, dtype=np.float64)
-        if with_outcome:
-            frame["outcome"] = pd.Categorical.from_codes(
-                np.frombuffer(ints["outcome"], dtype=np.int64), categories=pd.Index(CONTACT_OUTCOMES)
-            )
-            frame["ahead"] = np.frombuffer(ints["ahead"], dtype=np.int64)
+    def _log_frame(self, log: Log, kinds: tuple[str, ...]) -> pd.DataFrame:
+        ints, times = log.columns()
+        column = dict(zip(log.int_names, ints.T, strict=True))
+        frame = pd.DataFrame({"citizen": column["citizen"].astype(np.int64)})
+        frame["step"] = self.steps.categorical(column["step"])
+        frame["agency"] = self.places.categorical(column["place"])
+        frame["kind"] = pd.Categorical.from_codes(column["kind"], categories=pd.Index(kinds))
+        for k, name in enumerate(("queued", "started", "ended")):
+            frame[name] = times[:, k]
+        if "outcome" in column:
+            frame["outcome"] = pd.Categorical.from_codes(column["outcome"], categories=pd.Index(CONTACT_OUTCOMES))
+            frame["ahead"] = column["ahead"].astype(np.int64)
         return frame
 
 
