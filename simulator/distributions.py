@@ -29,7 +29,6 @@ from pydantic import (
     model_validator,
 )
 from pydantic_core import PydanticCustomError
-from scipy import special
 
 FloatArray = NDArray[np.float64]
 NonNegative = Annotated[float, Strict(), Field(ge=0, allow_inf_nan=False)]
@@ -139,6 +138,8 @@ class Lognormal(Spec):
     def quantile(self, u: FloatArray) -> FloatArray:
         sigma2 = math.log1p((self.sd / self.mean) ** 2)
         mu = math.log(self.mean) - sigma2 / 2
+        from scipy import special  # noqa: PLC0415 (scipy costs 25 MB: only where a run needs it)
+
         return np.asarray(np.exp(mu + math.sqrt(sigma2) * special.ndtri(u)), dtype=np.float64)
 
 
@@ -155,6 +156,8 @@ class Gamma(Spec):
     def quantile(self, u: FloatArray) -> FloatArray:
         shape = (self.mean / self.sd) ** 2
         scale = self.sd**2 / self.mean
+        from scipy import special  # noqa: PLC0415
+
         return np.asarray(special.gammaincinv(shape, u) * scale, dtype=np.float64)
 
 

@@ -120,8 +120,8 @@ class Journey:
         submitted = self.submitted
         if self.world.by_back_office:
             return [s.index for s in self.steps if not submitted[s.index]]
-        received = self.received
-        return [s.index for s in self.steps if not submitted[s.index] and all(received[p] for p in s.predecessors)]
+        has = self.received.__getitem__
+        return [s.index for s in self.steps if not submitted[s.index] and all(map(has, s.predecessors))]
 
     def documents_ready_on(self, i: int) -> int:
         """The working day from which every document of step i is in hand."""
@@ -334,9 +334,9 @@ class Journey:
             met = {s.agency for s in steps if submissions[s.index]} or {s.agency for s in steps}
             competence = sum(world.setup.competence(a) for a in met) / len(met)
         world.recorder.citizen(
-            (self.citizen, world.recorder.services(self.service), self.online, outcome, self.trips, self.contacts,
-             self.rejections, self.documents, self.product_errors, self.most_ahead),
-            (self.arrival, end, self.wait, self.longest_wait, self.travel, competence),
+            self.citizen, self.online, outcome,
+            (self.trips, self.contacts, self.rejections, self.documents, self.product_errors, self.most_ahead),
+            (end, self.wait, self.longest_wait, self.travel, competence),
         )  # fmt: skip
 
     # -- the back office's side ---------------------------------------------

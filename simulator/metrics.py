@@ -61,7 +61,7 @@ def citizen_table(
     records: RunRecords, scenario: Scenario, setup: Setup, window: Window, streams: Streams
 ) -> pd.DataFrame:
     """The citizen table with lead times, costs, the service standard and survey answers."""
-    citizens = records.citizens.copy()
+    citizens = records.citizens  # new columns only: copy-on-write leaves the recorded ones shared
     calendar = window.calendar
     citizens["counted"] = citizens["arrival"] >= window.counted_from
     completed = citizens["outcome"] == "completed"
@@ -79,7 +79,7 @@ def citizen_table(
     citizens["citizen_cost"] = fee + per_trip * citizens["trips"]
     citizens["trips_cost_beyond_fee"] = (citizens["citizen_cost"] - fee) / per_trip if per_trip else 0.0
     answers = survey(citizens, scenario.satisfaction, streams)
-    return pd.concat([citizens, answers], axis=1)
+    return citizens.assign(**{name: answers[name] for name in answers.columns})
 
 
 def staff_cost(scenario: Scenario, setup: Setup, window: Window) -> float:
@@ -95,9 +95,11 @@ def staff_cost(scenario: Scenario, setup: Setup, window: Window) -> float:
 
 def place_table(records: RunRecords, setup: Setup, window: Window) -> pd.DataFrame:
     """Per desk or agency: staff, utilisation, citizens served and queue length in the window."""
-    contacts, work = records.contacts, records.work
-    served = contacts[contacts["kind"].isin(["submission", "pickup"]) & contacts["started"].notna()]
-    officers = work[work["kind"] == "backoffice"]
+    contacts = records.contacts[["agency", "kind", "queued", "started", "ended", "ahead"]]
+    work = records.work
+    served = contacts.loc[contacts["kind"].isin(["submission", "pickup"]) & contacts["started"].notna(),
+                          ["agency", "started", "ended"]]  # fmt: skip
+    officers = work.loc[work["kind"] == "backoffice", ["agency", "started", "ended"]]
     desks = setup.desks
     rows = []
     for place in [*setup.catalogue.agencies, *([FRONT_OFFICE] if setup.single else [])]:

@@ -9,8 +9,10 @@ frames are built once, at the end of a run.
 
 from __future__ import annotations
 
+import math
 from array import array
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -58,33 +60,44 @@ class Codes:
 
 
 class Log:
-    """Rows of whole numbers and of times, each kept in one flat typed array."""
+    """A log's columns, each a typed array that grows by one entry a row."""
 
-    def __init__(self, ints: tuple[str, ...]) -> None:
-        self.int_names = ints
-        self.ints = array("i")
-        self.times = array("d")
+    TIMES = ("queued", "started", "ended")
 
-    def columns(self) -> tuple[np.ndarray, np.ndarray]:
-        """(rows x whole-number columns, rows x (queued, started, ended))."""
-        ints = np.frombuffer(self.ints, dtype=np.int32).reshape(-1, len(self.int_names))
-        return ints, np.frombuffer(self.times, dtype=np.float64).reshape(-1, 3)
+    def __init__(self, **typecodes: str) -> None:
+        self.columns: dict[str, array[Any]] = {
+            name: array(code) for name, code in {**typecodes, **dict.fromkeys(self.TIMES, "d")}.items()
+        }
+
+    def view(self, name: str) -> np.ndarray:
+        """A column as a numpy array sharing the log's memory."""
+        column = self.columns[name]
+        return np.frombuffer(column, dtype=np.dtype(column.typecode)) if len(column) else np.array([], column.typecode)
 
 
 class Recorder:
-    """Columnar logs of one run."""
+    """Columnar logs of one run: contacts and work by the row, citizens by their index."""
 
     def __init__(self, arrivals: np.ndarray, service_of: list[str], services: list[str]) -> None:
         self.steps = Codes()
         self.places = Codes()
         self.services = Codes(tuple(services))
         self.arrivals = arrivals
-        self.service_of = np.array([self.services(name) for name in service_of], dtype=np.int64)
-        self.contacts = Log(("citizen", "step", "place", "kind", "outcome", "ahead"))
-        self.work_log = Log(("citizen", "step", "place", "kind"))
-        self.size = len(arrivals)
-        self.ended = Log(("citizen", "service", "online", "outcome", *CITIZEN_COUNTS))
-        self.ended_numbers = array("d")
+        self.service_of = np.array([self.services(name) for name in service_of], dtype=np.int32)
+        self.contacts = Log(citizen="i", step="h", place="h", kind="b", outcome="b", ahead="i")
+        self.work_log = Log(citizen="i", step="h", place="h", kind="b")
+        size = len(arrivals)
+        self.online = array("b", bytes(size))
+        self.outcome = array("b", [OUTCOMES.index("in_system")]) * size
+        self.counts = {name: array("i", bytes(4 * size)) for name in CITIZEN_COUNTS}
+        self.numbers = {name: array("d", [math.nan]) * size for name in CITIZEN_NUMBERS if name != "arrival"}
+        c = self.contacts.columns
+        self._contact = (c["citizen"].append, c["step"].append, c["place"].append, c["kind"].append,
+                         c["outcome"].append, c["ahead"].append, c["queued"].append, c["started"].append,
+                         c["ended"].append)  # fmt: skip
+        w = self.work_log.columns
+        self._work = (w["citizen"].append, w["step"].append, w["place"].append, w["kind"].append,
+                      w["queued"].append, w["started"].append, w["ended"].append)  # fmt: skip
 
     def contact(
         self,
@@ -99,24 +112,41 @@ class Recorder:
         ahead: int = 0,
     ) -> None:
         """One queue joined or one contact: `kind` and `outcome` index CONTACT_KINDS/_OUTCOMES."""
-        self.contacts.ints.extend((citizen, self.steps(step), self.places(place), kind, outcome, ahead))
-        self.contacts.times.extend((queued, started, ended))
+        a_citizen, a_step, a_place, a_kind, a_outcome, a_ahead, a_queued, a_started, a_ended = self._contact
+        a_citizen(citizen)
+        a_step(self.steps(step))
+        a_place(self.places(place))
+        a_kind(kind)
+        a_outcome(outcome)
+        a_ahead(ahead)
+        a_queued(queued)
+        a_started(started)
+        a_ended(ended)
 
     def work(self, citizen: int, step: str, place: str, kind: int, queued: float, started: float, ended: float) -> None:
         """Back-office work, an approval wait or a hand-off: `kind` indexes WORK_KINDS."""
-        self.work_log.ints.extend((citizen, self.steps(step), self.places(place), kind))
-        self.work_log.times.extend((queued, started, ended))
+        a_citizen, a_step, a_place, a_kind, a_queued, a_started, a_ended = self._work
+        a_citizen(citizen)
+        a_step(self.steps(step))
+        a_place(self.places(place))
+        a_kind(kind)
+        a_queued(queued)
+        a_started(started)
+        a_ended(ended)
 
-    def citizen(self, counts: tuple[int, ...], numbers: tuple[float, ...]) -> None:
-        """A journey's row: (citizen, service code, online, outcome, *CITIZEN_COUNTS), CITIZEN_NUMBERS.
-
-        Every citizen's arrival and service are known from the start, even for one still in the system.
-        """
-        self.ended.ints.extend(counts)
-        self.ended_numbers.extend(numbers)
+    def citizen(
+        self, citizen: int, online: bool, outcome: int, counts: tuple[int, ...], numbers: tuple[float, ...]
+    ) -> None:
+        """A journey's row when it ends: CITIZEN_COUNTS and CITIZEN_NUMBERS but the arrival, which is known."""
+        self.online[citizen] = online
+        self.outcome[citizen] = outcome
+        for whole, count in zip(self.counts.values(), counts, strict=True):
+            whole[citizen] = count
+        for real, number in zip(self.numbers.values(), numbers, strict=True):
+            real[citizen] = number
 
     def frames(self) -> RunRecords:
-        """The three logs as tidy frames."""
+        """The three logs as tidy frames, sharing the logs' memory where they can."""
         return RunRecords(
             citizens=self._citizen_frame(),
             contacts=self._log_frame(self.contacts, CONTACT_KINDS),
@@ -125,40 +155,33 @@ class Recorder:
 
     def _citizen_frame(self) -> pd.DataFrame:
         """One row per citizen, in citizen order; those still in the system have no end."""
-        ints = np.frombuffer(self.ended.ints, dtype=np.int32).reshape(-1, len(self.ended.int_names))
-        numbers = np.frombuffer(self.ended_numbers, dtype=np.float64).reshape(-1, len(CITIZEN_NUMBERS))
-        who = ints[:, 0]
-        whole = np.zeros((self.size, ints.shape[1]), dtype=np.int64)
-        whole[:, self.ended.int_names.index("outcome")] = OUTCOMES.index("in_system")
-        whole[who] = ints
-        real = np.full((self.size, len(CITIZEN_NUMBERS)), np.nan)
-        real[who] = numbers
-        real[:, CITIZEN_NUMBERS.index("arrival")] = self.arrivals
-        whole[:, self.ended.int_names.index("service")] = self.service_of
-        column = dict(zip(self.ended.int_names, whole.T, strict=True))
-        frame = pd.DataFrame({"citizen": np.arange(self.size)})
-        frame["service"] = self.services.categorical(column["service"])
-        frame["online"] = column["online"].astype(bool)
-        frame["outcome"] = pd.Categorical.from_codes(column["outcome"], categories=pd.Index(OUTCOMES))
-        for k, name in enumerate(CITIZEN_NUMBERS):
-            frame[name] = real[:, k]
-        for name in CITIZEN_COUNTS:
-            frame[name] = column[name]
-        return frame
+        numbers = {name: np.frombuffer(column, dtype=np.float64) for name, column in self.numbers.items()}
+        counts = {name: np.frombuffer(column, dtype=np.int32) for name, column in self.counts.items()}
+        outcomes = np.frombuffer(self.outcome, dtype=np.int8)
+        columns = {
+            "citizen": np.arange(len(self.arrivals), dtype=np.int32),
+            "service": self.services.categorical(self.service_of),
+            "online": np.frombuffer(self.online, dtype=np.int8).astype(bool),
+            "outcome": pd.Categorical.from_codes(outcomes, categories=pd.Index(OUTCOMES)),
+            "arrival": self.arrivals,
+            **numbers,
+            **counts,
+        }
+        return pd.DataFrame(columns, copy=False)[["citizen", "service", "online", "outcome", *CITIZEN_NUMBERS,
+                                                   *CITIZEN_COUNTS]]  # fmt: skip
 
     def _log_frame(self, log: Log, kinds: tuple[str, ...]) -> pd.DataFrame:
-        ints, times = log.columns()
-        column = dict(zip(log.int_names, ints.T, strict=True))
-        frame = pd.DataFrame({"citizen": column["citizen"].astype(np.int64)})
-        frame["step"] = self.steps.categorical(column["step"])
-        frame["agency"] = self.places.categorical(column["place"])
-        frame["kind"] = pd.Categorical.from_codes(column["kind"], categories=pd.Index(kinds))
-        for k, name in enumerate(("queued", "started", "ended")):
-            frame[name] = times[:, k]
-        if "outcome" in column:
-            frame["outcome"] = pd.Categorical.from_codes(column["outcome"], categories=pd.Index(CONTACT_OUTCOMES))
-            frame["ahead"] = column["ahead"].astype(np.int64)
-        return frame
+        columns: dict[str, object] = {
+            "citizen": log.view("citizen"),
+            "step": self.steps.categorical(log.view("step")),
+            "agency": self.places.categorical(log.view("place")),
+            "kind": pd.Categorical.from_codes(log.view("kind"), categories=pd.Index(kinds)),
+            **{name: log.view(name) for name in Log.TIMES},
+        }
+        if "outcome" in log.columns:
+            columns["outcome"] = pd.Categorical.from_codes(log.view("outcome"), categories=pd.Index(CONTACT_OUTCOMES))
+            columns["ahead"] = log.view("ahead")
+        return pd.DataFrame(columns, copy=False)
 
 
 @dataclass(frozen=True)

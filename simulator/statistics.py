@@ -11,9 +11,15 @@ from collections.abc import Sequence
 
 import numpy as np
 import pandas as pd
-from scipy import special
 
 LEVEL = 0.95
+
+
+def t_quantile(level: float, degrees: int) -> float:
+    """The two-sided Student t quantile of a `level` interval with `degrees` of freedom."""
+    from scipy import special  # noqa: PLC0415 (scipy costs 25 MB: imported when statistics are made)
+
+    return float(special.stdtrit(degrees, (1 + level) / 2))
 
 
 def interval(values: Sequence[float] | np.ndarray, level: float = LEVEL) -> tuple[float, float, float]:
@@ -25,7 +31,7 @@ def interval(values: Sequence[float] | np.ndarray, level: float = LEVEL) -> tupl
     mean = float(data.mean())
     if len(data) < 2:
         return (mean, np.nan, np.nan)
-    half = float(special.stdtrit(len(data) - 1, (1 + level) / 2) * data.std(ddof=1) / np.sqrt(len(data)))
+    half = t_quantile(level, len(data) - 1) * float(data.std(ddof=1)) / float(np.sqrt(len(data)))
     return (mean, mean - half, mean + half)
 
 
@@ -49,7 +55,7 @@ def relative_interval(base: np.ndarray, other: np.ndarray, level: float = LEVEL)
         + covariance[1, 1] / base_mean**2
         - 2 * covariance[0, 1] / (other_mean * base_mean)
     ) / count
-    half = float(special.stdtrit(count - 1, (1 + level) / 2)) * float(np.sqrt(max(variance, 0.0)))
+    half = t_quantile(level, count - 1) * float(np.sqrt(max(variance, 0.0)))
     ratio = np.log(other_mean / base_mean)
     return (float(np.expm1(ratio - half)), float(np.expm1(ratio + half)))
 

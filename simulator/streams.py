@@ -23,6 +23,8 @@ from numpy.typing import NDArray
 BLOCK_BITS = 10
 BLOCK = 1 << BLOCK_BITS
 """Citizens per block of bulk-drawn uniforms."""
+KEPT_BLOCKS = 64
+"""Blocks a stream keeps at once: memory stays bounded however many citizens a run has."""
 
 Transform = Callable[[NDArray[np.float64]], NDArray[np.float64]]
 
@@ -70,6 +72,8 @@ class KeyedStream:
         if values is None:
             uniforms = self._streams.uniforms(self._name, index, block)
             values = uniforms if self._transform is None else self._transform(uniforms)
+            if len(self._blocks) >= KEPT_BLOCKS:  # the oldest block: drawn again, identically, if needed
+                del self._blocks[next(iter(self._blocks))]
             self._blocks[(index, block)] = values
         return float(values.item(citizen & (BLOCK - 1)))
 
