@@ -12,8 +12,7 @@ from importlib import metadata
 from pathlib import Path
 
 from benchmarks.measure import ROOT, Spread
-
-PACKAGES = ("simulator", "simpy", "numpy", "pandas", "scipy", "pydantic", "ciw")
+from simulator.output import versions
 
 
 def cpu_model() -> str:
@@ -37,13 +36,13 @@ def memory_gib() -> float | None:
 
 
 def package_versions() -> dict[str, str]:
-    versions = {}
-    for name in PACKAGES:
-        try:
-            versions[name] = metadata.version(name)
-        except metadata.PackageNotFoundError:
-            versions[name] = "not installed"
-    return versions
+    """The versions a run folder's manifest records, and the peer's."""
+    found = {name: version for name, version in versions().items() if name != "python"}
+    try:
+        found["ciw"] = metadata.version("ciw")
+    except metadata.PackageNotFoundError:
+        found["ciw"] = "not installed"
+    return found
 
 
 def commit() -> str:
