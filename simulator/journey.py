@@ -36,7 +36,7 @@ class Journey:
 
     __slots__ = (
         "arrival", "citizen", "contacts", "defective", "documents", "done", "ended", "env", "fixed_on", "flawed",
-        "last_end", "longest_wait", "most_ahead", "online", "outputs", "plan", "product_errors", "queues",
+        "last_end", "longest_wait", "most_ahead", "online", "outputs", "product_errors", "queues",
         "ready_at", "received", "rejections", "returns", "service", "steps", "submissions", "submitted", "travel",
         "trips", "wait", "wake", "works", "world",
     )  # fmt: skip
@@ -46,8 +46,7 @@ class Journey:
         self.env = world.env
         self.citizen = citizen
         self.service = service
-        self.plan = world.setup.services[service]
-        self.steps = self.plan.steps
+        self.steps = world.setup.services[service].steps
         n = len(self.steps)
         self.arrival = self.env.now
         self.submitted = [False] * n
