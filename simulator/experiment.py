@@ -12,6 +12,7 @@ import math
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
+import numpy as np
 import pandas as pd
 
 from simulator.calendar import WorkCalendar
@@ -57,22 +58,30 @@ def run_once(scenario: Scenario, configuration: str, replication: int, records: 
     metrics = run_metrics(citizens, staff_cost(scenario, setup, window), elements)
     if not records:
         return Run(configuration, replication, metrics)
-    counted = citizens[citizens["counted"]]
-    keep = counted["citizen"]
+    counted = citizens["counted"].to_numpy()
 
     def tidy(frame: pd.DataFrame) -> pd.DataFrame:
+        """The frame with configuration and replication in front (shared, not copied)."""
         frame = frame.reset_index(drop=True)
-        frame.insert(0, "replication", replication)
-        frame.insert(0, "configuration", configuration)
-        return frame
+        rows = len(frame)
+        head = {
+            "configuration": pd.Categorical.from_codes(
+                np.zeros(rows, dtype=np.int8), categories=pd.Index([configuration])
+            ),
+            "replication": np.full(rows, replication, dtype=np.int32),
+        }
+        return pd.DataFrame({**head, **{name: frame[name] for name in frame.columns}}, copy=False)
+
+    def of_counted(log: pd.DataFrame) -> pd.DataFrame:
+        return log if counted.all() else log[counted[log["citizen"].to_numpy()]]
 
     return Run(
         configuration=configuration,
         replication=replication,
         metrics=metrics,
-        citizens=tidy(counted[[*CITIZEN_COLUMNS, *elements, "ikm"]]),
-        contacts=tidy(logs.contacts[logs.contacts["citizen"].isin(keep)]),
-        work=tidy(logs.work[logs.work["citizen"].isin(keep)]),
+        citizens=tidy(citizens.loc[counted, [*CITIZEN_COLUMNS, *elements, "ikm"]]),
+        contacts=tidy(of_counted(logs.contacts)),
+        work=tidy(of_counted(logs.work)),
         places=tidy(place_table(logs, setup, window)),
         hours=tidy(hourly_table(logs, setup, window)),
     )
