@@ -60,7 +60,7 @@ STYLE: dict[str, Any] = {
     "svg.hashsalt": "servicecycle",
     "svg.fonttype": "path",
     "pdf.fonttype": 42,
-    "savefig.dpi": 200,
+    "savefig.dpi": 150,
 }
 """Matplotlib settings of every figure, applied only while a figure is made or saved."""
 TIMELINE_METRICS = ("wait_minutes", "lead_time_days", "trips", "ikm")
