@@ -93,6 +93,7 @@ def parser() -> argparse.ArgumentParser:
     run.add_argument("--precision", type=_share, help="add replications until every --metrics half-width is within")
     run.add_argument("--metrics", default="wait_minutes,lead_time_days", help="metrics for --precision")
     run.add_argument("--max-replications", type=_at_least(3), default=200, help="the most --precision may run")
+    run.add_argument("--event-log", choices=("xes",), help="also write the contact log for process mining (xes)")
 
     sweep = commands.add_parser("sweep", parents=[common], help="run a grid of scenario values")
     sweep.add_argument("--set", action="append", default=[], metavar="PATH=V1,V2", help="a dotted path and values")
@@ -212,7 +213,7 @@ def run(args: argparse.Namespace, argv: list[str]) -> int:
     def figures(unfinished: Path) -> None:
         make_figures_and_brief(unfinished, args.lang, scenario=scenario, manifest=meta)
 
-    write_run(folder, results, meta, None if args.no_plots else figures)
+    write_run(folder, results, meta, None if args.no_plots else figures, event_log=args.event_log == "xes")
     if not args.quiet:
         print(comparison_text(results))
         if results.precision is not None:

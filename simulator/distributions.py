@@ -166,6 +166,8 @@ class Empirical(Spec):
 
     dist: Literal["empirical"] = "empirical"
     values: Annotated[list[NonNegative], Field(min_length=1)]
+    source: Annotated[str, Strict()] = ""
+    """Where the values come from; the loader fills it in for values read from a CSV file."""
 
     def expected(self) -> float:
         return sum(self.values) / len(self.values)

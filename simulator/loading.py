@@ -6,16 +6,18 @@ file, the path of the field, what was found and what was expected.
 
 from __future__ import annotations
 
+import hashlib
 import re
 import tomllib
 from collections.abc import Hashable, Mapping
 from pathlib import Path
-from typing import Any
+from typing import Any, NoReturn
 
 import yaml
 from pydantic import ValidationError
 
-from simulator.scenario import Scenario, did_you_mean
+from simulator.observed import DataError, Table, arrivals_from_counts, numbers, table
+from simulator.scenario import Calendar, Scenario, did_you_mean
 
 MAX_PROBLEMS = 5
 
@@ -130,9 +132,146 @@ def _yaml_problem(error: yaml.YAMLError) -> str:
 
 
 def load_scenario(path: str | Path) -> Scenario:
-    """Read and validate a scenario file."""
+    """Read and validate a scenario file, with the data files it names."""
     path = Path(path)
-    return validate(read_mapping(path), path.name)
+    data = read_mapping(path)
+    try:
+        data = with_observations(data, path)
+    except RecursionError:
+        raise ScenarioError(f"{path.name}: not a scenario: nested too deeply") from None
+    return validate(data, path.name)
+
+
+Where = tuple[Any, ...]
+"""The path of a field in the raw mapping: ('services', 'visit', 'arrivals')."""
+ARRIVALS_FROM_FILE = ("csv", "column", "per", "hour", "profile", "source")
+EMPIRICAL_FROM_FILE = ("dist", "csv", "column", "source")
+
+
+def with_observations(data: Mapping[str, Any], scenario_file: Path) -> dict[str, Any]:
+    """The raw mapping with the numbers of every CSV file it names in place of the reference.
+
+    `services.<id>.arrivals: {csv, column, per: day|hour}` becomes `per_day`
+    (and `profile` from hourly counts); `{dist: empirical, csv, column}`
+    anywhere becomes `values`. Both keep a `source` naming file, column and
+    sha256. Paths are relative to the scenario file's folder.
+    """
+    files = _DataFiles(scenario_file)
+    resolved: dict[str, Any] = _with_empirical(data, (), files)
+    services = resolved.get("services")
+    for sid, service in services.items() if isinstance(services, dict) else ():
+        arrivals = service.get("arrivals") if isinstance(service, dict) else None
+        if isinstance(arrivals, dict) and "csv" in arrivals:
+            service["arrivals"] = _arrivals(arrivals, ("services", sid, "arrivals"), files, resolved)
+    return resolved
+
+
+class _DataFiles:
+    """Reads each data file once, relative to the scenario file; problems become ScenarioErrors."""
+
+    def __init__(self, scenario_file: Path) -> None:
+        self.scenario_file = scenario_file
+        self.read: dict[str, tuple[Table, str]] = {}
+
+    def refuse(self, path: Where, message: str) -> NoReturn:
+        raise ScenarioError(f"{self.scenario_file.name}: {field_path(path)}: {message}") from None
+
+    def table(self, name: object, path: Where) -> tuple[Table, str]:
+        """The table in file `name` and the first 12 hex digits of its sha256."""
+        if not isinstance(name, str) or not name.strip():
+            self.refuse((*path, "csv"), f"expected the path of a CSV file, found {_short(name)}")
+        if name not in self.read:
+            where = self.scenario_file.parent / name
+            try:
+                raw = where.read_bytes()
+                text = raw.decode("utf-8-sig")
+            except (FileNotFoundError, IsADirectoryError, NotADirectoryError):
+                self.refuse((*path, "csv"), f"no such file {name!r} (looked for {where})")
+            except UnicodeDecodeError as error:
+                self.refuse((*path, "csv"), f"{name} is not UTF-8 text: {error}")
+            except OSError as error:
+                self.refuse((*path, "csv"), f"{name} cannot be read: {error}")
+            try:
+                self.read[name] = (table(text, name), hashlib.sha256(raw).hexdigest()[:12])
+            except DataError as error:
+                self.refuse((*path, error.key), str(error))
+        return self.read[name]
+
+    def reference(self, spec: Mapping[str, Any], path: Where, known: tuple[str, ...]) -> tuple[Table, str, str]:
+        """The table, the column to read and the file's digest of a reference `spec` at `path`."""
+        for key in spec:
+            if key not in known:
+                self.refuse((*path, key), f"unknown key {key!r}{did_you_mean(key, known)} (expected one of: "
+                            f"{', '.join(known)})")  # fmt: skip
+        data, digest = self.table(spec["csv"], path)
+        column = spec.get("column")
+        if column is None and len(data.header) == 1:
+            column = data.header[0]
+        if not isinstance(column, str):
+            found = "nothing" if column is None else _short(column)
+            self.refuse((*path, "column"), f"expected the name of a column of {data.file} "
+                        f"(its columns: {', '.join(map(repr, data.header))}), found {found}")  # fmt: skip
+        return data, column, digest
+
+    def source(self, spec: Mapping[str, Any], path: Where, generated: str) -> str:
+        """What the scenario says of the data, then file, column, size and sha256."""
+        given = spec.get("source", "")
+        if not isinstance(given, str):
+            self.refuse((*path, "source"), f"expected text, found {_short(given)}")
+        return f"{given}; {generated}" if given else generated
+
+
+def _with_empirical(node: Any, path: Where, files: _DataFiles) -> Any:
+    """A copy of `node` in which every `{dist: empirical, csv: ...}` holds the file's values."""
+    if isinstance(node, list):
+        return [_with_empirical(item, (*path, k), files) for k, item in enumerate(node)]
+    if not isinstance(node, Mapping):
+        return node
+    if node.get("dist") == "empirical" and "csv" in node:
+        if "values" in node:
+            files.refuse((*path, "values"), "values come from the csv file; give values or csv, not both")
+        data, column, digest = files.reference(node, path, EMPIRICAL_FROM_FILE)
+        try:
+            values = numbers(data, column)
+        except DataError as error:
+            files.refuse((*path, error.key or "column"), str(error))
+        detail = f"{data.file}, column {column}: {len(values)} values (sha256 {digest})"
+        return {"dist": "empirical", "values": values, "source": files.source(node, path, detail)}
+    return {key: _with_empirical(value, (*path, key), files) for key, value in node.items()}
+
+
+def _arrivals(spec: dict[str, Any], path: Where, files: _DataFiles, data: Mapping[str, Any]) -> Any:
+    """`per_day` and `profile` of a service from the counts in a CSV file."""
+    if "per_day" in spec:
+        files.refuse((*path, "per_day"), "per_day comes from the csv file; give per_day or csv, not both")
+    counts, column, digest = files.reference(spec, path, ARRIVALS_FROM_FILE)
+    per = spec.get("per")
+    if per is None:
+        files.refuse((*path, "per"), f"missing: expected per: day or per: hour (what a row of {counts.file} counts)")
+    if per == "hour" and "profile" in spec:
+        files.refuse((*path, "profile"), "hourly counts give the profile; leave profile out or use per: day")
+    hour = spec.get("hour")
+    if hour is not None and not isinstance(hour, str):
+        files.refuse((*path, "hour"), f"expected the name of a column of {counts.file}, found {_short(hour)}")
+    calendar = _calendar(data, files.scenario_file.name) if per == "hour" else Calendar()
+    try:
+        found = arrivals_from_counts(counts, column, str(per), calendar, hour)
+    except DataError as error:
+        files.refuse((*path, error.key or "column"), str(error))
+    rows = len(counts.rows)
+    detail = f"{rows} daily counts" if per == "day" else f"{rows} hourly counts, {rows // calendar.opening_hours} days"
+    generated = f"{counts.file}, column {column}: {detail} (sha256 {digest})"
+    kept = {key: spec[key] for key in ("profile",) if key in spec}
+    return {**found, **kept, "source": files.source(spec, path, generated)}
+
+
+def _calendar(data: Mapping[str, Any], source: str) -> Calendar:
+    """The scenario's calendar, validated on its own (hourly counts must fit its opening hours)."""
+    try:
+        return Calendar.model_validate(data.get("calendar", {}))
+    except ValidationError as error:
+        problem = error.errors()[0]
+        raise ScenarioError(f"{source}: {describe({**problem, 'loc': ('calendar', *problem['loc'])})}") from None
 
 
 def validate(data: Mapping[str, Any], source: str) -> Scenario:

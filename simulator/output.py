@@ -6,7 +6,9 @@ into place when everything is written: a run folder is complete or absent.
 
 from __future__ import annotations
 
+import gzip
 import hashlib
+import io
 import json
 import os
 import platform
@@ -22,13 +24,18 @@ from typing import Any
 import pandas as pd
 import yaml
 
+from simulator.eventlog import xes_lines
 from simulator.experiment import Results
 from simulator.scenario import Scenario
+from simulator.stress import stress_des
 from simulator.sweeps import SweepResults
 from simulator.warmup import WarmupStudy
 
 LOG_FLOATS = "%.10g"
 """Ten significant digits for the large logs (minutes to 1e-5 over a year); statistics keep full precision."""
+EVENT_LOG = "eventlog.xes.gz"
+"""The contact log as XES for process-mining tools, written with `run --event-log xes`."""
+STRESS_DES = "stress-des.md"
 PACKAGES = ("simulator", "simpy", "numpy", "pandas", "scipy", "pydantic", "PyYAML", "matplotlib")
 
 
@@ -84,16 +91,30 @@ def write_tables(folder: Path, statistics: dict[str, pd.DataFrame], logs: dict[s
 
 
 def write_scenario_and_manifest(folder: Path, scenario: Scenario, manifest: dict[str, Any]) -> None:
-    """scenario.yaml (resolved, loadable again) and manifest.json listing every file."""
+    """scenario.yaml (resolved, loadable again), stress-des.md and manifest.json listing every file."""
     resolved = scenario.model_dump(mode="json")
     (folder / "scenario.yaml").write_text(yaml.safe_dump(resolved, sort_keys=False, allow_unicode=True))
+    (folder / STRESS_DES).write_text(stress_des(scenario, manifest), encoding="utf-8")
     files = sorted({path.relative_to(folder).as_posix() for path in folder.rglob("*") if path.is_file()})
     manifest = {**manifest, "files": sorted({*files, "manifest.json"})}
     (folder / "manifest.json").write_text(json.dumps(manifest, indent=2, ensure_ascii=False) + "\n")
 
 
-def write_run(folder: Path, results: Results, manifest: dict[str, Any], finish: Finish | None = None) -> None:
-    """Write every result file of a run into `folder`, all or nothing."""
+def write_event_log(folder: Path, results: Results) -> None:
+    """eventlog.xes.gz: the contact log as XES (see simulator/eventlog.py), the same bytes for the same run."""
+    scenario = results.scenario
+    with (
+        (folder / EVENT_LOG).open("wb") as raw,
+        gzip.GzipFile(filename="", mode="wb", fileobj=raw, compresslevel=1, mtime=0) as packed,
+        io.TextIOWrapper(packed, encoding="utf-8") as text,
+    ):
+        text.writelines(xes_lines(results.contacts, results.citizens, scenario.calendar.start, scenario.name))
+
+
+def write_run(
+    folder: Path, results: Results, manifest: dict[str, Any], finish: Finish | None = None, event_log: bool = False
+) -> None:
+    """Write every result file of a run into `folder`, all or nothing; with `event_log`, eventlog.xes.gz too."""
     with atomic_folder(folder) as partial:
         statistics = {
             "summary.csv": results.summary,
@@ -104,6 +125,8 @@ def write_run(folder: Path, results: Results, manifest: dict[str, Any], finish: 
         }
         logs = {"citizens.csv": results.citizens, "contacts.csv": results.contacts, "work.csv": results.work}
         write_tables(partial, statistics, logs)
+        if event_log:
+            write_event_log(partial, results)
         if finish is not None:
             finish(partial)
         write_scenario_and_manifest(partial, results.scenario, manifest)
@@ -160,6 +183,7 @@ def manifest(
         "command_line": [Path(sys.argv[0]).name, *argv],
         "versions": versions(),
         "platform": platform.platform(),
+        "cpus": os.cpu_count(),
         "started": started.isoformat(timespec="seconds"),
         "ended": ended.isoformat(timespec="seconds"),
     }

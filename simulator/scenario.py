@@ -150,6 +150,8 @@ class Arrivals(Record):
 
     per_day: Positive
     profile: list[NonNegative] | None = None
+    source: Text = ""
+    """Where the numbers come from; the loader fills it in for counts read from a CSV file."""
 
     @model_validator(mode="after")
     def _weights(self) -> Arrivals:

@@ -69,6 +69,7 @@ def test_written_into_an_empty_folder(results: Results, tmp_path: Path) -> None:
         "work.csv",
         "hours.csv",
         "scenario.yaml",
+        "stress-des.md",
         "manifest.json",
     } == names
     assert [path.name for path in tmp_path.iterdir()] == ["run"]
