@@ -14,6 +14,7 @@ import html
 import io
 import itertools
 import math
+import multiprocessing
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -29,6 +30,7 @@ from matplotlib.image import imread
 from matplotlib.lines import Line2D
 
 from simulator import plots, timeline
+from simulator.executors import default_workers
 from simulator.language import Language, language
 from simulator.loading import RunFolder, read_run
 from simulator.report import POINTS
@@ -264,32 +266,55 @@ def content(run: RunFolder, lang: str) -> Brief:
 # --- figures -----------------------------------------------------------------------------------------------------
 
 
-def figures(run: RunFolder, lang: str) -> dict[str, Figure]:
-    """Every figure of a run folder, by file name (without suffix)."""
+def figure_makers(run: RunFolder, lang: str) -> dict[str, Callable[[], Figure]]:
+    """How to make every figure of a run folder, by file name (without suffix)."""
     names = run.configurations
     colours = plots.palette(names)
     focus = plots.focus_of(names, run.scenario)
-    made = {
-        "timeline": timeline.timeline_figure(
-            run["citizens"],
-            run["contacts"],
-            run["work"],
-            run.scenario,
-            list(dict.fromkeys([names[0], focus])),
-            lang,
-            colours,
+    pair = list(dict.fromkeys([names[0], focus]))
+    makers: dict[str, Callable[[], Figure]] = {
+        "timeline": lambda: timeline.timeline_figure(
+            run["citizens"], run["contacts"], run["work"], run.scenario, pair, lang, colours
         ),
-        "lead_time": plots.lead_time_figure(run["citizens"], run.scenario, lang, colours, names),
-        "headline": plots.headline_figure(run["summary"], lang, colours, names, focus),
-        "satisfaction": plots.satisfaction_figure(run["summary"], run.scenario, lang, colours, names, focus),
-        "queues": plots.queues_figure(run["hours"], lang, colours, names),
-        "utilisation": plots.utilisation_figure(run["hours"], lang, colours, names),
+        "lead_time": lambda: plots.lead_time_figure(run["citizens"], run.scenario, lang, colours, names),
+        "headline": lambda: plots.headline_figure(run["summary"], lang, colours, names, focus),
+        "satisfaction": lambda: plots.satisfaction_figure(run["summary"], run.scenario, lang, colours, names, focus),
+        "queues": lambda: plots.queues_figure(run["hours"], lang, colours, names),
+        "utilisation": lambda: plots.utilisation_figure(run["hours"], lang, colours, names),
     }
     if len(names) > 1:
-        made["differences"] = plots.differences_figure(run["comparison"], lang, colours, names, focus)
+        makers["differences"] = lambda: plots.differences_figure(run["comparison"], lang, colours, names, focus)
     if plots.lever_steps(names, run.scenario):
-        made["levers"] = plots.levers_figure(run["summary"], run.scenario, lang, colours, names)
-    return made
+        makers["levers"] = lambda: plots.levers_figure(run["summary"], run.scenario, lang, colours, names)
+    return makers
+
+
+def figures(run: RunFolder, lang: str) -> dict[str, Figure]:
+    """Every figure of a run folder, by file name (without suffix)."""
+    return {name: make() for name, make in figure_makers(run, lang).items()}
+
+
+_MAKERS: dict[str, Callable[[], Figure]] = {}
+"""In a drawing worker: the figures it may be asked for (inherited when the worker is forked)."""
+
+
+def _receive(makers: dict[str, Callable[[], Figure]]) -> None:
+    _MAKERS.update(makers)
+
+
+def _draw(job: tuple[str, str]) -> tuple[list[Path], bytes]:
+    name, folder = job
+    return plots.save(_MAKERS[name](), Path(folder), name)
+
+
+def draw_all(makers: dict[str, Callable[[], Figure]], folder: Path) -> dict[str, tuple[list[Path], bytes]]:
+    """Make and save every figure; on a machine that can fork, on two worker processes at once."""
+    jobs = [(name, str(folder)) for name in makers]
+    if "fork" not in multiprocessing.get_all_start_methods() or default_workers() < 2:
+        return {name: plots.save(make(), folder, name) for name, make in makers.items()}
+    context = multiprocessing.get_context("fork")  # the workers inherit the run's frames: nothing is pickled
+    with context.Pool(2, initializer=_receive, initargs=(makers,)) as pool:
+        return dict(zip(makers, pool.map(_draw, jobs), strict=True))
 
 
 # --- HTML --------------------------------------------------------------------------------------------------------
@@ -621,11 +646,9 @@ def make_figures_and_brief(
     run = read_run(folder, scenario=scenario, manifest=manifest)
     target = folder / "figures"
     target.mkdir(exist_ok=True)
-    written: list[Path] = []
-    pictures: dict[str, bytes] = {}
-    for name, figure in figures(run, lang).items():
-        paths, pictures[name] = plots.save(figure, target, name)
-        written += paths
+    drawn = draw_all(figure_makers(run, lang), target)
+    written = [path for paths, _ in drawn.values() for path in paths]
+    pictures = {name: png for name, (_, png) in drawn.items()}
     brief = content(run, lang)
     chosen = [name if name != "levers" or "levers" in pictures else "differences" for name in IN_BRIEF]
     brief.figures = [(name, words.say(f"caption_{name}"), pictures[name]) for name in chosen if name in pictures]
