@@ -18,7 +18,6 @@ from pathlib import Path
 
 from tqdm import tqdm
 
-from simulator.brief import make_figures_and_brief
 from simulator.capacity import overloads
 from simulator.executors import KINDS, Executor, ExecutorError, make_executor
 from simulator.experiment import Precision, Progress, run_experiment
@@ -37,7 +36,6 @@ from simulator.output import (
 )
 from simulator.report import comparison_text, precision_text
 from simulator.scenario import Scenario, did_you_mean
-from simulator.study_plots import sweep_figures, warmup_figures
 from simulator.sweeps import parameters_of, parse_setting, points, run_sweep
 from simulator.warmup import default_horizon, settled, study_warmup
 
@@ -211,6 +209,8 @@ def run(args: argparse.Namespace, argv: list[str]) -> int:
     meta = manifest(args.scenario, scenario, argv, started, datetime.now(), **settings)
 
     def figures(unfinished: Path) -> None:
+        from simulator.brief import make_figures_and_brief  # noqa: PLC0415 (matplotlib only when drawing)
+
         make_figures_and_brief(unfinished, args.lang, scenario=scenario, manifest=meta)
 
     write_run(folder, results, meta, None if args.no_plots else figures, event_log=args.event_log == "xes")
@@ -235,6 +235,8 @@ def sweep(args: argparse.Namespace, argv: list[str]) -> int:
     grid = {parameter.path: list(parameter.values) for parameter in parameters}
     settings = {"replications": replications, "configurations": names, "sweep": grid}
     meta = manifest(args.scenario, scenario, argv, started, datetime.now(), **settings)
+    from simulator.study_plots import sweep_figures  # noqa: PLC0415 (matplotlib only when drawing)
+
     write_sweep(folder, results, meta, None if args.no_plots else partial(sweep_figures, results, args.lang))
     if not args.quiet:
         print(f"{scenario.name}: {len(grid_points)} points x {len(names)} configurations x {replications} replications")
@@ -251,6 +253,8 @@ def warmup(args: argparse.Namespace, argv: list[str]) -> int:
         study = study_warmup(scenario, horizon, replications, names, executor, progress)
     settings = {"replications": replications, "configurations": names, "suggested_warmup_days": study.suggestion}
     meta = manifest(args.scenario, scenario, argv, started, datetime.now(), **settings)
+    from simulator.study_plots import warmup_figures  # noqa: PLC0415 (matplotlib only when drawing)
+
     write_warmup(folder, study, meta, None if args.no_plots else partial(warmup_figures, study, args.lang))
     if not args.quiet:
         print(f"{scenario.name}: MSER-5 over {horizon} working days x {replications} replications")
@@ -264,6 +268,8 @@ def warmup(args: argparse.Namespace, argv: list[str]) -> int:
 
 
 def plot(args: argparse.Namespace, argv: list[str]) -> int:
+    from simulator.brief import make_figures_and_brief  # noqa: PLC0415 (matplotlib only when drawing)
+
     written = make_figures_and_brief(args.folder, args.lang)
     print(f"{len(written)} files written in {args.folder}")
     return 0

@@ -13,7 +13,6 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from simulator.brief import configuration_lines
 from simulator.distributions import Empirical, Fixed, Spec
 from simulator.language import language
 from simulator.metrics import HEADLINE
@@ -118,6 +117,8 @@ def _outputs(scenario: Scenario, manifest: Manifest) -> str:
 
 
 def _aims(scenario: Scenario, manifest: Manifest) -> str:
+    from simulator.brief import configuration_lines  # noqa: PLC0415 (the brief brings matplotlib: load it late)
+
     names = _configurations(scenario, manifest)
     lines = [f"Scenario-based analysis: {len(names)} configurations on the same citizens (`{names[0]}` first):", ""]
     lines += [f"- {line}" for _, line in configuration_lines(language("en"), scenario, names)]
