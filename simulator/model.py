@@ -102,13 +102,19 @@ class World:
     """Everything citizens of one run share: clock, calendar, staff and random draws."""
 
     def __init__(
-        self, scenario: Scenario, setup: Setup, replication: int, arrivals: NDArray[np.float64], services: list[str]
+        self,
+        scenario: Scenario,
+        setup: Setup,
+        calendar: WorkCalendar,
+        streams: Streams,
+        arrivals: NDArray[np.float64],
+        services: list[str],
     ) -> None:
         self.env = simpy.Environment()
         self.scenario = scenario
         self.setup = setup
-        self.calendar = WorkCalendar(scenario.calendar)
-        self.streams = Streams(scenario.seed, replication)
+        self.calendar = calendar
+        self.streams = streams
         self.recorder = Recorder(arrivals, services, list(setup.services))
         self.in_system = 0
         self.desks = {name: StaffPool(self.env, staff) for name, staff in setup.desks.items()}
@@ -208,8 +214,9 @@ def simulate(scenario: Scenario, configuration: str, replication: int) -> RunRec
     """Run one configuration for one replication and return what was recorded."""
     setup = resolve(scenario, configuration)
     calendar = WorkCalendar(scenario.calendar)
-    times, services = arrivals(scenario, calendar, Streams(scenario.seed, replication))
-    world = World(scenario, setup, replication, times, services)
+    streams = Streams(scenario.seed, replication)
+    times, services = arrivals(scenario, calendar, streams)
+    world = World(scenario, setup, calendar, streams, times, services)
 
     def admit() -> simpy.events.ProcessGenerator:
         env = world.env
