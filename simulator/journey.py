@@ -13,12 +13,14 @@ return), so the same citizen meets the same luck under every configuration.
 
 from __future__ import annotations
 
+import bisect
 import math
 from typing import TYPE_CHECKING
 
 import simpy
 
 from simulator.calendar import DAY
+from simulator.processes import start
 from simulator.records import CONTACT_KINDS, CONTACT_OUTCOMES, OUTCOMES, WORK_KINDS
 
 if TYPE_CHECKING:
@@ -35,36 +37,41 @@ class Journey:
     """The service cycle of one citizen."""
 
     __slots__ = (
-        "arrival", "citizen", "contacts", "defective", "documents", "done", "ended", "env", "fixed_on", "flawed",
-        "last_end", "longest_wait", "most_ahead", "online", "outputs", "product_errors", "queues",
-        "ready_at", "received", "rejections", "returns", "service", "steps", "submissions", "submitted", "travel",
-        "trips", "wait", "wake", "works", "world",
+        "citizen", "contacts", "defective", "documents", "done", "ended", "env", "fixed_on", "flawed",
+        "last_end", "longest_wait", "most_ahead", "online", "outputs", "product_errors", "queues", "ready",
+        "ready_at", "received", "rejections", "returns", "route", "steps", "submissions", "submitted", "to_submit",
+        "travel", "trips", "wait", "wake", "works", "world",
     )  # fmt: skip
 
     def __init__(self, world: World, citizen: int, service: str) -> None:
         self.world = world
         self.env = world.env
         self.citizen = citizen
-        self.service = service
-        self.steps = world.setup.services[service].steps
+        self.route = route = world.routes[service]
+        self.steps = route.steps
         n = len(self.steps)
-        self.arrival = self.env.now
         self.submitted = [False] * n
+        self.to_submit = list(route.openers)
+        """Steps not yet submitted whose inputs the citizen has, in the order of the file."""
         self.submissions = [0] * n
         self.works = [0] * n
         self.outputs = [0] * n
         self.ready_at: list[float | None] = [None] * n
+        self.ready = 0
+        """Outputs waiting at a counter for the citizen to pick them up."""
         self.flawed = [False] * n
         self.received = [False] * n
         self.done: dict[int, simpy.Event] = {}
-        self.defective = {
-            doc for doc, p_defective, draw in world.needed_documents[service] if draw(citizen) < p_defective
-        }
+        self.defective = (
+            {doc for doc, p_defective, draw in route.documents if draw(citizen) < p_defective}
+            if route.documents
+            else set()
+        )
         self.fixed_on: dict[str, int] = {}
-        self.online = world.setup.online_share > 0 and world.online(citizen) < world.setup.online_share
+        self.online = world.online_share > 0 and world.online(citizen) < world.online_share
         self.wake: simpy.Event | None = None
         self.ended = False
-        self.last_end = self.arrival
+        self.last_end = self.env.now
         self.queues = self.returns = 0
         self.trips = self.contacts = self.rejections = self.documents = self.product_errors = 0
         self.most_ahead = 0
@@ -75,10 +82,10 @@ class Journey:
     def live(self) -> simpy.events.ProcessGenerator:
         """Outings until every output has been received, or the citizen gives up."""
         yield from self.outing()
-        finals = self.world.finals[self.service]
+        finals = self.route.finals
         received = self.received
         while not self.ended:
-            if all(received[i] for i in finals):
+            if all(map(received.__getitem__, finals)):
                 self.finish(COMPLETED, self.last_end)
                 return
             when = self.next_outing()
@@ -102,25 +109,16 @@ class Journey:
         calendar = self.world.calendar
         tomorrow = calendar.workday_after(int(self.env.now // DAY))
         best = math.inf
-        for i in self.waiting_submission():
+        for i in self.to_submit:
             best = min(best, max(tomorrow, self.documents_ready_on(i)))
-        if self.world.in_person:
-            for step in self.steps:
-                ready = self.ready_at[step.index]
-                if ready is not None and not self.received[step.index]:
+        if self.ready:
+            for i, ready in enumerate(self.ready_at):
+                if ready is not None and not self.received[i]:
                     best = min(best, max(tomorrow, calendar.workday_after(int(ready // DAY))))
         if best == math.inf:
             return None
-        offset = self.world.profiles[self.service].offset(self.world.returning(self.citizen, self.returns))
+        offset = self.route.profile.offset(self.world.returning(self.citizen, self.returns))
         return max(int(best) * DAY + offset, self.env.now)
-
-    def waiting_submission(self) -> list[int]:
-        """Steps the citizen still has to submit and may submit once their documents are fixed."""
-        submitted = self.submitted
-        if self.world.by_back_office:
-            return [s.index for s in self.steps if not submitted[s.index]]
-        has = self.received.__getitem__
-        return [s.index for s in self.steps if not submitted[s.index] and all(map(has, s.predecessors))]
 
     def documents_ready_on(self, i: int) -> int:
         """The working day from which every document of step i is in hand."""
@@ -131,7 +129,7 @@ class Journey:
 
     def submittable(self, today: int) -> list[int]:
         """Steps that can be submitted today (at a single window: the whole file or nothing)."""
-        waiting = self.waiting_submission()
+        waiting = self.to_submit
         if not self.fixed_on:
             return waiting
         ready = [i for i in waiting if self.documents_ready_on(i) <= today]
@@ -141,33 +139,29 @@ class Journey:
 
     def collectable(self, today: int) -> list[int]:
         """Outputs ready for pickup today: ready on an earlier day and not yet received."""
-        if not self.world.in_person:
-            return []
-        received, ready_at = self.received, self.ready_at
+        received = self.received
         return [
-            s.index
-            for s in self.steps
-            if (ready := ready_at[s.index]) is not None and not received[s.index] and int(ready // DAY) < today
+            i
+            for i, ready in enumerate(self.ready_at)
+            if ready is not None and not received[i] and int(ready // DAY) < today
         ]
 
     def next_task(self, today: int) -> tuple[str, int, list[int]] | None:
-        """The next desk to go to (in the order of the file), what to do there, and for which steps."""
-        collect = self.collectable(today)
-        submit = self.submittable(today)
-        if not (collect or submit):
-            return None
+        """The next desk to go to (the first step in the order of the file), what to do there, and for which steps."""
+        collect = self.collectable(today) if self.ready else ()
+        submit = self.submittable(today) if self.to_submit else ()
         steps = self.steps
-        for step in steps:
-            if step.index in collect:
-                return step.desk, PICKUP, [i for i in collect if steps[i].desk == step.desk]
-            if step.index in submit:
-                return step.desk, SUBMISSION, [i for i in submit if steps[i].desk == step.desk]
+        if collect and not (submit and submit[0] < collect[0]):
+            desk = steps[collect[0]].desk
+            return desk, PICKUP, [i for i in collect if steps[i].desk == desk]
+        if submit:
+            desk = steps[submit[0]].desk
+            return desk, SUBMISSION, [i for i in submit if steps[i].desk == desk]
         return None
 
     def outing(self) -> simpy.events.ProcessGenerator:
         """Do everything that can be done today, desk after desk, then go home."""
         world = self.world
-        setup = world.setup
         env = self.env
         today = int(env.now // DAY)
         at: str | None = None
@@ -183,7 +177,7 @@ class Journey:
                 self.trips += 1
                 self.travel += world.home_travel[desk]
             elif desk != at:
-                move = setup.travel_between(desk)
+                move = world.setup.travel_between(desk)
                 if env.now + move >= world.calendar.closing_time(env.now):
                     break
                 self.travel += move
@@ -209,7 +203,7 @@ class Journey:
         pool = world.desks[desk]
         ahead = pool.people_waiting()
         self.most_ahead = max(self.most_ahead, ahead)
-        label = self.steps[steps[0]].id if len(steps) == 1 else "+".join(self.steps[i].id for i in steps)
+        label = self.route.labels[steps[0]] if len(steps) == 1 else "+".join(self.route.labels[i] for i in steps)
         ticket = pool.join(deadline)
         if ticket is not None and not (yield ticket):
             self.waited(deadline - queued)
@@ -222,18 +216,19 @@ class Journey:
         if kind == SUBMISSION:
             duration, accepted = self.sitting(steps, started)
         else:
-            duration = sum(world.setup.catalogue.agencies[self.steps[i].agency].pickup_minutes for i in steps)
+            pickup_minutes = self.route.pickup_minutes
+            duration = sum(pickup_minutes[i] for i in steps)
         yield env.timeout(duration)
         pool.release()
         self.contacts += 1
-        self.last_end = env.now
+        self.last_end = ended = env.now
         if kind == SUBMISSION:
             outcome = ACCEPTED if len(accepted) == len(steps) else REJECTED
             self.accept(accepted)
         else:
             outcome = PRODUCT_ERROR if any(self.flawed[i] for i in steps) else COLLECTED
             self.collect(steps)
-        world.recorder.contact(self.citizen, label, desk, kind, queued, started, env.now, outcome, ahead)
+        world.recorder.contact(self.citizen, label, desk, kind, queued, started, ended, outcome, ahead)
         return True
 
     def waited(self, minutes: float) -> None:
@@ -243,7 +238,7 @@ class Journey:
     def sitting(self, steps: list[int], now: float) -> tuple[float, list[int]]:
         """Counter time of a submission and the steps accepted; rejected documents go to be fixed."""
         duration = 0.0
-        counter_time = self.world.counter_time[self.service]
+        counter_time = self.route.counter_time
         submissions = self.submissions
         for i in steps:
             duration += counter_time[i](self.citizen, submissions[i])
@@ -285,33 +280,44 @@ class Journey:
         self.last_end = now
         self.accept(accepted)
         outcome = ACCEPTED if len(accepted) == len(steps) else REJECTED
-        label = "+".join(self.steps[i].id for i in steps)
+        label = "+".join(self.route.labels[i] for i in steps)
         self.world.recorder.contact(self.citizen, label, "online", ONLINE, now, now, now, outcome)
 
     def accept(self, steps: list[int]) -> None:
         """Accepted submissions: hand over at the counter, or start the back-office work."""
         for i in steps:
             self.submitted[i] = True
+            self.to_submit.remove(i)
             step = self.steps[i]
             if step.at_counter:
                 self.output_done(i)
             else:
-                self.env.process(self.produce(i))
+                start(self.produce(i))
 
     def collect(self, steps: list[int]) -> None:
         """Outputs picked up; a wrong one is found now and its back-office work redone."""
+        self.ready -= len(steps)
         for i in steps:
             if self.flawed[i]:
                 self.product_errors += 1
                 self.ready_at[i] = None
                 self.flawed[i] = False
-                self.env.process(self.produce(i, redo=True))
+                start(self.produce(i, redo=True))
             else:
-                self.received[i] = True
+                self.receive(i)
+
+    def receive(self, i: int) -> None:
+        """The citizen has step i's output: under citizen hand-off, steps needing it may now be submitted."""
+        has = self.received.__getitem__
+        self.received[i] = True
+        route = self.route
+        for j in route.unlocks[i]:
+            if not self.submitted[j] and j not in self.to_submit and all(map(has, route.predecessors[j])):
+                bisect.insort(self.to_submit, j)
 
     def output_done(self, i: int) -> None:
         if self.steps[i].to_citizen:
-            self.received[i] = True
+            self.receive(i)
         else:
             self.finished(i).succeed()
 
@@ -328,7 +334,7 @@ class Journey:
         world.in_system -= 1
         steps, submissions = self.steps, self.submissions
         if all(submissions):
-            competence = world.competence_of[self.service]
+            competence = self.route.competence
         else:
             met = {s.agency for s in steps if submissions[s.index]} or {s.agency for s in steps}
             competence = sum(world.setup.competence(a) for a in met) / len(met)
@@ -342,7 +348,7 @@ class Journey:
 
     def produce(self, i: int, redo: bool = False) -> simpy.events.ProcessGenerator:
         """Make step i's output: wait for inputs, hand-off, work, approval; deliver or pass on."""
-        world, env = self.world, self.env
+        world, env, route = self.world, self.env, self.route
         step = self.steps[i]
         if not redo and world.by_back_office:
             if step.predecessors:
@@ -355,13 +361,11 @@ class Journey:
                 yield from self.work(step)
             if approve:
                 approve = False
-                start = env.now
-                days = world.approval_time[self.service][i](self.citizen, 0)
-                yield env.timeout(world.calendar.add_working(start, days) - start)
-                world.recorder.work(self.citizen, step.id, step.agency, APPROVAL, start, start, env.now)
-            flawed = world.product_error[self.service][i](self.citizen, self.outputs[i]) < (
-                world.setup.catalogue.agencies[step.agency].error_rate
-            )
+                begun = env.now
+                days = route.approval_time[i](self.citizen, 0)
+                yield env.timeout(world.calendar.add_working(begun, days) - begun)
+                world.recorder.work(self.citizen, step.id, step.agency, APPROVAL, begun, begun, env.now)
+            flawed = route.product_error[i](self.citizen, self.outputs[i]) < route.error_rate[i]
             self.outputs[i] += 1
             if not step.to_citizen:
                 if flawed:
@@ -374,19 +378,20 @@ class Journey:
                 if flawed:
                     self.product_errors += 1
                     continue
-                self.received[i] = True
+                self.receive(i)
                 self.last_end = env.now
             else:
                 self.ready_at[i] = env.now
+                self.ready += 1
                 self.flawed[i] = flawed
             self.notify()
             return
 
     def hand_off(self, step: StepPlan) -> simpy.events.ProcessGenerator:
         """The file moves to the step's back office, in working time."""
-        start = self.env.now
-        yield self.env.timeout(self.world.calendar.add_working(start, self.world.setup.handoff_minutes) - start)
-        self.world.recorder.work(self.citizen, step.id, step.agency, HANDOFF, start, start, self.env.now)
+        begun = self.env.now
+        yield self.env.timeout(self.world.calendar.add_working(begun, self.world.setup.handoff_minutes) - begun)
+        self.world.recorder.work(self.citizen, step.id, step.agency, HANDOFF, begun, begun, self.env.now)
 
     def work(self, step: StepPlan) -> simpy.events.ProcessGenerator:
         """An officer's hands-on work, in working time."""
@@ -397,7 +402,7 @@ class Journey:
         if ticket is not None:
             yield ticket
         started = env.now
-        minutes = world.work_time[self.service][step.index](self.citizen, self.works[step.index])
+        minutes = self.route.work_time[step.index](self.citizen, self.works[step.index])
         self.works[step.index] += 1
         yield env.timeout(world.calendar.add_working(started, minutes) - started)
         pool.release()

@@ -17,8 +17,9 @@ import simpy
 from numpy.typing import NDArray
 
 from simulator.calendar import DAY, WorkCalendar
-from simulator.configurations import Setup, resolve
+from simulator.configurations import ServicePlan, Setup, resolve
 from simulator.journey import Journey
+from simulator.processes import start
 from simulator.records import Recorder, RunRecords
 from simulator.scenario import Scenario
 from simulator.streams import KeyedStream, Streams, Transform
@@ -98,6 +99,56 @@ class DayProfile:
         return float(self.starts[slot] + within * self.lengths[slot])
 
 
+class Route:
+    """What every citizen of one service meets under a configuration: its steps and their draws."""
+
+    __slots__ = (
+        "approval_time", "competence", "counter_time", "documents", "error_rate", "finals", "labels", "openers",
+        "pickup_minutes", "predecessors", "product_error", "profile", "steps", "unlocks", "work_time",
+    )  # fmt: skip
+
+    def __init__(self, world: World, plan: ServicePlan, defect: dict[str, KeyedStream]) -> None:
+        setup, keyed = world.setup, world.streams.keyed
+        service = setup.catalogue.services[plan.id]
+        agencies = setup.catalogue.agencies
+        self.steps = plan.steps
+        self.labels = [step.id for step in plan.steps]
+        self.predecessors = [step.predecessors for step in plan.steps]
+        by_citizen = not world.by_back_office
+        self.openers = [step.index for step in plan.steps if not (by_citizen and step.predecessors)]
+        """The steps a citizen may submit on arrival; under citizen hand-off, those that need no earlier output."""
+        self.unlocks = [
+            [later.index for later in plan.steps if by_citizen and step.index in later.predecessors]
+            for step in plan.steps
+        ]
+        """For each step, the steps that need its output in the citizen's hands."""
+        self.finals = [step.index for step in plan.steps if step.to_citizen]
+        self.profile = DayProfile(world.calendar, service.arrivals.profile)
+        names = [f"{plan.id}:{step.id}" for step in service.steps]
+        competence = [setup.competence(step.agency) for step in service.steps]
+        day = world.calendar.day_length
+        self.counter_time = [
+            keyed(f"counter:{name}", _scaled(step.counter.quantile, factor))
+            for name, step, factor in zip(names, service.steps, competence, strict=True)
+        ]
+        self.work_time = [
+            keyed(f"backoffice:{name}", _scaled(step.backoffice.quantile, factor))
+            for name, step, factor in zip(names, service.steps, competence, strict=True)
+        ]
+        self.approval_time = [
+            keyed(f"approval:{name}", _scaled(step.approval_days.quantile, day))
+            for name, step in zip(names, service.steps, strict=True)
+        ]
+        self.product_error = [keyed(f"error:{name}") for name in names]
+        self.error_rate = [agencies[step.agency].error_rate for step in plan.steps]
+        self.pickup_minutes = [agencies[step.agency].pickup_minutes for step in plan.steps]
+        self.documents = [
+            (doc, setup.catalogue.documents[doc].p_defective, defect[doc])
+            for doc in dict.fromkeys(doc for step in plan.steps for doc in step.documents)
+        ]
+        self.competence = fmean(setup.competence(agency) for agency in dict.fromkeys(s.agency for s in plan.steps))
+
+
 class World:
     """Everything citizens of one run share: clock, calendar, staff and random draws."""
 
@@ -121,50 +172,13 @@ class World:
         self.backoffices = {
             name: StaffPool(self.env, agency.backoffice) for name, agency in setup.catalogue.agencies.items()
         }
-        self.profiles = {
-            sid: DayProfile(self.calendar, service.arrivals.profile)
-            for sid, service in setup.catalogue.services.items()
-        }
         keyed = self.streams.keyed
         patience = scenario.citizens.patience_minutes
         self.patience = keyed("patience", patience.quantile) if patience is not None else None
         self.returning = keyed("return")
         self.online = keyed("online")
-        self.defect = {doc: keyed(f"defect:{doc}") for doc in setup.catalogue.documents}
-        self.counter_time: dict[str, list[KeyedStream]] = {}
-        self.work_time: dict[str, list[KeyedStream]] = {}
-        self.approval_time: dict[str, list[KeyedStream]] = {}
-        self.product_error: dict[str, list[KeyedStream]] = {}
-        day = self.calendar.day_length
-        for sid, service in setup.catalogue.services.items():
-            names = [f"{sid}:{step.id}" for step in service.steps]
-            competence = [setup.competence(step.agency) for step in service.steps]
-            self.counter_time[sid] = [
-                keyed(f"counter:{name}", _scaled(step.counter.quantile, factor))
-                for name, step, factor in zip(names, service.steps, competence, strict=True)
-            ]
-            self.work_time[sid] = [
-                keyed(f"backoffice:{name}", _scaled(step.backoffice.quantile, factor))
-                for name, step, factor in zip(names, service.steps, competence, strict=True)
-            ]
-            self.approval_time[sid] = [
-                keyed(f"approval:{name}", _scaled(step.approval_days.quantile, day))
-                for name, step in zip(names, service.steps, strict=True)
-            ]
-            self.product_error[sid] = [keyed(f"error:{name}") for name in names]
-        documents = setup.catalogue.documents
-        self.needed_documents = {
-            sid: [
-                (doc, documents[doc].p_defective, self.defect[doc])
-                for doc in dict.fromkeys(doc for step in plan.steps for doc in step.documents)
-            ]
-            for sid, plan in setup.services.items()
-        }
-        self.finals = {sid: [s.index for s in plan.steps if s.to_citizen] for sid, plan in setup.services.items()}
-        self.competence_of = {
-            sid: fmean(setup.competence(agency) for agency in dict.fromkeys(s.agency for s in plan.steps))
-            for sid, plan in setup.services.items()
-        }
+        self.online_share = setup.online_share
+        defect = {doc: keyed(f"defect:{doc}") for doc in setup.catalogue.documents}
         self.home_travel = {desk: setup.travel_from_home(desk) for desk in setup.desks}
         levers = setup.levers
         self.single = setup.single
@@ -173,6 +187,7 @@ class World:
         self.reveal_one = levers.reveal == "one"
         self.max_visits = scenario.citizens.max_visits
         self.rework_days = scenario.citizens.rework_days
+        self.routes = {sid: Route(self, plan, defect) for sid, plan in setup.services.items()}
 
     def busiest(self) -> str:
         """The place with the longest queue, in words."""
@@ -231,8 +246,8 @@ def simulate(scenario: Scenario, configuration: str, replication: int) -> RunRec
                     f"{world.busiest()}: add staff or lower the arrivals (max_in_system sets the bound)"
                 )
             world.in_system += 1
-            env.process(Journey(world, citizen, service).live())
+            start(Journey(world, citizen, service).live())
 
-    world.env.process(admit())
+    start(admit())
     world.env.run()
     return world.recorder.frames()

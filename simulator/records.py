@@ -91,6 +91,8 @@ class Recorder:
         self.outcome = array("b", [OUTCOMES.index("in_system")]) * size
         self.counts = {name: array("i", bytes(4 * size)) for name in CITIZEN_COUNTS}
         self.numbers = {name: array("d", [math.nan]) * size for name in CITIZEN_NUMBERS if name != "arrival"}
+        self._counts = tuple(self.counts.values())
+        self._numbers = tuple(self.numbers.values())
         c = self.contacts.columns
         self._contact = (c["citizen"].append, c["step"].append, c["place"].append, c["kind"].append,
                          c["outcome"].append, c["ahead"].append, c["queued"].append, c["started"].append,
@@ -140,10 +142,17 @@ class Recorder:
         """A journey's row when it ends: CITIZEN_COUNTS and CITIZEN_NUMBERS but the arrival, which is known."""
         self.online[citizen] = online
         self.outcome[citizen] = outcome
-        for whole, count in zip(self.counts.values(), counts, strict=True):
-            whole[citizen] = count
-        for real, number in zip(self.numbers.values(), numbers, strict=True):
-            real[citizen] = number
+        trips, contacts, rejections, documents, product_errors, most_ahead = self._counts
+        (
+            trips[citizen],
+            contacts[citizen],
+            rejections[citizen],
+            documents[citizen],
+            product_errors[citizen],
+            most_ahead[citizen],
+        ) = counts
+        end, wait, longest_wait, travel, competence = self._numbers
+        end[citizen], wait[citizen], longest_wait[citizen], travel[citizen], competence[citizen] = numbers
 
     def frames(self) -> RunRecords:
         """The three logs as tidy frames, sharing the logs' memory where they can."""

@@ -67,16 +67,29 @@ class KeyedStream:
         self._blocks: dict[tuple[int, int], NDArray[np.float64]] = {}
 
     def __call__(self, citizen: int, index: int = 0) -> float:
-        block = citizen >> BLOCK_BITS
-        values = self._blocks.get((index, block))
+        values = self._blocks.get((index, citizen >> BLOCK_BITS))
         if values is None:
-            uniforms = self._streams.uniforms(self._name, index, block)
-            values = uniforms if self._transform is None else self._transform(uniforms)
-            if len(self._blocks) >= KEPT_BLOCKS:  # the oldest block: drawn again, identically, if needed
-                del self._blocks[next(iter(self._blocks))]
-            self._blocks[(index, block)] = values
-        return float(values.item(citizen & (BLOCK - 1)))
+            values = self._draw(index, citizen >> BLOCK_BITS)
+        return values.item(citizen & (BLOCK - 1))
 
     def many(self, citizens: NDArray[np.int64], index: int = 0) -> NDArray[np.float64]:
-        """The index-th draw of each of `citizens`, as an array."""
-        return np.array([self(int(citizen), index) for citizen in citizens], dtype=np.float64)
+        """The index-th draw of each of `citizens`, as an array (the same numbers as one at a time)."""
+        citizens = np.asarray(citizens, dtype=np.int64)
+        drawn = np.empty(len(citizens), dtype=np.float64)
+        blocks = citizens >> BLOCK_BITS
+        for block in np.unique(blocks).tolist():
+            here = blocks == block
+            values = self._blocks.get((index, block))
+            if values is None:
+                values = self._draw(index, block)
+            drawn[here] = values[citizens[here] & (BLOCK - 1)]
+        return drawn
+
+    def _draw(self, index: int, block: int) -> NDArray[np.float64]:
+        """Draw a block of citizens' values, forgetting the oldest block when too many are kept."""
+        uniforms = self._streams.uniforms(self._name, index, block)
+        values = uniforms if self._transform is None else self._transform(uniforms)
+        if len(self._blocks) >= KEPT_BLOCKS:  # drawn again, identically, if needed
+            del self._blocks[next(iter(self._blocks))]
+        self._blocks[(index, block)] = values
+        return values
