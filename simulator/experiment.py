@@ -53,6 +53,8 @@ def run_once(scenario: Scenario, configuration: str, replication: int, records: 
     setup = resolve(scenario, configuration)
     logs = simulate(scenario, configuration, replication)
     window = Window(scenario, WorkCalendar(scenario.calendar))
+    if records:  # before the citizen table, so that their scratch memory and the table's never add up
+        places, hours = place_table(logs, setup, window), hourly_table(logs, setup, window)
     citizens = citizen_table(logs, scenario, setup, window, Streams(scenario.seed, replication))
     elements = scenario.satisfaction.elements
     metrics = run_metrics(citizens, staff_cost(scenario, setup, window), elements)
@@ -79,11 +81,11 @@ def run_once(scenario: Scenario, configuration: str, replication: int, records: 
         configuration=configuration,
         replication=replication,
         metrics=metrics,
-        citizens=tidy(citizens.loc[counted, [*CITIZEN_COLUMNS, *elements, "ikm"]]),
+        citizens=tidy(of_counted(citizens)[[*CITIZEN_COLUMNS, *elements, "ikm"]]),
         contacts=tidy(of_counted(logs.contacts)),
         work=tidy(of_counted(logs.work)),
-        places=tidy(place_table(logs, setup, window)),
-        hours=tidy(hourly_table(logs, setup, window)),
+        places=tidy(places),
+        hours=tidy(hours),
     )
 
 

@@ -6,6 +6,7 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
+from numpy.typing import NDArray
 
 from simulator.calendar import DAY, WorkCalendar
 from simulator.configurations import Setup
@@ -29,6 +30,9 @@ HEADLINE = (
 )
 """The metrics every run reports (names fixed by the result-file contract)."""
 
+Minutes = NDArray[np.float64]
+"""Times or durations on the model's clock."""
+
 
 class Window:
     """The observation window: from the end of the warm-up to the end of the horizon."""
@@ -45,15 +49,15 @@ class Window:
         self.grid = (np.asarray(days, dtype=np.float64)[:, None] * DAY + minutes).ravel()
         """The middle of every opening minute in the window, for averages by hour of day."""
 
-    def count_within(self, times: pd.Series) -> int:
+    def count_within(self, times: Minutes) -> int:
         """How many of `times` fall inside the window."""
-        worked = self.calendar.working_minutes_of(times.to_numpy(dtype=np.float64))
+        worked = self.calendar.working_minutes_of(times)
         return int(((worked >= self.start) & (worked < self.end)).sum())
 
-    def overlap(self, starts: pd.Series, ends: pd.Series) -> float:
+    def overlap(self, starts: Minutes, ends: Minutes) -> float:
         """Working minutes of the intervals [start, end) that fall inside the window, summed."""
-        begin = self.calendar.working_minutes_of(starts.to_numpy(dtype=np.float64))
-        finish = self.calendar.working_minutes_of(ends.to_numpy(dtype=np.float64))
+        begin = self.calendar.working_minutes_of(starts)
+        finish = self.calendar.working_minutes_of(ends)
         return float(np.clip(np.minimum(finish, self.end) - np.maximum(begin, self.start), 0, None).sum())
 
 
@@ -95,22 +99,22 @@ def staff_cost(scenario: Scenario, setup: Setup, window: Window) -> float:
 
 def place_table(records: RunRecords, setup: Setup, window: Window) -> pd.DataFrame:
     """Per desk or agency: staff, utilisation, citizens served and queue length in the window."""
-    contacts = records.contacts[["agency", "kind", "queued", "started", "ended", "ahead"]]
+    log = _Contacts(records.contacts)
     work = records.work
-    served = contacts.loc[contacts["kind"].isin(["submission", "pickup"]) & contacts["started"].notna(),
-                          ["agency", "started", "ended"]]  # fmt: skip
-    officers = work.loc[work["kind"] == "backoffice", ["agency", "started", "ended"]]
+    officer_place = work["agency"]
+    officer = (work["kind"] == "backoffice").to_numpy()
+    officer_started, officer_ended = work["started"].to_numpy(), work["ended"].to_numpy()
     desks = setup.desks
     rows = []
     for place in [*setup.catalogue.agencies, *([FRONT_OFFICE] if setup.single else [])]:
         counters = desks.get(place, 0)
         backoffice = setup.catalogue.agencies[place].backoffice if place in setup.catalogue.agencies else 0
-        at_desk = served[served["agency"] == place]
-        queueing = contacts[contacts["agency"] == place]
-        queue_minutes = window.overlap(queueing["queued"], queueing["started"].fillna(queueing["ended"]))
-        busy = window.overlap(at_desk["started"], at_desk["ended"])
-        office = officers[officers["agency"] == place]
-        working = window.overlap(office["started"], office["ended"])
+        queueing = log.at(place)
+        at_desk = queueing & log.served
+        queue_minutes = window.overlap(log.queued[queueing], log.left[queueing])
+        busy = window.overlap(log.started[at_desk], log.ended[at_desk])
+        office = officer & (officer_place == place).to_numpy()
+        working = window.overlap(officer_started[office], officer_ended[office])
         rows.append(
             {
                 "agency": place,
@@ -118,9 +122,9 @@ def place_table(records: RunRecords, setup: Setup, window: Window) -> pd.DataFra
                 "backoffice_staff": backoffice,
                 "counter_utilization": busy / (counters * window.working_minutes) if counters else np.nan,
                 "backoffice_utilization": working / (backoffice * window.working_minutes) if backoffice else np.nan,
-                "served": window.count_within(at_desk["started"]),
+                "served": window.count_within(log.started[at_desk]),
                 "mean_queue": queue_minutes / window.working_minutes if counters else np.nan,
-                "max_queue": int(queueing["ahead"].max()) + 1 if len(queueing) else 0,
+                "max_queue": int(log.ahead[queueing].max()) + 1 if queueing.any() else 0,
             }
         )
     return pd.DataFrame(rows)
@@ -128,26 +132,44 @@ def place_table(records: RunRecords, setup: Setup, window: Window) -> pd.DataFra
 
 def hourly_table(records: RunRecords, setup: Setup, window: Window) -> pd.DataFrame:
     """Per desk and hour of day: mean queue length and counter utilisation over the window."""
-    contacts = records.contacts
+    log = _Contacts(records.contacts)
     grid = window.grid
     hour = (grid % DAY // 60).astype(np.int64)
     frames = []
     for desk, counters in setup.desks.items():
-        queueing = contacts[contacts["agency"] == desk]
-        left = queueing["started"].fillna(queueing["ended"])
-        served = queueing.dropna(subset=["started"])
-        queue = _in_progress(queueing["queued"], left, grid)
-        busy = _in_progress(served["started"], served["ended"], grid)
+        queueing = log.at(desk)
+        served = queueing & ~np.isnan(log.started)
+        queue = _in_progress(log.queued[queueing], log.left[queueing], grid)
+        busy = _in_progress(log.started[served], log.ended[served], grid)
         frame = pd.DataFrame({"hour": hour, "mean_queue": queue, "counter_utilization": busy / counters})
         frames.append(frame.groupby("hour", as_index=False).mean().assign(agency=desk))
     columns = ["agency", "hour", "mean_queue", "counter_utilization"]
     return pd.concat(frames, ignore_index=True)[columns] if frames else pd.DataFrame(columns=columns)
 
 
-def _in_progress(starts: pd.Series, ends: pd.Series, times: np.ndarray) -> np.ndarray:
+class _Contacts:
+    """The contact log's columns as arrays, shared with the log, for sums place by place without copying rows."""
+
+    def __init__(self, contacts: pd.DataFrame) -> None:
+        self.place = contacts["agency"]
+        self.queued = contacts["queued"].to_numpy()
+        self.started = contacts["started"].to_numpy()
+        self.ended = contacts["ended"].to_numpy()
+        self.ahead = contacts["ahead"].to_numpy()
+        self.left = np.where(np.isnan(self.started), self.ended, self.started)
+        """When each citizen left the queue: served, or gave up."""
+        self.served = contacts["kind"].isin(["submission", "pickup"]).to_numpy() & ~np.isnan(self.started)
+        """Served at a counter."""
+
+    def at(self, place: str) -> NDArray[np.bool_]:
+        """Which rows are at `place`."""
+        return (self.place == place).to_numpy()
+
+
+def _in_progress(starts: Minutes, ends: Minutes, times: Minutes) -> Minutes:
     """How many intervals [start, end) contain each of `times`."""
-    begun = np.searchsorted(np.sort(starts.to_numpy(dtype=np.float64)), times, side="right")
-    over = np.searchsorted(np.sort(ends.to_numpy(dtype=np.float64)), times, side="right")
+    begun = np.searchsorted(np.sort(starts), times, side="right")
+    over = np.searchsorted(np.sort(ends), times, side="right")
     return (begun - over).astype(np.float64)
 
 

@@ -61,28 +61,32 @@ def survey(citizens: pd.DataFrame, rules: Satisfaction, streams: Streams) -> pd.
     """
     limits = rules.thresholds
     abandoned = (citizens["outcome"] == "abandoned").to_numpy()
-    answers = pd.DataFrame(index=citizens.index)
-    answers["U1"] = score(citizens["rejections"].to_numpy(), limits.U1)
-    answers["U2"] = score(citizens["trips"].to_numpy(), limits.U2)
+    answers: dict[str, np.ndarray] = {}
+
+    def answer(element: str, scores: np.ndarray) -> None:
+        answers[element] = scores.astype(np.float64)
+
+    answer("U1", score(citizens["rejections"].to_numpy(), limits.U1))
+    answer("U2", score(citizens["trips"].to_numpy(), limits.U2))
     ratio = (citizens["lead_time_days"] / citizens["standard_days"]).to_numpy()
     timely = np.where(abandoned, 1, score(np.nan_to_num(ratio, nan=np.inf), limits.U3))
     too_long = citizens["longest_wait_minutes"].to_numpy() > rules.acceptable_wait_minutes
-    answers["U3"] = np.maximum(timely - too_long, 1)
-    answers["U4"] = score(citizens["trips_cost_beyond_fee"].to_numpy(), limits.U4)
-    answers["U5"] = score(citizens["product_errors"].to_numpy(), limits.U5)
-    answers["U6"] = score(citizens["competence"].to_numpy(), limits.U6)
+    answer("U3", np.maximum(timely - too_long, 1))
+    answer("U4", score(citizens["trips_cost_beyond_fee"].to_numpy(), limits.U4))
+    answer("U5", score(citizens["product_errors"].to_numpy(), limits.U5))
+    answer("U6", score(citizens["competence"].to_numpy(), limits.U6))
     who = citizens["citizen"].to_numpy()
     for element in rules.elements[6:]:
         drawn = baseline_scores(rules.baseline_of(element), streams.keyed(f"baseline:{element}").many(who))
         if element == "U9":
             crowded = citizens["most_ahead"].to_numpy() > rules.crowding
             drawn = np.maximum(drawn - crowded, 1)
-        answers[element] = drawn
-    answers = answers.astype(np.float64)
-    answers["ikm"] = 25 * sum(answers[e] * rules.weight_of(e) for e in rules.elements)
+        answer(element, drawn)
+    answers["ikm"] = 25 * sum((answers[e] * rules.weight_of(e) for e in rules.elements), np.zeros(len(who)))
     if not rules.abandoned_respond:
-        answers.loc[abandoned] = np.nan
-    return answers
+        for values in answers.values():
+            values[abandoned] = np.nan
+    return pd.DataFrame(answers, index=citizens.index, copy=False)
 
 
 def index(answers: pd.DataFrame) -> float:
