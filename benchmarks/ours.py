@@ -9,6 +9,7 @@ wrapping the name `run_once` calls, so one run gives both numbers.
 
 from __future__ import annotations
 
+import multiprocessing
 from pathlib import Path
 from time import perf_counter, process_time
 from typing import Any
@@ -156,3 +157,23 @@ def measure_experiment(params: dict[str, Any]) -> dict[str, Any]:
     )
     seconds = perf_counter() - start
     return {"seconds": seconds, "citizens": len(results.citizens), "replications": results.replications}
+
+
+def measure_two_at_once(params: dict[str, Any]) -> dict[str, Any]:
+    """The machine's own ceiling: two processes, each `run_experiment` of half the replications on one worker.
+
+    No executor is involved: the two processes share nothing but the machine,
+    so their speed-up over one process doing all the replications is the most
+    any executor could get from two workers here.
+    """
+    context = multiprocessing.get_context("fork")
+    half = {**params, "replications": params["replications"] // 2, "jobs": 1}
+    start = perf_counter()
+    halves = [context.Process(target=measure_experiment, args=(half,)) for _ in range(2)]
+    for process in halves:
+        process.start()
+    for process in halves:
+        process.join()
+    if any(process.exitcode for process in halves):
+        raise RuntimeError("a half of the two-at-once run failed")
+    return {"seconds": perf_counter() - start, "replications": 2 * half["replications"]}

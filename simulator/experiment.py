@@ -21,7 +21,7 @@ from simulator.executors import Executor, make_executor
 from simulator.metrics import Window, citizen_table, hourly_table, place_table, run_metrics, staff_cost
 from simulator.model import simulate
 from simulator.scenario import Scenario
-from simulator.statistics import compare, interval, summarise
+from simulator.statistics import compare, interval, summarise, warm_up_statistics
 from simulator.streams import Streams
 
 CITIZEN_COLUMNS = (
@@ -218,6 +218,7 @@ def run_experiment(
     """
     names = list(configurations or scenario.configurations)
     count = replications or scenario.replications
+    warm_up_statistics()  # before any worker forks: the workers share it, and the summary is not slowed at the end
     with executor or make_executor("local", jobs) as pool:
         runs = run_many(pool, [Task(scenario, name, r) for r in range(count) for name in names], progress)
         report = None

@@ -22,6 +22,11 @@ def t_quantile(level: float, degrees: int) -> float:
     return float(special.stdtrit(degrees, (1 + level) / 2))
 
 
+def warm_up_statistics() -> None:
+    """Import what the statistics need now (scipy.special, which most distributions need too)."""
+    t_quantile(0.95, 1)
+
+
 def interval(values: Sequence[float] | np.ndarray, level: float = LEVEL) -> tuple[float, float, float]:
     """Mean and Student t confidence interval of independent values (NaN ones left out)."""
     data = np.asarray(values, dtype=np.float64)

@@ -106,5 +106,6 @@ def test_realistic_growth_and_parallel_count_what_they_ran(quick: dict[str, Any]
         assert sample["citizens"] > 0 and sample["contacts"] > 0
     growth = [task["samples"][0]["customers"] for task in sections["growth"]]
     assert growth == sorted(growth) and growth[-1] > growth[0]
-    serial, parallel = (task["samples"][0] for task in sections["parallel"])
+    serial, parallel, ceiling = (task["samples"][0] for task in sections["parallel"])
     assert serial["citizens"] == parallel["citizens"] > 0  # the same replications on any number of workers
+    assert ceiling["replications"] == serial["replications"] and ceiling["seconds"] > 0
