@@ -74,11 +74,12 @@ def citizen_table(
     )
     citizens["lead_time_days"] = np.where(completed, lead / calendar.day_length, np.nan)
     citizens["lead_time_calendar_days"] = np.where(completed, (citizens["end"] - citizens["arrival"]) / DAY, np.nan)
-    plans = setup.services
-    service = citizens["service"].astype(str)
-    citizens["standard_days"] = service.map({sid: plan.standard_days for sid, plan in plans.items()}).astype(float)
+    services = pd.Categorical(citizens["service"])
+    plans = [setup.services[sid] for sid in services.categories]
+    service = services.codes
+    citizens["standard_days"] = np.array([plan.standard_days for plan in plans], dtype=np.float64)[service]
     citizens["within_standard"] = np.where(completed, citizens["lead_time_days"] <= citizens["standard_days"], np.nan)
-    fee = service.map({sid: plan.fee for sid, plan in plans.items()}).astype(float)
+    fee = np.array([plan.fee for plan in plans], dtype=np.float64)[service]
     per_trip = scenario.citizens.cost_per_trip
     citizens["citizen_cost"] = fee + per_trip * citizens["trips"]
     citizens["trips_cost_beyond_fee"] = (citizens["citizen_cost"] - fee) / per_trip if per_trip else 0.0

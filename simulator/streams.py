@@ -76,13 +76,14 @@ class KeyedStream:
         """The index-th draw of each of `citizens`, as an array (the same numbers as one at a time)."""
         citizens = np.asarray(citizens, dtype=np.int64)
         drawn = np.empty(len(citizens), dtype=np.float64)
-        blocks = citizens >> BLOCK_BITS
-        for block in np.unique(blocks).tolist():
-            here = blocks == block
-            values = self._blocks.get((index, block))
-            if values is None:
-                values = self._draw(index, block)
-            drawn[here] = values[citizens[here] & (BLOCK - 1)]
+        order = np.argsort(citizens >> BLOCK_BITS, kind="stable")
+        for here in np.split(order, np.flatnonzero(np.diff(citizens[order] >> BLOCK_BITS)) + 1):
+            if len(here):  # one block's citizens
+                block = int(citizens[here[0]] >> BLOCK_BITS)
+                values = self._blocks.get((index, block))
+                if values is None:
+                    values = self._draw(index, block)
+                drawn[here] = values[citizens[here] & (BLOCK - 1)]
         return drawn
 
     def _draw(self, index: int, block: int) -> NDArray[np.float64]:
