@@ -177,8 +177,8 @@ class Journey:
                 self.trips += 1
                 self.travel += world.home_travel[desk]
             elif desk != at:
-                move = world.setup.travel_between(desk)
-                if env.now + move >= world.calendar.closing_time(env.now):
+                move = world.walk_to[desk]
+                if env.now + move >= world.closing_time(env.now):
                     break
                 self.travel += move
                 if move:
@@ -194,7 +194,7 @@ class Journey:
         """Queue at a desk and, if served, submit or collect. Returns whether served."""
         world, env = self.world, self.env
         queued = env.now
-        closing = world.calendar.closing_time(queued)
+        closing = world.closing_time(queued)
         if world.patience is None:
             deadline = closing
         else:

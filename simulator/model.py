@@ -180,6 +180,9 @@ class World:
         self.online_share = setup.online_share
         defect = {doc: keyed(f"defect:{doc}") for doc in setup.catalogue.documents}
         self.home_travel = {desk: setup.travel_from_home(desk) for desk in setup.desks}
+        self.walk_to = {agency: setup.travel_between(agency) for agency in setup.catalogue.agencies}
+        """Moving on to another agency's desk on the same trip (a single front office is one desk)."""
+        self.closing_time = calendar.closing_time
         levers = setup.levers
         self.single = setup.single
         self.by_back_office = levers.handoff == "backoffice"

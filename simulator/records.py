@@ -41,18 +41,16 @@ CITIZEN_COUNTS = (
 )
 
 
-class Codes:
-    """Names stored once, referred to by number in the logs."""
+class Codes(dict[str, int]):
+    """Names stored once, referred to by number in the logs: `codes[name]` numbers a new name on first sight."""
 
     def __init__(self, names: tuple[str, ...] = ()) -> None:
+        super().__init__((name, i) for i, name in enumerate(names))
         self.names: list[str] = list(names)
-        self._index = {name: i for i, name in enumerate(self.names)}
 
-    def __call__(self, name: str) -> int:
-        code = self._index.get(name)
-        if code is None:
-            code = self._index[name] = len(self.names)
-            self.names.append(name)
+    def __missing__(self, name: str) -> int:
+        code = self[name] = len(self.names)
+        self.names.append(name)
         return code
 
     def categorical(self, codes: np.ndarray) -> pd.Categorical[str]:
@@ -83,7 +81,7 @@ class Recorder:
         self.places = Codes()
         self.services = Codes(tuple(services))
         self.arrivals = arrivals
-        self.service_of = np.array([self.services(name) for name in service_of], dtype=np.int32)
+        self.service_of = np.array([self.services[name] for name in service_of], dtype=np.int32)
         self.contacts = Log(citizen="i", step="h", place="h", kind="b", outcome="b", ahead="i")
         self.work_log = Log(citizen="i", step="h", place="h", kind="b")
         size = len(arrivals)
@@ -116,8 +114,8 @@ class Recorder:
         """One queue joined or one contact: `kind` and `outcome` index CONTACT_KINDS/_OUTCOMES."""
         a_citizen, a_step, a_place, a_kind, a_outcome, a_ahead, a_queued, a_started, a_ended = self._contact
         a_citizen(citizen)
-        a_step(self.steps(step))
-        a_place(self.places(place))
+        a_step(self.steps[step])
+        a_place(self.places[place])
         a_kind(kind)
         a_outcome(outcome)
         a_ahead(ahead)
@@ -129,8 +127,8 @@ class Recorder:
         """Back-office work, an approval wait or a hand-off: `kind` indexes WORK_KINDS."""
         a_citizen, a_step, a_place, a_kind, a_queued, a_started, a_ended = self._work
         a_citizen(citizen)
-        a_step(self.steps(step))
-        a_place(self.places(place))
+        a_step(self.steps[step])
+        a_place(self.places[place])
         a_kind(kind)
         a_queued(queued)
         a_started(started)
