@@ -239,7 +239,8 @@ def simulate(scenario: Scenario, configuration: str, replication: int) -> RunRec
     def admit() -> simpy.events.ProcessGenerator:
         env = world.env
         bound = scenario.max_in_system
-        for citizen, (when, service) in enumerate(zip(times.tolist(), services, strict=True)):
+        for citizen, service in enumerate(services):
+            when = times.item(citizen)
             yield env.timeout(when - env.now)
             if world.in_system >= bound:
                 raise OverloadError(
