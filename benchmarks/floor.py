@@ -15,6 +15,8 @@ from typing import Any
 
 import simpy
 
+from benchmarks.child import peak_kib
+
 
 def simulate(
     rate: float, servers: int, stations: int, service_mean: float, customers: int, seed: int
@@ -63,6 +65,7 @@ def measure(params: dict[str, Any]) -> dict[str, Any]:
     return {
         "seconds": seconds,
         "cpu_seconds": cpu,
+        "peak_kib": peak_kib(),
         "customers": len(waits),
         "mean_wait": sum(waits) / len(waits),
         "station_waits": [total / len(waits) for total in station_sums],

@@ -451,7 +451,7 @@ def parallel_table(plan: Plan, tasks: Sequence[Task], targets: list[Target]) -> 
     for task in tasks:
         time = _median(task, "seconds")
         table.rows.append([
-            str(task.params["jobs"]) if task is not ceiling else "machine ceiling: 2 processes, half each",
+            str(task.params["jobs"]) if task is not ceiling else "2 processes at once, half each",
             seconds(task.spread("seconds")),
             "n/a" if time is None else f"{task.params['replications'] / time:.2f}",
             f"{task.first('citizens'):,}" if task is not ceiling else "",
@@ -476,9 +476,10 @@ def parallel_table(plan: Plan, tasks: Sequence[Task], targets: list[Target]) -> 
         "its largest worker"
     )
     table.notes.append(
-        f"machine ceiling {_times(most)}: two independent processes, each running half the replications on one "
-        "worker, at the same time, against one process running them all; no executor can beat it on this machine. "
-        f"The executor gets {_percent(_ratio(speedup, most))} of it"
+        f"two processes at once {_times(most)}: two independent processes, each running half the replications on "
+        "one worker at the same time, against one process running them all: what this machine gives two busy "
+        f"processes, with no executor in between (the executor's speed-up is {_percent(_ratio(speedup, most))} "
+        "of it)"
     )
     return table
 
@@ -594,7 +595,8 @@ METHOD = """\
   model and collecting its records. Starting Python and importing the libraries are left out (they are paid
   once per command, not per replication); the process's whole life is in the JSON samples (`process_seconds`).
 - **Peak memory** is the measured process's peak resident set size, imports included (what a user sees): VmHWM
-  of `/proc/self/status` read at the end of the run, or for the parallel runs the largest worker's
+  of `/proc/self/status` read at the end of the run (for floor and peer, of all three tools alike, before the
+  benchmark tallies the waits it checks against Erlang C), or for the parallel runs the largest worker's
   (`getrusage(RUSAGE_CHILDREN)`) if larger. Not `ru_maxrss` from the parent, which Linux inflates to the
   parent's own peak across fork and exec. "after imports" is the resident set just before the workload, so
   peak minus it is what the run itself added.
