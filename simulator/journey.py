@@ -54,14 +54,15 @@ class Journey:
         self.to_submit = list(route.openers)
         """Steps not yet submitted whose inputs the citizen has, in the order of the file."""
         self.submissions = [0] * n
-        self.works = [0] * n
-        self.outputs = [0] * n
-        self.ready_at: list[float | None] = [None] * n
+        self.received = [False] * n
         self.ready = 0
         """Outputs waiting at a counter for the citizen to pick them up."""
-        self.flawed = [False] * n
-        self.received = [False] * n
-        self.done: dict[int, simpy.Event] = {}
+        if route.back_office:  # what only back-office work and pickups use
+            self.works = [0] * n
+            self.outputs = [0] * n
+            self.ready_at: list[float | None] = [None] * n
+            self.flawed = [False] * n
+            self.done: dict[int, simpy.Event] = {}
         self.defective = (
             {doc for doc, p_defective, draw in route.documents if draw(citizen) < p_defective}
             if route.documents
@@ -128,10 +129,8 @@ class Journey:
         return max((fixed_on.get(doc, 0) for doc in self.steps[i].documents), default=0)
 
     def submittable(self, today: int) -> list[int]:
-        """Steps that can be submitted today (at a single window: the whole file or nothing)."""
+        """Steps that can be submitted today while documents are being fixed (single window: all or nothing)."""
         waiting = self.to_submit
-        if not self.fixed_on:
-            return waiting
         ready = [i for i in waiting if self.documents_ready_on(i) <= today]
         if self.world.single and len(ready) < len(waiting):
             return []
@@ -149,7 +148,7 @@ class Journey:
     def next_task(self, today: int) -> tuple[str, int, list[int]] | None:
         """The next desk to go to (the first step in the order of the file), what to do there, and for which steps."""
         collect = self.collectable(today) if self.ready else ()
-        submit = self.submittable(today) if self.to_submit else ()
+        submit = self.submittable(today) if self.fixed_on else self.to_submit
         steps = self.steps
         if collect and not (submit and submit[0] < collect[0]):
             desk = steps[collect[0]].desk
@@ -308,11 +307,11 @@ class Journey:
 
     def receive(self, i: int) -> None:
         """The citizen has step i's output: under citizen hand-off, steps needing it may now be submitted."""
-        has = self.received.__getitem__
         self.received[i] = True
         route = self.route
         for j in route.unlocks[i]:
-            if not self.submitted[j] and j not in self.to_submit and all(map(has, route.predecessors[j])):
+            needs = route.predecessors[j]
+            if not self.submitted[j] and j not in self.to_submit and all(map(self.received.__getitem__, needs)):
                 bisect.insort(self.to_submit, j)
 
     def output_done(self, i: int) -> None:

@@ -103,8 +103,8 @@ class Route:
     """What every citizen of one service meets under a configuration: its steps and their draws."""
 
     __slots__ = (
-        "approval_time", "competence", "counter_time", "documents", "error_rate", "finals", "labels", "openers",
-        "pickup_minutes", "predecessors", "product_error", "profile", "steps", "unlocks", "work_time",
+        "approval_time", "back_office", "competence", "counter_time", "documents", "error_rate", "finals", "labels",
+        "openers", "pickup_minutes", "predecessors", "product_error", "profile", "steps", "unlocks", "work_time",
     )  # fmt: skip
 
     def __init__(self, world: World, plan: ServicePlan, defect: dict[str, KeyedStream]) -> None:
@@ -123,6 +123,8 @@ class Route:
         ]
         """For each step, the steps that need its output in the citizen's hands."""
         self.finals = [step.index for step in plan.steps if step.to_citizen]
+        self.back_office = not all(step.at_counter and step.to_citizen for step in plan.steps)
+        """Some output is made in a back office or passed to one (else every output is handed over at once)."""
         self.profile = DayProfile(world.calendar, service.arrivals.profile)
         names = [f"{plan.id}:{step.id}" for step in service.steps]
         competence = [setup.competence(step.agency) for step in service.steps]
