@@ -243,16 +243,17 @@ class Journey:
             duration += counter_time[i](self.citizen, submissions[i])
             submissions[i] += 1
         today = int(now // DAY)
+        clean = not (self.defective or self.fixed_on)  # nothing wrong, nothing being fixed: no need to look
         if self.world.single:
             documents = list(dict.fromkeys(doc for i in steps for doc in self.steps[i].documents))
             self.documents += len(documents)
-            accepted = [] if self.check(documents, today) else steps
+            accepted = steps if clean or not self.check(documents, today) else []
         else:
             accepted = []
             for i in steps:
                 step = self.steps[i]
                 self.documents += len(step.documents) + step.carried
-                if not self.check(step.documents, today):
+                if clean or not self.check(step.documents, today):
                     accepted.append(i)
         if len(accepted) < len(steps):
             self.rejections += 1
@@ -288,10 +289,12 @@ class Journey:
             self.submitted[i] = True
             self.to_submit.remove(i)
             step = self.steps[i]
-            if step.at_counter:
-                self.output_done(i)
-            else:
+            if not step.at_counter:
                 start(self.produce(i))
+            elif step.to_citizen:
+                self.receive(i)
+            else:  # handed over at once to the next back office
+                self.finished(i).succeed()
 
     def collect(self, steps: list[int]) -> None:
         """Outputs picked up; a wrong one is found now and its back-office work redone."""
@@ -313,12 +316,6 @@ class Journey:
             needs = route.predecessors[j]
             if not self.submitted[j] and j not in self.to_submit and all(map(self.received.__getitem__, needs)):
                 bisect.insort(self.to_submit, j)
-
-    def output_done(self, i: int) -> None:
-        if self.steps[i].to_citizen:
-            self.receive(i)
-        else:
-            self.finished(i).succeed()
 
     def finished(self, i: int) -> simpy.Event:
         """The event of step i's output reaching the next back office."""
