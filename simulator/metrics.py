@@ -139,7 +139,7 @@ def hourly_table(records: RunRecords, setup: Setup, window: Window) -> pd.DataFr
     frames = []
     for desk, counters in setup.desks.items():
         queueing = log.at(desk)
-        served = queueing & ~np.isnan(log.started)
+        served = queueing & log.served
         queue = _in_progress(log.queued[queueing], log.left[queueing], grid)
         busy = _in_progress(log.started[served], log.ended[served], grid)
         frame = pd.DataFrame({"hour": hour, "mean_queue": queue, "counter_utilization": busy / counters})
