@@ -36,6 +36,10 @@ class StepPlan:
     """The output reaches the citizen (rather than the next back office)."""
     at_counter: bool
     """The output is handed over at the counter when the submission is accepted."""
+    awaited: bool
+    """A later step's back-office flow waits for this output (back-office hand-off only)."""
+    same_day: bool
+    """The output is collected on the trip it was submitted on, if it is ready before closing."""
 
     @property
     def has_work(self) -> bool:
@@ -125,6 +129,7 @@ def plan_service(service_id: str, service: Service, catalogue: Catalogue, levers
     index = {step.id: i for i, step in enumerate(service.steps)}
     finals = set(service.final_steps())
     by_citizen = levers.handoff == "citizen"
+    awaited = {p for step in service.steps for p in service.predecessors(step)}
     plans = []
     for i, step in enumerate(service.steps):
         predecessors = tuple(index[p] for p in service.predecessors(step))
@@ -146,6 +151,8 @@ def plan_service(service_id: str, service: Service, catalogue: Catalogue, levers
                 approval=not step.approval_days.is_zero,
                 to_citizen=by_citizen or step.id in finals,
                 at_counter=not step.has_work and (by_citizen or not predecessors),
+                awaited=not by_citizen and step.id in awaited,
+                same_day=step.pickup == "same_day",
             )
         )
     return ServicePlan(service_id, tuple(plans), service.standard_days, service.fee)

@@ -15,7 +15,8 @@ from __future__ import annotations
 
 import bisect
 import math
-from typing import TYPE_CHECKING
+from collections.abc import Generator
+from typing import TYPE_CHECKING, Any
 
 import simpy
 
@@ -37,16 +38,17 @@ class Journey:
     """The service cycle of one citizen."""
 
     __slots__ = (
-        "citizen", "contacts", "defective", "documents", "done", "ended", "env", "fixed_on", "flawed",
-        "last_end", "longest_wait", "most_ahead", "online", "outputs", "product_errors", "queues", "ready",
-        "ready_at", "received", "rejections", "returns", "route", "steps", "submissions", "submitted", "to_submit",
-        "travel", "trips", "wait", "wake", "works", "world",
+        "citizen", "contacts", "counted", "defective", "documents", "done", "ended", "env", "fixed_on", "flawed",
+        "last_end", "lingering", "longest_wait", "most_ahead", "naming", "online", "outputs", "product_errors",
+        "queues", "ready", "ready_at", "received", "rejections", "retry_on", "returns", "route", "steps",
+        "submissions", "submitted", "to_submit", "travel", "trips", "wait", "wake", "works", "world",
     )  # fmt: skip
 
-    def __init__(self, world: World, citizen: int, service: str) -> None:
+    def __init__(self, world: World, citizen: int, service: str, counted: bool = True) -> None:
         self.world = world
         self.env = world.env
         self.citizen = citizen
+        self.counted = counted
         self.route = route = world.routes[service]
         self.steps = route.steps
         n = len(self.steps)
@@ -63,17 +65,25 @@ class Journey:
             self.ready_at: list[float | None] = [None] * n
             self.flawed = [False] * n
             self.done: dict[int, simpy.Event] = {}
+        self.lingering: list[int] = []
+        """Same-day outputs submitted on this trip and not yet collected."""
         self.defective = (
             {doc for doc, p_defective, draw in route.documents if draw(citizen) < p_defective}
             if route.documents
             else set()
         )
         self.fixed_on: dict[str, int] = {}
+        """The working day from which each document named wrong is fixed."""
+        self.retry_on: dict[int, int] = {}
+        """The working day from which a rejected step may be submitted again (not the day it was rejected)."""
         self.online = world.online_share > 0 and world.online(citizen) < world.online_share
         self.wake: simpy.Event | None = None
         self.ended = False
         self.last_end = self.env.now
         self.queues = self.returns = 0
+        """Queues joined, and outings after the first (the index of each one's time-of-day draw)."""
+        self.naming = True
+        """A defect may still be named in the sitting under way (`reveal: one` names one a sitting)."""
         self.trips = self.contacts = self.rejections = self.documents = self.product_errors = 0
         self.most_ahead = 0
         self.wait = self.longest_wait = self.travel = 0.0
@@ -81,24 +91,31 @@ class Journey:
     # -- the citizen's side -------------------------------------------------
 
     def live(self) -> simpy.events.ProcessGenerator:
-        """Outings until every output has been received, or the citizen gives up."""
+        """Outings until every output has been received, or the citizen gives up.
+
+        Between outings the citizen plans the next one: the earliest working day with
+        something to do, at a time of day drawn from the service's profile. News from a
+        back office (an output ready) changes the plan; it never starts an outing at once.
+        """
         yield from self.outing()
         finals = self.route.finals
         received = self.received
+        env = self.env
         while not self.ended:
             if all(map(received.__getitem__, finals)):
                 self.finish(COMPLETED, self.last_end)
                 return
             when = self.next_outing()
-            self.wake = self.env.event()
+            self.wake = env.event()
             if when is None:
                 yield self.wake
                 continue
-            timer = self.env.timeout(when - self.env.now)
-            yield timer | self.wake
-            if timer.triggered:
+            planned = env.timeout(when - env.now)
+            yield planned | self.wake
+            if not planned.processed:
+                continue  # woken by a back office before the planned outing: plan again
+            if (yield from self.outing()):
                 self.returns += 1
-                yield from self.outing()
 
     def notify(self) -> None:
         """Something changed in the back office: reconsider when to come back."""
@@ -110,40 +127,63 @@ class Journey:
         calendar = self.world.calendar
         tomorrow = calendar.workday_after(int(self.env.now // DAY))
         best = math.inf
-        for i in self.to_submit:
-            best = min(best, max(tomorrow, self.documents_ready_on(i)))
+        if self.to_submit:
+            documents_ready = 0
+            if self.fixed_on:
+                days = [self.ready_on(i) for i in self.to_submit]
+                documents_ready = max(days) if self.world.single else min(days)  # a single window: all or none
+            best = max(documents_ready, tomorrow)
         if self.ready:
-            for i, ready in enumerate(self.ready_at):
-                if ready is not None and not self.received[i]:
-                    best = min(best, max(tomorrow, calendar.workday_after(int(ready // DAY))))
+            pickup = self.pickup_day()
+            if pickup is not None:
+                best = min(best, max(tomorrow, pickup))
         if best == math.inf:
             return None
         offset = self.route.profile.offset(self.world.returning(self.citizen, self.returns))
-        return max(int(best) * DAY + offset, self.env.now)
+        return int(best) * DAY + offset
 
-    def documents_ready_on(self, i: int) -> int:
-        """The working day from which every document of step i is in hand."""
+    def pickup_day(self) -> int | None:
+        """The first working day on which an output can be collected (single window: all of them), or None."""
+        calendar = self.world.calendar
+        days = [int(ready // DAY) for ready in self.awaiting_pickup()]
+        if not days:
+            return None
+        return calendar.workday_after(max(days) if self.world.single else min(days))
+
+    def awaiting_pickup(self) -> list[float]:
+        """When each output waiting at a counter was ready; under a single window, none until all are ready."""
+        received, ready_at = self.received, self.ready_at
+        if self.world.single:
+            pending = [ready_at[i] for i in self.route.finals if not received[i]]
+            return [] if None in pending else pending  # type: ignore[return-value]
+        return [ready for i, ready in enumerate(ready_at) if ready is not None and not received[i]]
+
+    def ready_on(self, i: int) -> int:
+        """The working day from which step i can be submitted: its documents fixed, and not rejected that day."""
         fixed_on = self.fixed_on
         if not fixed_on:
             return 0
-        return max((fixed_on.get(doc, 0) for doc in self.steps[i].documents), default=0)
+        fixed = max((fixed_on.get(doc, 0) for doc in self.steps[i].documents), default=0)
+        return max(fixed, self.retry_on.get(i, 0))
 
     def submittable(self, today: int) -> list[int]:
         """Steps that can be submitted today while documents are being fixed (single window: all or nothing)."""
         waiting = self.to_submit
-        ready = [i for i in waiting if self.documents_ready_on(i) <= today]
+        ready = [i for i in waiting if self.ready_on(i) <= today]
         if self.world.single and len(ready) < len(waiting):
             return []
         return ready
 
     def collectable(self, today: int) -> list[int]:
-        """Outputs ready for pickup today: ready on an earlier day and not yet received."""
-        received = self.received
-        return [
-            i
-            for i, ready in enumerate(self.ready_at)
-            if ready is not None and not received[i] and int(ready // DAY) < today
-        ]
+        """Outputs that can be collected today: ready on an earlier day (single window: all of them)."""
+        received, ready_at = self.received, self.ready_at
+        if self.world.single:
+            pending = [i for i in self.route.finals if not received[i]]
+            ready = [ready_at[i] for i in pending]
+            if not pending or None in ready or max(int(t // DAY) for t in ready) >= today:  # type: ignore[operator]
+                return []
+            return pending
+        return [i for i, ready in enumerate(ready_at) if ready is not None and not received[i] and ready // DAY < today]
 
     def next_task(self, today: int) -> tuple[str, int, list[int]] | None:
         """The next desk to go to (the first step in the order of the file), what to do there, and for which steps."""
@@ -158,46 +198,104 @@ class Journey:
             return desk, SUBMISSION, [i for i in submit if steps[i].desk == desk]
         return None
 
-    def outing(self) -> simpy.events.ProcessGenerator:
-        """Do everything that can be done today, desk after desk, then go home."""
+    def outing(self) -> Generator[simpy.Event, Any, bool]:
+        """Do everything that can be done today, desk after desk, then go home. True if anything was done.
+
+        No counter contact starts at or after closing time, at the same desk or another.
+        """
         world = self.world
         env = self.env
         today = int(env.now // DAY)
         at: str | None = None
+        acted = False
         while (task := self.next_task(today)) is not None:
             desk, kind, steps = task
             if kind == SUBMISSION and self.online:
                 self.submit_online(steps)
+                acted = True
                 continue
             if at is None:
                 if self.trips >= world.max_visits:
                     self.finish(ABANDONED, env.now)
-                    return
-                self.trips += 1
-                self.travel += world.home_travel[desk]
-            elif desk != at:
-                move = world.walk_to[desk]
-                if env.now + move >= world.closing_time(env.now):
+                    return acted
+                if env.now >= world.closing_time(env.now):
                     break
-                self.travel += move
-                if move:
-                    yield env.timeout(move)
+                self.trips += 1
+                acted = True
+                self.travel += world.home_travel[desk]
+            elif not (yield from self.move(at, desk)):
+                break
             at = desk
             served = yield from self.visit(desk, kind, steps)
             if not served:
                 break
+        else:
+            if at is not None and self.lingering:
+                at = yield from self.collect_same_day(at)
+        if self.lingering:  # not collected on this trip: like any other output, from the next working day
+            self.lingering = []
         if at is not None:
             self.travel += world.home_travel[at]
+        return acted
 
-    def visit(self, desk: str, kind: int, steps: list[int]) -> simpy.events.ProcessGenerator:
-        """Queue at a desk and, if served, submit or collect. Returns whether served."""
+    def move(self, at: str, desk: str) -> Generator[simpy.Event, Any, bool]:
+        """Go on to `desk` on the same trip; False (go home instead) if it would be closed on arrival."""
         world, env = self.world, self.env
-        queued = env.now
-        closing = world.closing_time(queued)
+        move = world.walk_to[desk] if desk != at else 0.0
+        if env.now + move >= world.closing_time(env.now):
+            return False
+        self.travel += move
+        if move:
+            yield env.timeout(move)
+        return True
+
+    def collect_same_day(self, at: str) -> Generator[simpy.Event, Any, str]:
+        """Wait in the office for same-day outputs of this trip, desk by desk; collect those ready before closing.
+
+        The pickup contact counts its wait from when the citizen began waiting for the output.
+        Returns the desk the citizen leaves from.
+        """
+        env, world, steps = self.env, self.world, self.steps
+        if world.single and len(self.lingering) < sum(not self.received[i] for i in self.route.finals):
+            self.lingering = []  # a single window hands every output over at once: come back for all of them
+        while self.lingering and not self.ended:
+            desk = steps[self.lingering[0]].desk
+            here = [i for i in self.lingering if steps[i].desk == desk]
+            self.lingering = [i for i in self.lingering if steps[i].desk != desk]
+            if not (yield from self.move(at, desk)):
+                break
+            at = desk
+            since = env.now
+            closing = world.closing_time(since)
+            while any(self.ready_at[i] is None for i in here) and env.now < closing:
+                self.wake = env.event()
+                yield self.wake if closing == math.inf else self.wake | env.timeout(closing - env.now)
+            ready = [i for i in here if self.ready_at[i] is not None and not self.received[i]]
+            if not ready or env.now >= closing:  # sent home at closing without the output
+                self.waited(closing - since)
+                label = "+".join(self.route.labels[i] for i in here)
+                world.recorder.contact(self.citizen, label, desk, PICKUP, since, math.nan, closing, SENT_HOME)
+                break
+            if not (yield from self.visit(desk, PICKUP, ready, since)):
+                break
+        self.lingering = []
+        return at
+
+    def visit(
+        self, desk: str, kind: int, steps: list[int], since: float | None = None
+    ) -> Generator[simpy.Event, Any, bool]:
+        """Queue at a desk and, if served, submit or collect. Returns whether served.
+
+        `since`: when the citizen began waiting, if before joining the queue (for a same-day output).
+        """
+        world, env = self.world, self.env
+        joined = env.now
+        queued = joined if since is None else since
+        closing = world.closing_time(joined)
         if world.patience is None:
             deadline = closing
         else:
-            deadline = min(queued + world.patience(self.citizen, self.queues), closing)
+            deadline = min(joined + world.patience(self.citizen, self.queues), closing)
         self.queues += 1
         pool = world.desks[desk]
         ahead = pool.people_waiting()
@@ -244,6 +342,7 @@ class Journey:
             submissions[i] += 1
         today = int(now // DAY)
         clean = not (self.defective or self.fixed_on)  # nothing wrong, nothing being fixed: no need to look
+        self.naming = True
         if self.world.single:
             documents = list(dict.fromkeys(doc for i in steps for doc in self.steps[i].documents))
             self.documents += len(documents)
@@ -257,19 +356,29 @@ class Journey:
                     accepted.append(i)
         if len(accepted) < len(steps):
             self.rejections += 1
+            tomorrow = self.world.calendar.workday_after(today)
+            for i in steps:
+                if i not in accepted:
+                    self.retry_on[i] = tomorrow
         return duration, accepted
 
     def check(self, documents: tuple[str, ...] | list[str], today: int) -> bool:
-        """Check documents at a counter; True when one is wrong. Named defects go to be fixed."""
+        """Check documents at a counter; True when one is wrong. Named defects go to be fixed.
+
+        Under `reveal: one` the counter names the first defect it finds in a sitting and no
+        other; a step whose defect goes unnamed is rejected all the same.
+        """
+        world = self.world
         if self.defective:
             found = [doc for doc in documents if doc in self.defective]
             if found:
-                if self.world.reveal_one:
-                    found = found[:1]
-                fixed_on = self.world.calendar.workday_after(today, self.world.rework_days)
+                if world.reveal_one:
+                    found = found[:1] if self.naming else []
+                    self.naming = False
+                rework_days = self.route.rework_days
                 for doc in found:
                     self.defective.discard(doc)
-                    self.fixed_on[doc] = fixed_on
+                    self.fixed_on[doc] = world.calendar.workday_after(today, rework_days[doc])
                 return True
         return bool(self.fixed_on) and any(self.fixed_on.get(doc, 0) > today for doc in documents)
 
@@ -290,10 +399,13 @@ class Journey:
             self.to_submit.remove(i)
             step = self.steps[i]
             if not step.at_counter:
+                if step.same_day and step.to_citizen and self.world.in_person and not self.online:
+                    self.lingering.append(i)
                 start(self.produce(i))
-            elif step.to_citizen:
+                continue
+            if step.to_citizen:
                 self.receive(i)
-            else:  # handed over at once to the next back office
+            if step.awaited:  # handed over at once to the next back office
                 self.finished(i).succeed()
 
     def collect(self, steps: list[int]) -> None:
@@ -327,7 +439,7 @@ class Journey:
         """The journey ends: write the citizen's row."""
         self.ended = True
         world = self.world
-        world.in_system -= 1
+        world.journey_ended(self.counted)
         steps, submissions = self.steps, self.submissions
         if all(submissions):
             competence = self.route.competence
@@ -361,13 +473,15 @@ class Journey:
                 days = route.approval_time[i](self.citizen, 0)
                 yield env.timeout(world.calendar.add_working(begun, days) - begun)
                 world.recorder.work(self.citizen, step.id, step.agency, APPROVAL, begun, begun, env.now)
-            flawed = route.product_error[i](self.citizen, self.outputs[i]) < route.error_rate[i]
+            flawed = step.has_work and route.product_error[i](self.citizen, self.outputs[i]) < route.error_rate[i]
             self.outputs[i] += 1
             if not step.to_citizen:
-                if flawed:
+                if flawed:  # found by the next back office, redone before the file moves on
                     continue
                 self.finished(i).succeed()
                 return
+            if step.awaited and not self.finished(i).triggered:  # ordered after it: the next flow may start
+                self.finished(i).succeed()
             if not world.in_person:
                 outcome = PRODUCT_ERROR if flawed else COLLECTED
                 world.recorder.contact(self.citizen, step.id, "digital", DELIVERY, env.now, env.now, env.now, outcome)

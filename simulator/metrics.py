@@ -40,6 +40,8 @@ class Window:
     def __init__(self, scenario: Scenario, calendar: WorkCalendar) -> None:
         self.calendar = calendar
         self.counted_from = calendar.workday(scenario.warmup_days) * DAY
+        self.counted_until = calendar.workday(scenario.horizon_days) * DAY
+        """Citizens arriving from `counted_from` until here are counted; later ones only keep the office busy."""
         self.start = calendar.working_minutes(calendar.opening(calendar.workday(scenario.warmup_days)))
         self.working_minutes = (scenario.horizon_days - scenario.warmup_days) * calendar.day_length
         self.end = self.start + self.working_minutes
@@ -67,7 +69,9 @@ def citizen_table(
     """The citizen table with lead times, costs, the service standard and survey answers."""
     citizens = records.citizens  # new columns only: copy-on-write leaves the recorded ones shared
     calendar = window.calendar
-    citizens["counted"] = citizens["arrival"] >= window.counted_from
+    arrival = citizens["arrival"]
+    citizens["in_horizon"] = arrival < window.counted_until
+    citizens["counted"] = citizens["in_horizon"] & (arrival >= window.counted_from)
     completed = citizens["outcome"] == "completed"
     lead = calendar.working_minutes_of(citizens["end"].to_numpy()) - calendar.working_minutes_of(
         citizens["arrival"].to_numpy()
@@ -178,7 +182,7 @@ def run_metrics(citizens: pd.DataFrame, staff_total: float, elements: list[str])
     """The KPIs of one run from its citizen table (all citizens, counted or not)."""
     counted = citizens[citizens["counted"]]
     completed = counted[counted["outcome"] == "completed"]
-    every_completed = (citizens["outcome"] == "completed").sum()
+    every_completed = (citizens["in_horizon"] & (citizens["outcome"] == "completed")).sum()
     respondents = counted.dropna(subset=["ikm"])
     metrics: dict[str, Any] = {
         "wait_minutes": counted["wait_minutes"].mean(),

@@ -3,13 +3,18 @@
 `simulate(scenario, configuration, replication)` is a pure function of its
 arguments: it builds the world, lets every citizen of the horizon live their
 service cycle until each journey has ended, and returns the recorded logs.
+So that the last counted citizens meet a normal office rather than an emptied
+one, citizens go on arriving after the horizon (simulated, not counted) until
+every counted journey has ended.
 """
 
 from __future__ import annotations
 
 import bisect
+import itertools
 import math
 from collections import deque
+from collections.abc import Iterable, Iterator
 from statistics import fmean
 
 import numpy as np
@@ -104,7 +109,8 @@ class Route:
 
     __slots__ = (
         "approval_time", "back_office", "competence", "counter_time", "documents", "error_rate", "finals", "labels",
-        "openers", "pickup_minutes", "predecessors", "product_error", "profile", "steps", "unlocks", "work_time",
+        "openers", "pickup_minutes", "predecessors", "product_error", "profile", "rework_days", "steps", "unlocks",
+        "work_time",
     )  # fmt: skip
 
     def __init__(self, world: World, plan: ServicePlan, defect: dict[str, KeyedStream]) -> None:
@@ -144,32 +150,33 @@ class Route:
         self.product_error = [keyed(f"error:{name}") for name in names]
         self.error_rate = [agencies[step.agency].error_rate for step in plan.steps]
         self.pickup_minutes = [agencies[step.agency].pickup_minutes for step in plan.steps]
+        documents = setup.catalogue.documents
         self.documents = [
-            (doc, setup.catalogue.documents[doc].p_defective, defect[doc])
+            (doc, documents[doc].p_defective, defect[doc])
             for doc in dict.fromkeys(doc for step in plan.steps for doc in step.documents)
         ]
+        rework = world.scenario.citizens.rework_days
+        self.rework_days = {doc: documents[doc].rework_days or rework for doc, _, _ in self.documents}
+        """Working days to fix each document once it is named wrong."""
         self.competence = fmean(setup.competence(agency) for agency in dict.fromkeys(s.agency for s in plan.steps))
 
 
 class World:
     """Everything citizens of one run share: clock, calendar, staff and random draws."""
 
-    def __init__(
-        self,
-        scenario: Scenario,
-        setup: Setup,
-        calendar: WorkCalendar,
-        streams: Streams,
-        arrivals: NDArray[np.float64],
-        services: list[str],
-    ) -> None:
+    def __init__(self, scenario: Scenario, setup: Setup, calendar: WorkCalendar, streams: Streams) -> None:
         self.env = simpy.Environment()
         self.scenario = scenario
         self.setup = setup
         self.calendar = calendar
         self.streams = streams
-        self.recorder = Recorder(arrivals, services, list(setup.services))
+        self.recorder = Recorder(list(setup.services))
         self.in_system = 0
+        self.counted_in_system = 0
+        """Counted citizens (arrived after the warm-up, within the horizon) whose journey has not ended."""
+        self.admitting_counted = True
+        """Counted citizens may still arrive; once not, the run ends with the last counted journey."""
+        self.all_counted_ended = self.env.event()
         self.desks = {name: StaffPool(self.env, staff) for name, staff in setup.desks.items()}
         self.backoffices = {
             name: StaffPool(self.env, agency.backoffice) for name, agency in setup.catalogue.agencies.items()
@@ -191,8 +198,18 @@ class World:
         self.in_person = levers.delivery == "in_person"
         self.reveal_one = levers.reveal == "one"
         self.max_visits = scenario.citizens.max_visits
-        self.rework_days = scenario.citizens.rework_days
         self.routes = {sid: Route(self, plan, defect) for sid, plan in setup.services.items()}
+
+    def journey_ended(self, counted: bool) -> None:
+        """A journey has ended; the run is over when it was the last counted one and no more can come."""
+        self.in_system -= 1
+        if counted:
+            self.counted_in_system -= 1
+            self.check_end()
+
+    def check_end(self) -> None:
+        if not (self.admitting_counted or self.counted_in_system or self.all_counted_ended.triggered):
+            self.all_counted_ended.succeed()
 
     def busiest(self) -> str:
         """The place with the longest queue, in words."""
@@ -209,40 +226,74 @@ def _scaled(quantile: Transform, factor: float) -> Transform:
     return scaled
 
 
-def arrivals(scenario: Scenario, calendar: WorkCalendar, streams: Streams) -> tuple[NDArray[np.float64], list[str]]:
-    """Arrival times over the horizon (sorted) and each citizen's service.
+TAIL_DAYS = 250
+"""Working days after the horizon that arrivals go on for at most: counted citizens still in the
+system then mean work piles up faster than it is done, and the run stops as overloaded."""
+
+Arrival = tuple[float, str]
+"""When a citizen reaches the door of the first office, and the service they need."""
+
+
+def arrivals(scenario: Scenario, calendar: WorkCalendar, streams: Streams) -> Iterator[Arrival]:
+    """Arrivals day after working day, in time order, for as long as they are asked for.
 
     Each service's arrivals are a Poisson process whose rate is constant within
-    each opening hour, in proportion to the service's hour-of-day profile.
+    each opening hour, in proportion to the service's hour-of-day profile. Day k
+    of a service draws from its own stream, so a day's citizens do not depend on
+    how many days are simulated, and only one day is held in memory at a time.
     """
-    days = np.array([calendar.workday(k) for k in range(scenario.horizon_days)], dtype=np.float64)
-    times, services = [], []
-    for sid, service in scenario.services.items():
-        profile = DayProfile(calendar, service.arrivals.profile)
-        rng = streams.generator(f"arrivals:{sid}")
-        counts = rng.poisson(service.arrivals.per_day * profile.shares, size=(len(days), len(profile.shares)))
-        slot = np.broadcast_to(np.arange(len(profile.shares)), counts.shape).ravel().repeat(counts.ravel())
-        day = np.broadcast_to(days[:, None], counts.shape).ravel().repeat(counts.ravel())
-        times.append(day * DAY + profile.starts[slot] + rng.random(len(slot)) * profile.lengths[slot])
-        services.extend([sid] * len(slot))
-    every = np.concatenate(times)
-    order = np.argsort(every, kind="stable")
-    return every[order], [services[i] for i in order]
+    profiles = [
+        (sid, DayProfile(calendar, service.arrivals.profile), service.arrivals.per_day)
+        for sid, service in scenario.services.items()
+    ]
+    names = [sid for sid, _, _ in profiles]
+    for k in itertools.count():
+        midnight = calendar.workday(k) * DAY
+        times: list[NDArray[np.float64]] = []
+        services: list[NDArray[np.int64]] = []
+        for sid, profile, per_day in profiles:
+            rng = streams.generator(f"arrivals:{sid}", k)
+            slot = np.arange(len(profile.shares)).repeat(rng.poisson(per_day * profile.shares))
+            times.append(midnight + profile.starts[slot] + rng.random(len(slot)) * profile.lengths[slot])
+            services.append(np.full(len(slot), len(services)))
+        every = np.concatenate(times)
+        order = np.argsort(every, kind="stable")
+        service_of = np.concatenate(services)[order].tolist()
+        yield from zip(every[order].tolist(), [names[i] for i in service_of], strict=True)
 
 
-def simulate(scenario: Scenario, configuration: str, replication: int) -> RunRecords:
-    """Run one configuration for one replication and return what was recorded."""
+def simulate(
+    scenario: Scenario, configuration: str, replication: int, arriving: Iterable[Arrival] | None = None
+) -> RunRecords:
+    """Run one configuration for one replication and return what was recorded.
+
+    Citizens arriving in the working days from `warmup_days` to `horizon_days` are
+    counted; the run ends when the last of their journeys has ended. `arriving`
+    replaces the scenario's random arrivals (for cases worked out by hand).
+    """
     setup = resolve(scenario, configuration)
     calendar = WorkCalendar(scenario.calendar)
     streams = Streams(scenario.seed, replication)
-    times, services = arrivals(scenario, calendar, streams)
-    world = World(scenario, setup, calendar, streams, times, services)
+    world = World(scenario, setup, calendar, streams)
+    counted_from = calendar.workday(scenario.warmup_days) * DAY
+    counted_until = calendar.workday(scenario.horizon_days) * DAY
+    tail_end = calendar.workday(scenario.horizon_days + TAIL_DAYS) * DAY
+    source = arrivals(scenario, calendar, streams) if arriving is None else arriving
 
     def admit() -> simpy.events.ProcessGenerator:
         env = world.env
         bound = scenario.max_in_system
-        for citizen, service in enumerate(services):
-            when = times.item(citizen)
+        recorder = world.recorder
+        for when, service in source:
+            if when >= tail_end:
+                raise OverloadError(
+                    f"{world.counted_in_system:,} counted citizens of configuration {configuration!r} "
+                    f"(replication {replication}) were still in the system {TAIL_DAYS} working days after the "
+                    f"horizon; the busiest place is {world.busiest()}: add staff or lower the arrivals"
+                )
+            if when >= counted_until and world.admitting_counted:
+                world.admitting_counted = False
+                world.check_end()
             yield env.timeout(when - env.now)
             if world.in_system >= bound:
                 raise OverloadError(
@@ -251,9 +302,13 @@ def simulate(scenario: Scenario, configuration: str, replication: int) -> RunRec
                     f"{configuration!r} (replication {replication}); the busiest place is "
                     f"{world.busiest()}: add staff or lower the arrivals (max_in_system sets the bound)"
                 )
+            counted = counted_from <= when < counted_until
             world.in_system += 1
-            start(Journey(world, citizen, service).live())
+            world.counted_in_system += counted
+            start(Journey(world, recorder.arrive(when, service), service, counted).live())
+        world.admitting_counted = False
+        world.check_end()
 
     start(admit())
-    world.env.run()
+    world.env.run(until=world.all_counted_ended)
     return world.recorder.frames()

@@ -22,6 +22,7 @@ CONTACT_KINDS = ("submission", "pickup", "online", "delivery")
 CONTACT_OUTCOMES = ("accepted", "rejected", "collected", "product_error", "left_queue", "sent_home")
 WORK_KINDS = ("backoffice", "approval", "handoff")
 OUTCOMES = ("completed", "abandoned", "in_system")
+IN_SYSTEM = OUTCOMES.index("in_system")
 
 CITIZEN_NUMBERS = (
     "arrival",
@@ -69,28 +70,34 @@ class Log:
 
     def view(self, name: str) -> np.ndarray:
         """A column as a numpy array sharing the log's memory."""
-        column = self.columns[name]
-        return np.frombuffer(column, dtype=np.dtype(column.typecode)) if len(column) else np.array([], column.typecode)
+        return as_numpy(self.columns[name])
+
+
+def as_numpy(column: array[Any]) -> np.ndarray:
+    """A typed array as a numpy array sharing its memory."""
+    return np.frombuffer(column, dtype=np.dtype(column.typecode)) if len(column) else np.array([], column.typecode)
 
 
 class Recorder:
     """Columnar logs of one run: contacts and work by the row, citizens by their index."""
 
-    def __init__(self, arrivals: np.ndarray, service_of: list[str], services: list[str]) -> None:
+    def __init__(self, services: list[str]) -> None:
         self.steps = Codes()
         self.places = Codes()
         self.services = Codes(tuple(services))
-        self.arrivals = arrivals
-        self.service_of = np.array([self.services[name] for name in service_of], dtype=np.int32)
         self.contacts = Log(citizen="i", step="h", place="h", kind="b", outcome="b", ahead="i")
         self.work_log = Log(citizen="i", step="h", place="h", kind="b")
-        size = len(arrivals)
-        self.online = array("b", bytes(size))
-        self.outcome = array("b", [OUTCOMES.index("in_system")]) * size
-        self.counts = {name: array("i", bytes(4 * size)) for name in CITIZEN_COUNTS}
-        self.numbers = {name: array("d", [math.nan]) * size for name in CITIZEN_NUMBERS if name != "arrival"}
+        self.arrivals = array("d")
+        self.service_of = array("i")
+        self.online = array("b")
+        self.outcome = array("b")
+        self.counts = {name: array("i") for name in CITIZEN_COUNTS}
+        self.numbers = {name: array("d") for name in CITIZEN_NUMBERS if name != "arrival"}
         self._counts = tuple(self.counts.values())
         self._numbers = tuple(self.numbers.values())
+        self._arrive = (self.arrivals.append, self.service_of.append, self.online.append, self.outcome.append)
+        self._blank_counts = tuple(column.append for column in self._counts)
+        self._blank_numbers = tuple(column.append for column in self._numbers)
         c = self.contacts.columns
         self._contact = (c["citizen"].append, c["step"].append, c["place"].append, c["kind"].append,
                          c["outcome"].append, c["ahead"].append, c["queued"].append, c["started"].append,
@@ -98,6 +105,19 @@ class Recorder:
         w = self.work_log.columns
         self._work = (w["citizen"].append, w["step"].append, w["place"].append, w["kind"].append,
                       w["queued"].append, w["started"].append, w["ended"].append)  # fmt: skip
+
+    def arrive(self, arrival: float, service: str) -> int:
+        """A new citizen's row, still in the system; returns the citizen's number (arrival order)."""
+        arrivals, service_of, online, outcome = self._arrive
+        arrivals(arrival)
+        service_of(self.services[service])
+        online(0)
+        outcome(IN_SYSTEM)
+        for append in self._blank_counts:
+            append(0)
+        for append in self._blank_numbers:
+            append(math.nan)
+        return len(self.arrivals) - 1
 
     def contact(
         self,
@@ -162,15 +182,15 @@ class Recorder:
 
     def _citizen_frame(self) -> pd.DataFrame:
         """One row per citizen, in citizen order; those still in the system have no end."""
-        numbers = {name: np.frombuffer(column, dtype=np.float64) for name, column in self.numbers.items()}
-        counts = {name: np.frombuffer(column, dtype=np.int32) for name, column in self.counts.items()}
-        outcomes = np.frombuffer(self.outcome, dtype=np.int8)
+        numbers = {name: as_numpy(column) for name, column in self.numbers.items()}
+        counts = {name: as_numpy(column) for name, column in self.counts.items()}
+        outcomes = as_numpy(self.outcome)
         columns = {
             "citizen": np.arange(len(self.arrivals), dtype=np.int32),
-            "service": self.services.categorical(self.service_of),
-            "online": np.frombuffer(self.online, dtype=np.int8).astype(bool),
+            "service": self.services.categorical(as_numpy(self.service_of)),
+            "online": as_numpy(self.online).astype(bool),
             "outcome": pd.Categorical.from_codes(outcomes, categories=pd.Index(OUTCOMES)),
-            "arrival": self.arrivals,
+            "arrival": as_numpy(self.arrivals),
             **numbers,
             **counts,
         }

@@ -130,6 +130,8 @@ class Document(Record):
 
     p_defective: Probability = 0.0
     held_by_government: Flag = False
+    rework_days: AtLeastOne | None = None
+    """Working days to fix this document once a counter names it wrong (default: the citizens' rework_days)."""
 
 
 class Agency(Record):
@@ -170,6 +172,8 @@ class Step(Record):
     approval_days: Distribution = Fixed(value=0)
     requires: list[Id] = []
     after: list[Id] = []
+    pickup: Literal["next_day", "same_day"] = "next_day"
+    """`same_day`: an output ready before closing is collected on the trip it was submitted on."""
 
     @property
     def has_work(self) -> bool:
@@ -193,8 +197,12 @@ class Service(Record):
         return list(dict.fromkeys([*step.after, *(r for r in step.requires if r in ids)]))
 
     def final_steps(self) -> list[str]:
-        """Steps whose output no other step needs: what the citizen finally receives."""
-        needed = {p for step in self.steps for p in self.predecessors(step)}
+        """Steps whose output no other step requires: what the citizen finally receives.
+
+        Only `requires` makes an output an input; a step named in another's `after` alone
+        keeps its own output.
+        """
+        needed = {r for step in self.steps for r in step.requires}
         return [step.id for step in self.steps if step.id not in needed]
 
 

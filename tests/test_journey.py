@@ -143,7 +143,7 @@ def test_back_office_and_approval_run_in_working_time() -> None:
 
 
 def test_product_errors_are_found_at_pickup_and_redone() -> None:
-    data = one_step(backoffice=30)
+    data = one_step(backoffice=10)  # 20 files a day, each made twice on average: 83% of one officer
     data["agencies"]["office"]["error_rate"] = 0.5
     run = run_once(scenario(data), "siloed", 0)
     citizens = run.citizens.set_index("citizen")

@@ -41,7 +41,11 @@ def test_mser5_looks_at_the_first_half_only() -> None:
 
 
 def back_office(per_day: float) -> Scenario:
-    """One officer, 24 minutes a file: 18 files a day load them to 90%, 6 a day to 30%."""
+    """One officer, 192 minutes a file: 2.25 files a day load them to 90%, 0.75 a day to 30%.
+
+    Files take a good part of a working day, so a queue left from one day delays the next
+    days' files: the back office carries its state over days, and starting empty shows.
+    """
     return validate(
         {
             "name": "back office",
@@ -55,7 +59,7 @@ def back_office(per_day: float) -> Scenario:
                     "standard_days": 5,
                     "steps": [
                         {"id": "serve", "agency": "office", "counter": 1,
-                         "backoffice": {"dist": "exponential", "mean": 24}},
+                         "backoffice": {"dist": "exponential", "mean": 192}},
                     ],
                 }
             },
@@ -66,10 +70,10 @@ def back_office(per_day: float) -> Scenario:
 
 
 def test_a_loaded_back_office_started_empty_needs_a_warm_up() -> None:
-    loaded = study_warmup(back_office(18), 100, 8, ["siloed"], Serial())
-    light = study_warmup(back_office(6), 100, 8, ["siloed"], Serial())
+    loaded = study_warmup(back_office(2.25), 100, 20, ["siloed"], Serial())
+    light = study_warmup(back_office(0.75), 100, 20, ["siloed"], Serial())
     assert loaded.suggestion >= 5
-    assert light.suggestion == 0
+    assert light.suggestion < loaded.suggestion, "MSER-5 may cut a noisy light series, but less than a loaded one"
     series = loaded.series[loaded.series["metric"] == "lead_time_days"].set_index("day")["value"]
     assert series.loc[: loaded.suggestion].iloc[:3].mean() < series.loc[loaded.suggestion :].mean(), (
         "the files queue up from an empty office: early lead times are short"
@@ -89,7 +93,7 @@ def test_daily_means_are_per_working_day(tiny: Scenario) -> None:
 
 def test_the_warmup_command(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     path = tmp_path / "office.yaml"
-    path.write_text(yaml.safe_dump(back_office(18).model_dump(mode="json")))
+    path.write_text(yaml.safe_dump(back_office(2.25).model_dump(mode="json")))
     out = tmp_path / "study"
     assert (
         main(["warmup", str(path), "--horizon-days", "40", "--replications", "2", "--jobs", "1", "--out", str(out)])

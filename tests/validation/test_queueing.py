@@ -4,7 +4,11 @@ One agency, one step, Poisson arrivals, exponential counter times, no
 rejections, no back office and a calendar that never closes is an M/M/c queue.
 Each check compares the analytic value with a 99% Student t interval over
 independent replications, and also requires the interval to be narrow, so a
-check cannot pass by being vague.
+check cannot pass by being vague. Runs are sized so that the interval's
+expected half-width is at most 60% of that bound: with 10 replications the
+sample standard deviation exceeds 1/0.6 times its true value with probability
+0.3% (chi-square, 9 degrees of freedom), so the bound fails only when the
+model's variance is wrong, not by bad luck.
 """
 
 from __future__ import annotations
@@ -74,16 +78,19 @@ def assert_agrees(values: np.ndarray, theory: float, narrow: float = 0.08) -> No
     assert high - low < 2 * narrow * theory, f"interval [{low:.4f}, {high:.4f}] too wide to mean anything"
 
 
+MM1_DAYS = 25
+
+
 @pytest.fixture(scope="module")
 def mm1() -> Results:
-    return network([("office", 1, 1.0)], arrivals_per_minute=0.7, days=12, replications=10)
+    return network([("office", 1, 1.0)], arrivals_per_minute=0.7, days=MM1_DAYS, replications=10)
 
 
 def test_mm1_wait_matches_erlang_c(mm1: Results) -> None:
     assert_agrees(per_replication(mm1, "wait_minutes"), erlang_c_wait(0.7, 1.0, 1))
 
 
-@pytest.mark.parametrize(("servers", "arrivals", "days"), [(2, 1.4, 8), (4, 3.0, 5)])
+@pytest.mark.parametrize(("servers", "arrivals", "days"), [(2, 1.4, 12), (4, 3.0, 9)])
 def test_mmc_wait_matches_erlang_c(servers: int, arrivals: float, days: int) -> None:
     results = network([("office", servers, 1.0)], arrivals_per_minute=arrivals, days=days, replications=10)
     assert_agrees(per_replication(results, "wait_minutes"), erlang_c_wait(arrivals, 1.0, servers), narrow=0.12)
@@ -98,7 +105,7 @@ def station_waits(results: Results) -> pd.DataFrame:
 def test_tandem_is_a_jackson_network() -> None:
     """Each station of a tandem of M/M/c stations waits as an M/M/c queue of its own."""
     stations = [("first", 1, 0.8), ("second", 2, 2.0), ("third", 1, 1.1)]
-    results = network(stations, arrivals_per_minute=0.7, days=12, replications=10)
+    results = network(stations, arrivals_per_minute=0.7, days=40, replications=10)
     waits = station_waits(results)
     total = 0.0
     for agency, servers, mean in stations:
@@ -110,7 +117,7 @@ def test_tandem_is_a_jackson_network() -> None:
 
 def test_littles_law(mm1: Results) -> None:
     """Time-average queue length = arrival rate x mean wait, per replication."""
-    window_minutes = (12 - 1) * 1440
+    window_minutes = (MM1_DAYS - 1) * 1440
     arrival_rate = per_replication(mm1, "arrived") / window_minutes
     queue = mm1.agencies.sort_values("replication")["mean_queue"].to_numpy()
     ratio = queue / (arrival_rate * per_replication(mm1, "wait_minutes"))
@@ -125,7 +132,7 @@ def test_every_arrival_is_accounted_for(mm1: Results) -> None:
     completed = per_replication(mm1, "completed")
     abandoned = per_replication(mm1, "abandoned_share") * arrived
     assert np.array_equal(completed + abandoned + per_replication(mm1, "in_system"), arrived)
-    expected = 0.7 * (12 - 1) * 1440
+    expected = 0.7 * (MM1_DAYS - 1) * 1440
     assert (np.abs(arrived - expected) < 4 * np.sqrt(expected)).all(), "arrivals are not Poisson with the set rate"
     counted = mm1.citizens.groupby("replication").size().to_numpy()
     assert np.array_equal(counted, arrived)
