@@ -51,16 +51,21 @@ class Window:
         self.grid = (np.asarray(days, dtype=np.float64)[:, None] * DAY + minutes).ravel()
         """The middle of every opening minute in the window, for averages by hour of day."""
 
+    def within(self, times: Minutes) -> NDArray[np.bool_]:
+        """Which of `times` fall inside the window."""
+        worked = self.calendar.working_minutes_of(times)
+        return (worked >= self.start) & (worked < self.end)
+
     def count_within(self, times: Minutes) -> int:
         """How many of `times` fall inside the window."""
-        worked = self.calendar.working_minutes_of(times)
-        return int(((worked >= self.start) & (worked < self.end)).sum())
+        return int(self.within(times).sum())
 
-    def overlap(self, starts: Minutes, ends: Minutes) -> float:
-        """Working minutes of the intervals [start, end) that fall inside the window, summed."""
+    def overlap(self, starts: Minutes, ends: Minutes, until: float | None = None) -> float:
+        """Working minutes of the intervals [start, end) from the window's start to its end (or `until`), summed."""
         begin = self.calendar.working_minutes_of(starts)
         finish = self.calendar.working_minutes_of(ends)
-        return float(np.clip(np.minimum(finish, self.end) - np.maximum(begin, self.start), 0, None).sum())
+        end = self.end if until is None else until
+        return float(np.clip(np.minimum(finish, end) - np.maximum(begin, self.start), 0, None).sum())
 
 
 def citizen_table(
@@ -91,25 +96,48 @@ def citizen_table(
     return citizens.assign(**{name: answers[name] for name in answers.columns})
 
 
+def staff_costs(setup: Setup, window: Window) -> dict[str, float]:
+    """Each place's staff paid for the opening hours of the horizon days.
+
+    An agency pays its back office and, where citizens come to its own desk, its
+    counters; a pooled front office has its own row, paid the agencies' mean wage.
+    """
+    desks = setup.desks
+    costs = {
+        name: (agency.backoffice + desks.get(name, 0)) * agency.wage_per_hour * window.horizon_hours
+        for name, agency in setup.catalogue.agencies.items()
+    }
+    if setup.single:
+        costs[FRONT_OFFICE] = desks[FRONT_OFFICE] * setup.front_office_wage * window.horizon_hours
+    return costs
+
+
 def staff_cost(scenario: Scenario, setup: Setup, window: Window) -> float:
     """Every counter and back-office officer paid for the opening hours of the horizon days."""
-    total = 0.0
-    for agency in setup.catalogue.agencies.values():
-        staff = agency.backoffice + (0 if setup.single else agency.counters)
-        total += staff * agency.wage_per_hour
-    if setup.single:
-        total += setup.front_office_counters * setup.front_office_wage
-    return total * window.horizon_hours
+    return sum(staff_costs(setup, window).values())
 
 
 def place_table(records: RunRecords, setup: Setup, window: Window) -> pd.DataFrame:
-    """Per desk or agency: staff, utilisation, citizens served and queue length in the window."""
+    """Per desk or agency: staff and their cost, utilisation, citizens served, queues and waits.
+
+    Counters are measured over the window. A back office is measured from the
+    window's start until the last back-office work of a counted citizen there
+    ends (at least to the window's end): files of the horizon's last days are
+    still worked on after it, and cutting at the horizon would hide that work.
+    Waits and `max_queue` are of the queues joined in the window.
+    """
     log = _Contacts(records.contacts)
     work = records.work
     officer_place = work["agency"]
     officer = (work["kind"] == "backoffice").to_numpy()
     officer_started, officer_ended = work["started"].to_numpy(), work["ended"].to_numpy()
+    arrival = records.citizens["arrival"].to_numpy()
+    counted_citizen = (arrival >= window.counted_from) & (arrival < window.counted_until)
+    counted_work = counted_citizen[work["citizen"].to_numpy()] if len(work) else np.zeros(0, dtype=bool)
+    finished = window.calendar.working_minutes_of(officer_ended)
+    joined = window.within(log.queued)
     desks = setup.desks
+    costs = staff_costs(setup, window)
     rows = []
     for place in [*setup.catalogue.agencies, *([FRONT_OFFICE] if setup.single else [])]:
         counters = desks.get(place, 0)
@@ -119,27 +147,41 @@ def place_table(records: RunRecords, setup: Setup, window: Window) -> pd.DataFra
         queue_minutes = window.overlap(log.queued[queueing], log.left[queueing])
         busy = window.overlap(log.started[at_desk], log.ended[at_desk])
         office = officer & (officer_place == place).to_numpy()
-        working = window.overlap(officer_started[office], officer_ended[office])
+        counted = office & counted_work
+        until = max(window.end, float(finished[counted].max())) if counted.any() else window.end
+        working = window.overlap(officer_started[office], officer_ended[office], until)
+        waits = log.waits(queueing & joined)
         rows.append(
             {
                 "agency": place,
                 "counters": counters,
                 "backoffice_staff": backoffice,
+                "staff_cost": costs[place],
                 "counter_utilization": busy / (counters * window.working_minutes) if counters else np.nan,
-                "backoffice_utilization": working / (backoffice * window.working_minutes) if backoffice else np.nan,
+                "backoffice_utilization": working / (backoffice * (until - window.start)) if backoffice else np.nan,
+                "backoffice_days": (until - window.start) / window.calendar.day_length if backoffice else np.nan,
                 "served": window.count_within(log.started[at_desk]),
                 "mean_queue": queue_minutes / window.working_minutes if counters else np.nan,
-                "max_queue": int(log.ahead[queueing].max()) + 1 if queueing.any() else 0,
+                "max_queue": log.longest_queue(queueing & joined),
+                "mean_wait_minutes": float(waits.mean()) if len(waits) else np.nan,
+                "wait_minutes_p90": float(np.quantile(waits, 0.9)) if len(waits) else np.nan,
             }
         )
     return pd.DataFrame(rows)
 
 
 def hourly_table(records: RunRecords, setup: Setup, window: Window) -> pd.DataFrame:
-    """Per desk and hour of day: mean queue length and counter utilisation over the window."""
+    """Per desk and hour of day: queue length, utilisation and the waits of the queues joined in that hour.
+
+    `mean_queue` and `counter_utilization` are averaged over the window's
+    opening minutes of that hour; `mean_wait_minutes` and `max_queue` are of
+    the queues joined in that hour within the window (NaN and 0 when none).
+    """
     log = _Contacts(records.contacts)
     grid = window.grid
     hour = (grid % DAY // 60).astype(np.int64)
+    joined = window.within(log.queued)
+    joined_hour = (log.queued % DAY // 60).astype(np.int64)
     frames = []
     for desk, counters in setup.desks.items():
         queueing = log.at(desk)
@@ -147,8 +189,14 @@ def hourly_table(records: RunRecords, setup: Setup, window: Window) -> pd.DataFr
         queue = _in_progress(log.queued[queueing], log.left[queueing], grid)
         busy = _in_progress(log.started[served], log.ended[served], grid)
         frame = pd.DataFrame({"hour": hour, "mean_queue": queue, "counter_utilization": busy / counters})
-        frames.append(frame.groupby("hour", as_index=False).mean().assign(agency=desk))
-    columns = ["agency", "hour", "mean_queue", "counter_utilization"]
+        frame = frame.groupby("hour", as_index=False).mean()
+        here = queueing & joined
+        joins = pd.DataFrame({"hour": joined_hour[here], "wait": log.waits(here), "length": log.lengths[here]})
+        per_hour = joins.groupby("hour").agg(mean_wait_minutes=("wait", "mean"), max_queue=("length", "max"))
+        frame = frame.merge(per_hour, on="hour", how="left").fillna({"max_queue": 0})
+        frame["max_queue"] = frame["max_queue"].astype(np.int64)
+        frames.append(frame.assign(agency=desk))
+    columns = ["agency", "hour", "mean_queue", "counter_utilization", "mean_wait_minutes", "max_queue"]
     return pd.concat(frames, ignore_index=True)[columns] if frames else pd.DataFrame(columns=columns)
 
 
@@ -165,10 +213,21 @@ class _Contacts:
         """When each citizen left the queue: served, or gave up."""
         self.served = contacts["kind"].isin(["submission", "pickup"]).to_numpy() & ~np.isnan(self.started)
         """Served at a counter."""
+        self.lengths = np.where(self.left > self.queued, self.ahead + 1, 0)
+        """Citizens waiting just after each joined: those ahead and the joiner, or 0 when served at once."""
 
     def at(self, place: str) -> NDArray[np.bool_]:
         """Which rows are at `place`."""
         return (self.place == place).to_numpy()
+
+    def waits(self, rows: NDArray[np.bool_]) -> Minutes:
+        """Minutes each of `rows` waited in the queue (until served, or until they left)."""
+        waits: Minutes = self.left[rows] - self.queued[rows]
+        return waits
+
+    def longest_queue(self, rows: NDArray[np.bool_]) -> int:
+        """The most citizens waiting at once when one of `rows` joined (0 when none of them had to wait)."""
+        return int(self.lengths[rows].max()) if rows.any() else 0
 
 
 def _in_progress(starts: Minutes, ends: Minutes, times: Minutes) -> Minutes:

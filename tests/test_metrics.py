@@ -12,7 +12,8 @@ from simulator.calendar import DAY, WorkCalendar
 from simulator.configurations import resolve
 from simulator.experiment import run_once
 from simulator.loading import load_scenario, validate
-from simulator.metrics import Window, citizen_table, place_table, run_metrics, staff_cost
+from simulator.metrics import Window, citizen_table, hourly_table, place_table, run_metrics, staff_cost
+from simulator.model import simulate
 from simulator.records import RunRecords
 from simulator.scenario import Scenario
 from simulator.streams import Streams
@@ -22,21 +23,27 @@ TUESDAY_9 = DAY + 9 * 60.0
 
 
 @pytest.fixture
-def week(tiny_data: dict[str, Any]) -> Scenario:
+def week_data(tiny_data: dict[str, Any]) -> dict[str, Any]:
     tiny_data["horizon_days"], tiny_data["warmup_days"] = 5, 1
     for agency in tiny_data["agencies"].values():
         agency["wage_per_hour"] = 10.0
     tiny_data["citizens"] = {"cost_per_trip": 100.0}
-    return validate(tiny_data, "week.yaml")
+    return tiny_data
+
+
+@pytest.fixture
+def week(week_data: dict[str, Any]) -> Scenario:
+    return validate(week_data, "week.yaml")
 
 
 def records(citizens: dict[str, list[Any]], contacts: list[tuple[Any, ...]], work: list[tuple[Any, ...]]) -> RunRecords:
     contact_columns = ["citizen", "step", "agency", "kind", "queued", "started", "ended", "outcome", "ahead"]
     work_columns = ["citizen", "step", "agency", "kind", "queued", "started", "ended"]
+    times = {"queued": float, "started": float, "ended": float}
     return RunRecords(
         pd.DataFrame(citizens),
-        pd.DataFrame(contacts, columns=contact_columns),
-        pd.DataFrame(work, columns=work_columns),
+        pd.DataFrame(contacts, columns=contact_columns).astype({**times, "citizen": int, "ahead": int}),
+        pd.DataFrame(work, columns=work_columns).astype({**times, "citizen": int}),
     )
 
 
@@ -100,12 +107,93 @@ def test_utilisation_and_queue_in_working_time(week: Scenario) -> None:
     assert table.loc["registry", "counter_utilization"] == 0
 
 
+def test_waits_and_longest_queue_of_the_queues_joined_in_the_window(week: Scenario) -> None:
+    """Waits 60 (served), 30 (left the queue) and 0 (served at once); Monday's wait of 90 is warm-up."""
+    setup = resolve(week, "siloed")
+    window = Window(week, WorkCalendar(week.calendar))
+    contacts = [
+        (1, "serve", "office", "submission", TUESDAY_9, TUESDAY_9 + 60, TUESDAY_9 + 65, "accepted", 0),
+        (2, "serve", "office", "submission", TUESDAY_9 + 10, np.nan, TUESDAY_9 + 40, "left_queue", 1),
+        (2, "serve", "office", "pickup", TUESDAY_9 + 100, TUESDAY_9 + 100, TUESDAY_9 + 105, "collected", 0),
+        (0, "serve", "office", "submission", MONDAY_9, MONDAY_9 + 90, MONDAY_9 + 95, "accepted", 4),
+        (1, "stamp", "registry", "submission", TUESDAY_9 + 70, TUESDAY_9 + 70, TUESDAY_9 + 75, "accepted", 0),
+    ]
+    table = place_table(records(citizen_rows(), contacts, []), setup, window).set_index("agency")
+    office = table.loc["office"]
+    assert office["mean_wait_minutes"] == pytest.approx((60 + 30 + 0) / 3)
+    assert office["wait_minutes_p90"] == pytest.approx(np.quantile([60, 30, 0], 0.9)) == pytest.approx(54)
+    assert office["max_queue"] == 2, "one waiting, a second joins behind: Monday's 5 are warm-up"
+    registry = table.loc["registry"]
+    assert registry["max_queue"] == 0, "nobody waited at the registry"
+    assert registry["mean_wait_minutes"] == 0 and registry["wait_minutes_p90"] == 0
+    hours = hourly_table(records(citizen_rows(), contacts, []), setup, window).set_index(["agency", "hour"])
+    assert hours.loc[("office", 9), "mean_wait_minutes"] == pytest.approx(45), "joined 09:00 and 09:10"
+    assert hours.loc[("office", 10), "mean_wait_minutes"] == 0, "the pickup at 10:40, served at once"
+    assert hours.loc[("office", 9), "max_queue"] == 2 and hours.loc[("office", 10), "max_queue"] == 0
+    assert np.isnan(hours.loc[("office", 8), "mean_wait_minutes"]) and hours.loc[("office", 8), "max_queue"] == 0
+
+
+def test_a_desk_where_nobody_waited_reports_no_queue(tiny_data: dict[str, Any]) -> None:
+    """The registry: 20 citizens a day, 5 minutes each, 30 counters: nobody ever waits."""
+    tiny_data["agencies"]["registry"]["counters"] = 30
+    scenario = validate(tiny_data, "idle.yaml")
+    run = run_once(scenario, "siloed", 0)
+    registry = run.places.set_index("agency").loc["registry"]
+    assert registry["served"] > 0
+    assert registry["max_queue"] == 0 and registry["mean_wait_minutes"] == 0 and registry["wait_minutes_p90"] == 0
+    assert (run.hours.loc[run.hours["agency"] == "registry", "max_queue"] == 0).all()
+
+
+def test_a_back_office_is_measured_until_its_counted_work_ends(tiny_data: dict[str, Any]) -> None:
+    """Files reach the land office only after a 4-day approval: by the horizon's end it has done nothing yet.
+
+    Utilisation is its work over staff x working minutes from the window's start
+    to the end of the last counted work, not over the 3 horizon days.
+    """
+    tiny_data["services"]["visit"]["steps"] = [
+        {"id": "approve", "agency": "office", "counter": 5, "approval_days": 4},
+        {"id": "register", "agency": "registry", "counter": 5, "backoffice": 20, "after": ["approve"]},
+    ]
+    scenario = validate(tiny_data, "late.yaml")
+    setup = resolve(scenario, "integrated")
+    calendar = WorkCalendar(scenario.calendar)
+    window = Window(scenario, calendar)
+    logs = simulate(scenario, "integrated", 0)
+    registry = place_table(logs, setup, window).set_index("agency").loc["registry"]
+    work = logs.work[(logs.work["kind"] == "backoffice") & (logs.work["agency"] == "registry")]
+    assert calendar.working_minutes_of(work["started"].to_numpy()).min() >= window.end, "all after the horizon"
+    ended = calendar.working_minutes_of(work["ended"].to_numpy())
+    busy = (ended - calendar.working_minutes_of(work["started"].to_numpy())).sum()
+    last = ended.max()
+    assert registry["backoffice_utilization"] == pytest.approx(busy / (1 * last)), "one officer, from day 0's opening"
+    assert registry["backoffice_utilization"] > 0.1
+    assert registry["backoffice_days"] == pytest.approx(last / 480)
+
+
 def test_staff_cost_pays_every_officer_for_the_horizon(week: Scenario) -> None:
     window = Window(week, WorkCalendar(week.calendar))
     hours = 5 * 8
     assert staff_cost(week, resolve(week, "siloed"), window) == pytest.approx((2 + 3) * 10 * hours)
     single = resolve(week, "integrated")
     assert staff_cost(week, single, window) == pytest.approx((1 + 1 + 3) * 10 * hours), "front office at mean wage"
+
+
+def test_staff_cost_per_place(week_data: dict[str, Any]) -> None:
+    """Office: 1 counter + 1 back office at 10 an hour; registry: 2 + 1 at 20; 5 days of 8 hours."""
+    week_data["agencies"]["registry"]["wage_per_hour"] = 20.0
+    week = validate(week_data, "week.yaml")
+    window = Window(week, WorkCalendar(week.calendar))
+    empty = records(citizen_rows(), [], [])
+    siloed = resolve(week, "siloed")
+    costs = place_table(empty, siloed, window).set_index("agency")["staff_cost"]
+    assert costs.to_dict() == {"office": 2 * 10 * 40, "registry": 3 * 20 * 40}
+    assert costs.sum() == pytest.approx(staff_cost(week, siloed, window))
+    single = resolve(week, "integrated")
+    costs = place_table(empty, single, window).set_index("agency")["staff_cost"]
+    assert costs.to_dict() == {"office": 1 * 10 * 40, "registry": 1 * 20 * 40, "front_office": 3 * 15 * 40}, (
+        "agencies pay their back offices; the 3 pooled counters are paid the mean wage, 15"
+    )
+    assert costs.sum() == pytest.approx(staff_cost(week, single, window))
 
 
 def test_hours_of_the_day_average_to_the_whole_window(bundled: list[Any]) -> None:
@@ -120,3 +208,20 @@ def test_hours_of_the_day_average_to_the_whole_window(bundled: list[Any]) -> Non
         assert hours.loc[agency, "counter_utilization"] == pytest.approx(
             places.loc[agency, "counter_utilization"], rel=0.01
         )
+
+
+def test_hours_of_the_day_agree_with_the_desks_on_queues_and_waits(bundled: list[Any]) -> None:
+    """The day's longest queue is the longest of its hours; hourly waits weighted by queues joined are the desk's."""
+    scenario = load_scenario(next(path for path in bundled if path.stem == "business_licensing"))
+    run = run_once(scenario, "siloed", 0)
+    places = run.places.set_index("agency")
+    window = Window(scenario, WorkCalendar(scenario.calendar))
+    logs = simulate(scenario, "siloed", 0)  # every citizen's queues: warm-up citizens' too, the window decides
+    for agency in scenario.agencies:
+        mine = run.hours[run.hours["agency"] == agency]
+        assert mine["max_queue"].max() == places.loc[agency, "max_queue"] > 0
+        contacts = logs.contacts
+        joined = contacts[(contacts["agency"] == agency).to_numpy() & window.within(contacts["queued"].to_numpy())]
+        per_hour = joined.groupby(joined["queued"] % DAY // 60).size()
+        weighted = (mine.set_index("hour")["mean_wait_minutes"] * per_hour).sum() / per_hour.sum()
+        assert weighted == pytest.approx(places.loc[agency, "mean_wait_minutes"])
