@@ -18,7 +18,7 @@ from pathlib import Path
 
 from tqdm import tqdm
 
-from simulator.capacity import overloads
+from simulator.capacity import HopelessLoadError, load_table, offered_load, overloads, refuse_hopeless
 from simulator.executors import KINDS, Executor, ExecutorError, make_executor
 from simulator.experiment import Precision, Progress, run_experiment
 from simulator.language import LANGUAGES
@@ -40,6 +40,7 @@ from simulator.sweeps import parameters_of, parse_setting, points, run_sweep
 from simulator.warmup import default_horizon, settled, study_warmup
 
 COMMANDS = ("run", "check", "sweep", "warmup", "plot")
+FORCE_HELP = "run even when a place gets far more work than its staff can do (mean offered load above 1.5)"
 RESULTS_ROOT = Path("results")
 
 
@@ -86,6 +87,7 @@ def parser() -> argparse.ArgumentParser:
     common.add_argument("--quiet", action="store_true", help="print nothing but errors")
     common.add_argument("--lang", choices=LANGUAGES, default="en", help="language of figures and brief (default en)")
     common.add_argument("--no-plots", action="store_true", help="write no figures and no brief")
+    common.add_argument("--force", action="store_true", help=FORCE_HELP)
 
     run = commands.add_parser("run", parents=[common], help="simulate every configuration and write the result files")
     run.add_argument("--precision", type=_share, help="add replications until every --metrics half-width is within")
@@ -104,8 +106,9 @@ def parser() -> argparse.ArgumentParser:
     plot.add_argument("folder", type=Path, help="a run folder written by `run`")
     plot.add_argument("--lang", choices=LANGUAGES, default="en", help="language of figures and brief (default en)")
 
-    check = commands.add_parser("check", help="validate a scenario file and summarise it")
+    check = commands.add_parser("check", help="validate a scenario file, summarise it and show the offered loads")
     check.add_argument("scenario", type=Path, help="scenario file (.yaml or .toml)")
+    check.add_argument("--force", action="store_true", help="only warn when a place gets far more work than it can do")
     return top
 
 
@@ -133,7 +136,7 @@ def _failure(args: argparse.Namespace, error: Exception) -> int:
     if isinstance(error, ScenarioError | DestinationError):
         print(f"error: {error}", file=sys.stderr)
         return 2
-    if isinstance(error, OverloadError):
+    if isinstance(error, OverloadError | HopelessLoadError):
         print(f"error: {args.scenario.name}: the system is overloaded: {error}", file=sys.stderr)
         return 2
     if isinstance(error, ExecutorError):
@@ -162,17 +165,30 @@ def chosen_configurations(scenario: Scenario, source: str, text: str | None) -> 
 
 
 def _prepare(args: argparse.Namespace, kind: str = "") -> tuple[Scenario, list[str], Path]:
-    """The scenario (with --seed), the configurations and the destination, all checked."""
+    """The scenario (with --seed), the configurations and the destination, all checked.
+
+    The offered load of the configurations to run is warned about, and refused
+    when hopeless unless --force (a sweep checks each of its points instead).
+    """
     scenario = load_scenario(args.scenario)
     names = chosen_configurations(scenario, args.scenario.name, args.configurations)
     if args.seed is not None:
         scenario = scenario.model_copy(update={"seed": args.seed})
     folder = args.out or new_run_folder(args.scenario, RESULTS_ROOT, datetime.now(), kind)
     check_destination(folder)
-    if not args.quiet:
-        for warning in overloads(scenario):
-            print(f"warning: {args.scenario.name}: {warning}", file=sys.stderr)
+    if kind != "sweep":
+        _weigh_load(args, scenario, names)
     return scenario, names, folder
+
+
+def _weigh_load(args: argparse.Namespace, scenario: Scenario, names: list[str], point: str = "") -> None:
+    """Warn about overloaded places of the configurations to run; refuse hopeless ones unless --force."""
+    loads = offered_load(scenario, names)
+    if not args.quiet:
+        for warning in overloads(loads, scenario.satisfaction.acceptable_wait_minutes):
+            print(f"warning: {args.scenario.name}: {point}{warning}", file=sys.stderr)
+    if not args.force:
+        refuse_hopeless(loads, point)
 
 
 @contextmanager
@@ -228,6 +244,9 @@ def sweep(args: argparse.Namespace, argv: list[str]) -> int:
     if not parameters:
         raise ScenarioError(f"{args.scenario.name}: nothing to sweep: give --set PATH=V1,V2 or a sweep: section")
     grid_points = points(scenario, parameters, args.scenario.name)
+    for values, point in grid_points:
+        setting = ", ".join(f"{path}={value}" for path, value in values.items())
+        _weigh_load(args, point, names, f"sweep point {setting}: ")
     replications = args.replications or scenario.replications
     started = datetime.now()
     with _workers(args) as (executor, progress):
@@ -277,6 +296,9 @@ def plot(args: argparse.Namespace, argv: list[str]) -> int:
 
 def check(args: argparse.Namespace, argv: list[str]) -> int:
     scenario = load_scenario(args.scenario)
+    loads = offered_load(scenario)
+    if not args.force:
+        refuse_hopeless(loads)
     steps = sum(len(service.steps) for service in scenario.services.values())
     print(
         f"ok: {args.scenario.name}: {scenario.name!r}: {_count(scenario.agencies, 'agency', 'agencies')}, "
@@ -286,7 +308,8 @@ def check(args: argparse.Namespace, argv: list[str]) -> int:
         f"{scenario.horizon_days} working days ({scenario.warmup_days} warm-up) x "
         f"{scenario.replications} replications, seed {scenario.seed}"
     )
-    for warning in overloads(scenario):
+    print(f"offered load (rework included):\n{load_table(loads)}")
+    for warning in overloads(loads, scenario.satisfaction.acceptable_wait_minutes):
         print(f"warning: {args.scenario.name}: {warning}", file=sys.stderr)
     return 0
 

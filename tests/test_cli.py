@@ -168,10 +168,11 @@ def test_out_that_holds_results_is_refused(tiny_file: Path, tmp_path: Path, caps
     assert "busy" in capsys.readouterr().err
 
 
-def test_check_says_one_line(tiny_file: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_check_says_one_line_then_the_loads(tiny_file: Path, capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["check", str(tiny_file)]) == 0
     printed = capsys.readouterr().out.strip().splitlines()
-    assert len(printed) == 1 and printed[0].startswith("ok: tiny.yaml") and "2 configurations" in printed[0]
+    assert printed[0].startswith("ok: tiny.yaml") and "2 configurations" in printed[0]
+    assert printed[1] == "offered load (rework included):" and len(printed) == 3 + 5, "a head and five places"
 
 
 def step(data: dict[str, Any], index: int) -> dict[str, Any]:

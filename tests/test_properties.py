@@ -23,6 +23,7 @@ import yaml
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
+from simulator.capacity import HOPELESS, offered_load
 from simulator.cli import main
 from simulator.loading import ScenarioError, load_scenario, parse_text, validate
 from simulator.scenario import Scenario
@@ -264,6 +265,10 @@ def test_check_command_on_a_mutated_file_exits_0_or_2_without_traceback(
     if isinstance(expected, str):
         assert code == 2
         assert err.getvalue() == f"error: {expected}\n"
+        assert out.getvalue() == ""
+    elif any(load.mean > HOPELESS for load in offered_load(expected)):
+        assert code == 2
+        assert err.getvalue().startswith(f"error: {SOURCE}: the system is overloaded: configuration ")
         assert out.getvalue() == ""
     else:
         assert code == 0
