@@ -37,7 +37,7 @@ from simulator.output import (
 from simulator.report import comparison_text, precision_text
 from simulator.scenario import Scenario, did_you_mean
 from simulator.sweeps import parameters_of, parse_setting, points, run_sweep
-from simulator.warmup import default_horizon, settled, study_warmup
+from simulator.warmup import NEGLIGIBLE_MINUTES, default_horizon, settled, study_warmup
 
 COMMANDS = ("run", "check", "sweep", "warmup", "plot")
 FORCE_HELP = "run even when a place gets far more work than its staff can do (mean offered load above 1.5)"
@@ -270,16 +270,29 @@ def warmup(args: argparse.Namespace, argv: list[str]) -> int:
     started = datetime.now()
     with _workers(args) as (executor, progress):
         study = study_warmup(scenario, horizon, replications, names, executor, progress)
-    settings = {"replications": replications, "configurations": names, "suggested_warmup_days": study.suggestion}
+    settings = {
+        "replications": replications,
+        "configurations": names,
+        "suggested_warmup_days": study.suggestion,
+        "suggested_horizon_days": study.horizon_suggestion,
+    }
     meta = manifest(args.scenario, scenario, argv, started, datetime.now(), **settings)
     from simulator.study_plots import warmup_figures  # noqa: PLC0415 (matplotlib only when drawing)
 
     write_warmup(folder, study, meta, None if args.no_plots else partial(warmup_figures, study, args.lang))
     if not args.quiet:
         print(f"{scenario.name}: MSER-5 over {horizon} working days x {replications} replications")
-        for row in study.cuts.itertuples():
-            print(f"  {row.configuration:<24} {row.metric:<16} cut after {row.cut} working days")
+        noise = f" (ignored: its mean is under {NEGLIGIBLE_MINUTES:g} minute, noise around zero)"
+        for row in study.cuts.to_dict("records"):
+            ignored = noise if row["ignored"] else ""
+            print(f"  {row['configuration']:<24} {row['metric']:<16} cut after {row['cut']} working days{ignored}")
         print(f"suggested warmup_days: {study.suggestion} (the scenario has {scenario.warmup_days})")
+        if study.horizon_suggestion != scenario.horizon_days:
+            counted = scenario.horizon_days - scenario.warmup_days
+            print(
+                f"suggested horizon_days: {study.horizon_suggestion} with it (the scenario has "
+                f"{scenario.horizon_days}): still {counted} counted working days after the warm-up"
+            )
         if not settled(study):
             print("note: the cut is at half the series, as far as MSER-5 looks: run longer (--horizon-days)")
         print(f"result files: {folder}")

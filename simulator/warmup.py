@@ -24,6 +24,12 @@ from simulator.scenario import Scenario
 BATCH = 5
 SERIES = ("wait_minutes", "lead_time_days")
 """What is watched, per working day of arrival."""
+NEGLIGIBLE_MINUTES = 1.0
+"""A series whose mean is under a minute (of wait, or of working time for lead times) is noise around zero.
+
+A system started empty is biased low at first; when the level it settles at is
+under a minute, so is the bias, and MSER-5 would only be cutting at noise.
+"""
 
 
 def mser5(series: Sequence[float]) -> int:
@@ -47,9 +53,11 @@ class WarmupStudy:
     series: pd.DataFrame
     """configuration, metric, day (working day of arrival, from 0), value (mean over replications)."""
     cuts: pd.DataFrame
-    """configuration, metric, cut (working days)."""
+    """configuration, metric, cut (working days), ignored (a series of noise around zero)."""
     suggestion: int
-    """The largest cut: `warmup_days` for the scenario."""
+    """The largest cut of a series not ignored: `warmup_days` for the scenario."""
+    horizon_suggestion: int
+    """`horizon_days` that keeps the scenario's counted days after the suggested warm-up."""
 
 
 def daily_means(citizens: pd.DataFrame, calendar: WorkCalendar) -> pd.DataFrame:
@@ -76,15 +84,30 @@ def study_warmup(
     results = run_experiment(long, configurations, replications, executor=executor, progress=progress)
     series = daily_means(results.citizens, WorkCalendar(scenario.calendar))
     series = series[series["day"] < horizon_days].reset_index(drop=True)
-    cuts = (
-        series.sort_values("day")
-        .groupby(["configuration", "metric"], sort=False)["value"]
-        .apply(lambda values: mser5(values.dropna().to_list()))
-        .rename("cut")
-        .reset_index()
-    )
-    suggestion = int(cuts["cut"].max()) if len(cuts) else 0
-    return WarmupStudy(long, horizon_days, replications, series, cuts, suggestion)
+    cuts = cut_series(series, WorkCalendar(scenario.calendar).day_length)
+    suggestion = int(cuts.loc[~cuts["ignored"], "cut"].max()) if (~cuts["ignored"]).any() else 0
+    return WarmupStudy(long, horizon_days, replications, series, cuts, suggestion, horizon_for(scenario, suggestion))
+
+
+def cut_series(series: pd.DataFrame, day_length: float) -> pd.DataFrame:
+    """Where MSER-5 cuts each (configuration, metric) series, and whether the series is ignored as noise."""
+    rows = []
+    for (configuration, metric), group in series.sort_values("day").groupby(["configuration", "metric"], sort=False):
+        values = group["value"].dropna().to_list()
+        ignored = negligible(values, str(metric), day_length)
+        rows.append({"configuration": configuration, "metric": metric, "cut": mser5(values), "ignored": ignored})
+    return pd.DataFrame(rows, columns=["configuration", "metric", "cut", "ignored"])
+
+
+def negligible(values: Sequence[float], metric: str, day_length: float) -> bool:
+    """True when a daily series is flat at zero or within noise of it: its mean is under `NEGLIGIBLE_MINUTES`."""
+    floor = NEGLIGIBLE_MINUTES / day_length if metric.endswith("_days") else NEGLIGIBLE_MINUTES
+    return not len(values) or float(np.mean(values)) < floor
+
+
+def horizon_for(scenario: Scenario, warmup_days: int) -> int:
+    """The horizon that keeps the scenario's counted days (horizon less warm-up) after `warmup_days`."""
+    return max(scenario.horizon_days, warmup_days + scenario.horizon_days - scenario.warmup_days)
 
 
 def tail(horizon_days: int) -> int:

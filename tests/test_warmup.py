@@ -15,7 +15,7 @@ from simulator.executors import Serial
 from simulator.loading import validate
 from simulator.scenario import Scenario
 from simulator.study_plots import warmup_figure
-from simulator.warmup import daily_means, mser5, study_warmup
+from simulator.warmup import cut_series, daily_means, horizon_for, mser5, negligible, study_warmup
 
 DAYS = np.arange(300)
 
@@ -119,3 +119,75 @@ def test_the_warmup_figure_marks_the_cut() -> None:
     labels = [line.get_label() for line in wait.get_lines()]
     assert {"siloed", "integrated", "suggested warm-up: 5 days"} <= set(labels)
     assert any(list(line.get_xdata()) == [5, 5] for line in wait.get_lines()), "a vertical line at the cut"
+
+
+def light(seed: int) -> Scenario:
+    """One counter, 8 citizens a day, 5 minutes each: waits of about 20 seconds, no back office."""
+    return validate(
+        {
+            "name": "light", "seed": seed, "horizon_days": 30, "replications": 2,
+            "agencies": {"office": {"counters": 1, "backoffice": 1, "travel_minutes": 0}},
+            "services": {"visit": {"arrivals": {"per_day": 8}, "standard_days": 5, "steps": [
+                {"id": "serve", "agency": "office", "counter": {"dist": "exponential", "mean": 5}}]}},
+            "configurations": {"siloed": {"preset": "siloed"}},
+        },
+        "light.yaml",
+    )  # fmt: skip
+
+
+def test_a_wait_that_is_noise_around_zero_suggests_no_warm_up() -> None:
+    """MSER-5 cuts the waits of this light office after 30 days, as much as the whole horizon: noise, ignored."""
+    study = study_warmup(light(6), 100, 2, ["siloed"], Serial())
+    cuts = study.cuts.set_index("metric")
+    assert cuts.loc["wait_minutes", "cut"] == 30, "what the warm-up used to suggest: the scenario's horizon"
+    assert cuts.loc["wait_minutes", "ignored"]
+    waits = study.series[study.series["metric"] == "wait_minutes"]["value"]
+    assert 0 < waits.mean() < 1
+    assert study.suggestion == 0 and study.horizon_suggestion == 30
+
+
+def test_series_flat_at_zero_or_under_a_minute_are_noise() -> None:
+    assert negligible([0.0] * 50, "wait_minutes", 480)
+    assert negligible([0.0] * 45 + [8.0] * 5, "wait_minutes", 480), "mean 0.8 minute: a few waits, noise"
+    assert not negligible([0.0] * 40 + [8.0] * 10, "wait_minutes", 480), "mean 1.6 minutes"
+    assert negligible([0.5 / 480] * 50, "lead_time_days", 480), "half a working minute"
+    assert not negligible([2 / 480] * 50, "lead_time_days", 480)
+    assert negligible([], "wait_minutes", 480), "no completed citizen at all"
+
+
+def test_cut_series_says_which_series_are_ignored() -> None:
+    days = np.arange(100)
+    rng = np.random.default_rng(1)
+    rows = [("warming", "wait_minutes", d, 10 + 30 * np.exp(-d / 8) + rng.normal(0, 1)) for d in days]
+    rows += [("quiet", "wait_minutes", d, 0.0) for d in days]
+    series = pd.DataFrame(rows, columns=["configuration", "metric", "day", "value"])
+    cuts = cut_series(series, 480).set_index("configuration")
+    assert cuts.loc["warming", "cut"] >= 20 and not cuts.loc["warming", "ignored"]
+    assert cuts.loc["quiet", "ignored"]
+
+
+def test_horizon_for_keeps_the_counted_days(tiny: Scenario) -> None:
+    """tiny: 3 working days, no warm-up."""
+    assert horizon_for(tiny, 0) == 3
+    assert horizon_for(tiny, 40) == 43
+    assert horizon_for(tiny.model_copy(update={"horizon_days": 30, "warmup_days": 10}), 5) == 30, "fewer: keep it"
+
+
+def test_the_warmup_command_suggests_a_horizon_when_the_warm_up_needs_it(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The loaded back office over 5 days: it needs a warm-up as long, so a longer horizon comes with it."""
+    scenario = back_office(18).model_copy(update={"horizon_days": 5})
+    path = tmp_path / "office.yaml"
+    path.write_text(yaml.safe_dump(scenario.model_dump(mode="json")))
+    out = tmp_path / "study"
+    argv = ["warmup", str(path), "--horizon-days", "100", "--replications", "8", "--jobs", "1", "--out", str(out)]
+    assert main(argv) == 0
+    printed = capsys.readouterr().out
+    assert "wait_minutes     cut after 0 working days (ignored: its mean is under 1 minute" in printed
+    suggested = int(printed.split("suggested warmup_days: ")[1].split()[0])
+    assert suggested >= 5
+    assert f"suggested horizon_days: {suggested + 5} with it (the scenario has 5): still 5 counted" in printed
+    data = scenario.model_dump(mode="json") | {"warmup_days": suggested, "horizon_days": suggested + 5}
+    assert validate(data, "office.yaml").warmup_days == suggested, "the suggestion is a scenario that loads"
+    assert pd.read_csv(out / "cuts.csv").columns.tolist() == ["configuration", "metric", "cut", "ignored"]
