@@ -28,6 +28,7 @@ CITIZEN_COLUMNS = (
     "citizen", "service", "arrival", "end", "outcome", "online", "wait_minutes", "longest_wait_minutes",
     "lead_time_days", "lead_time_calendar_days", "trips", "contacts", "rejections", "documents",
     "product_errors", "travel_minutes", "citizen_cost", "within_standard", "competence", "most_ahead",
+    "procedures", "extra_cost_ratio",
 )  # fmt: skip
 
 

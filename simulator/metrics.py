@@ -91,9 +91,25 @@ def citizen_table(
     fee = np.array([plan.fee for plan in plans], dtype=np.float64)[service]
     per_trip = scenario.citizens.cost_per_trip
     citizens["citizen_cost"] = fee + per_trip * citizens["trips"]
-    citizens["trips_cost_beyond_fee"] = (citizens["citizen_cost"] - fee) / per_trip if per_trip else 0.0
+    reference = np.maximum(fee, per_trip)
+    extra = (citizens["citizen_cost"] - fee).to_numpy()
+    citizens["extra_cost_ratio"] = np.divide(extra, reference, out=np.zeros(len(extra)), where=reference > 0)
+    citizens["procedures"] = procedures(records.contacts, citizens["citizen"].to_numpy())
     answers = survey(citizens, scenario.satisfaction, streams)
     return citizens.assign(**{name: answers[name] for name in answers.columns})
+
+
+def procedures(contacts: pd.DataFrame, citizens: NDArray[np.int32]) -> NDArray[np.int64]:
+    """For each of `citizens`, the distinct counter procedures they faced in person (the IKM's "alur").
+
+    A submission at a desk is one procedure and a pickup at it another, however
+    often each is repeated (repeats are rejections and trips, scored elsewhere);
+    a queue left unserved counts too: the citizen faced that desk's procedure.
+    Online submissions and digital deliveries are not at a counter.
+    """
+    at_counter = contacts["kind"].isin(["submission", "pickup"])
+    faced = contacts.loc[at_counter, ["citizen", "agency", "kind"]].drop_duplicates()
+    return np.asarray(faced["citizen"].value_counts().reindex(citizens, fill_value=0), dtype=np.int64)
 
 
 def staff_costs(setup: Setup, window: Window) -> dict[str, float]:

@@ -54,9 +54,11 @@ def baseline_scores(level: float, uniforms: np.ndarray) -> np.ndarray:
 def survey(citizens: pd.DataFrame, rules: Satisfaction, streams: Streams) -> pd.DataFrame:
     """The survey answers (one column per element) and each respondent's IKM.
 
-    `citizens` needs the columns of the citizen table: rejections, trips,
-    lead_time_days, standard_days, outcome, longest_wait_minutes,
-    trips_cost_beyond_fee, product_errors, competence, most_ahead, citizen.
+    `citizens` needs the columns of the citizen table: rejections (U1),
+    procedures (U2: distinct counter procedures faced), lead_time_days,
+    standard_days, outcome and longest_wait_minutes (U3), extra_cost_ratio
+    (U4: paid beyond the fee, over the fee or one trip's cost if more),
+    product_errors (U5), competence (U6), most_ahead (U9), citizen.
     Citizens who do not answer (abandoned ones, if the scenario says so) get NaN.
     """
     limits = rules.thresholds
@@ -67,12 +69,12 @@ def survey(citizens: pd.DataFrame, rules: Satisfaction, streams: Streams) -> pd.
         answers[element] = scores.astype(np.float64)
 
     answer("U1", score(citizens["rejections"].to_numpy(), limits.U1))
-    answer("U2", score(citizens["trips"].to_numpy(), limits.U2))
+    answer("U2", score(citizens["procedures"].to_numpy(), limits.U2))
     ratio = (citizens["lead_time_days"] / citizens["standard_days"]).to_numpy()
     timely = np.where(abandoned, 1, score(np.nan_to_num(ratio, nan=np.inf), limits.U3))
     too_long = citizens["longest_wait_minutes"].to_numpy() > rules.acceptable_wait_minutes
     answer("U3", np.maximum(timely - too_long, 1))
-    answer("U4", score(citizens["trips_cost_beyond_fee"].to_numpy(), limits.U4))
+    answer("U4", score(citizens["extra_cost_ratio"].to_numpy(), limits.U4))
     answer("U5", score(citizens["product_errors"].to_numpy(), limits.U5))
     answer("U6", score(citizens["competence"].to_numpy(), limits.U6))
     who = citizens["citizen"].to_numpy()

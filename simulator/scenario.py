@@ -272,12 +272,21 @@ Thresholds3 = tuple[NonNegative, NonNegative, NonNegative]
 class Thresholds(Record):
     """Upper bounds for scores 4, 3 and 2 of each driven element (above: 1)."""
 
-    U1: Thresholds3 = (0, 1, 2)  # rejections
-    U2: Thresholds3 = (1, 3, 6)  # trips
-    U3: Thresholds3 = (1.0, 1.5, 2.0)  # lead time / service standard
-    U4: Thresholds3 = (1, 3, 6)  # cost beyond the fee, in trips' cost
-    U5: Thresholds3 = (0, 0, 1)  # product errors
-    U6: Thresholds3 = (0.9, 1.1, 1.3)  # mean competence of the agencies met
+    U1: Thresholds3 = (0, 1, 2)
+    """Rejections: none is 4, and each rejection costs a point."""
+    U2: Thresholds3 = (2, 4, 6)
+    """Distinct counter procedures faced (a desk's submission, its pickup): submitting and collecting at one
+    desk is the simplest a counter service can be (4), and each further agency's desk costs a point."""
+    U3: Thresholds3 = (1.0, 1.5, 2.0)
+    """Lead time over the service standard: within the published standard is 4, each half standard late a point."""
+    U4: Thresholds3 = (1, 2, 4)
+    """Paid beyond the fee, over the fee (or one trip's cost when that is more, as for a free service): up to
+    once the reference is 4, and each doubling costs a point."""
+    U5: Thresholds3 = (0, 0, 1)
+    """Product errors received: none is 4; one is 2 (a wrong product is never merely adequate); more is 1."""
+    U6: Thresholds3 = (0.9, 1.1, 1.3)
+    """Mean competence (time factor) of the agencies met: the norm 1.0 is 3 ("kompeten"); 10% faster or more is 4,
+    more than 10% slower 2, more than 30% slower 1."""
 
     @model_validator(mode="after")
     def _ordered(self) -> Thresholds:

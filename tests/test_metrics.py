@@ -77,7 +77,9 @@ def test_lead_time_cost_and_counting(week: Scenario) -> None:
     assert table["lead_time_calendar_days"].iloc[1] == pytest.approx(2 + 4 / 24)
     assert list(table["within_standard"].iloc[:2]) == [1.0, 0.0], "the standard is 2 working days"
     assert list(table["citizen_cost"]) == [100.0, 300.0, 200.0]
-    assert list(table["U2"]) == [4, 3, 3] and list(table["U9"]) == [3, 2, 3]
+    assert list(table["extra_cost_ratio"]) == [1, 3, 2], "a free service: counted in trips' cost"
+    assert list(table["U4"]) == [4, 2, 3] and list(table["U9"]) == [3, 2, 3]
+    assert list(table["procedures"]) == [0, 0, 0] and list(table["U2"]) == [4, 4, 4], "no counter faced"
 
     metrics = run_metrics(table, staff_total=1000.0, elements=week.satisfaction.elements)
     assert metrics["wait_minutes"] == 45.0, "counted citizens only"
@@ -85,6 +87,53 @@ def test_lead_time_cost_and_counting(week: Scenario) -> None:
     assert metrics["abandoned_share"] == 0.5
     assert metrics["staff_cost_per_case"] == 500.0, "every completed citizen of the horizon"
     assert metrics["ikm"] == pytest.approx(table.loc[1:, "ikm"].mean())
+
+
+def test_the_survey_drivers_of_hand_made_citizens(week_data: dict[str, Any]) -> None:
+    """A service with a fee of 200 and trips at 100: U2 from the procedures faced, U4 from the cost, U6 from competence.
+
+    Citizen 0 submits at the office (rejected, then accepted), picks up there, submits and picks up
+    at the registry and submits online: 4 procedures (U2 3); 1 trip, 100 beyond the fee: 0.5 of it (U4 4).
+    Citizen 1 leaves the office queue, then submits at the office: 1 procedure (U2 4); 3 trips, 300:
+    1.5 fees (U4 3). Citizen 2 faces the office's and the registry's submissions and pickups and the front
+    office's submission: 5 (U2 2); 2 trips, 200: 1 fee (U4 4).
+    """
+    week_data["services"]["visit"]["fee"] = 200.0
+    week = validate(week_data, "fee.yaml")
+    calendar = WorkCalendar(week.calendar)
+    contacts = [
+        (0, "serve", "office", "submission", 600.0, 600.0, 605.0, "rejected", 0),
+        (0, "serve", "office", "submission", 700.0, 700.0, 705.0, "accepted", 0),
+        (0, "serve", "office", "pickup", 800.0, 800.0, 805.0, "collected", 0),
+        (0, "stamp", "registry", "submission", 900.0, 900.0, 905.0, "accepted", 0),
+        (0, "stamp", "registry", "pickup", 910.0, 910.0, 915.0, "collected", 0),
+        (0, "stamp", "online", "online", 920.0, 920.0, 920.0, "accepted", 0),
+        (1, "serve", "office", "submission", 600.0, np.nan, 640.0, "left_queue", 2),
+        (1, "serve", "office", "submission", 700.0, 720.0, 725.0, "accepted", 0),
+        (2, "serve", "office", "submission", 600.0, 600.0, 605.0, "accepted", 0),
+        (2, "serve", "office", "pickup", 700.0, 700.0, 705.0, "collected", 0),
+        (2, "stamp", "registry", "submission", 800.0, 800.0, 805.0, "accepted", 0),
+        (2, "stamp", "registry", "pickup", 900.0, 900.0, 905.0, "collected", 0),
+        (2, "stamp", "front_office", "submission", 950.0, 950.0, 955.0, "accepted", 0),
+    ]
+    rows = citizen_rows(competence=[0.85, 1.0, 1.2], outcome=["completed"] * 3)
+    window = Window(week, calendar)
+    table = citizen_table(records(rows, contacts, []), week, resolve(week, "siloed"), window, Streams(1, 0))
+    assert list(table["procedures"]) == [4, 1, 5]
+    assert list(table["U2"]) == [3, 4, 2]
+    assert list(table["citizen_cost"]) == [300, 500, 400]
+    assert list(table["extra_cost_ratio"]) == [0.5, 1.5, 1.0]
+    assert list(table["U4"]) == [4, 3, 4]
+    assert list(table["U6"]) == [4, 3, 2], "10% faster or more is 4; the norm 1.0 is 3; 20% slower is 2"
+
+
+def test_u4_of_a_fee_below_one_trip_is_counted_in_trips(week_data: dict[str, Any]) -> None:
+    """A fee of 20 against trips of 100: one trip beyond the fee is once the reference (one trip's cost)."""
+    week_data["services"]["visit"]["fee"] = 20.0
+    week = validate(week_data, "cheap.yaml")
+    window = Window(week, WorkCalendar(week.calendar))
+    table = citizen_table(records(citizen_rows(), [], []), week, resolve(week, "siloed"), window, Streams(1, 0))
+    assert list(table["extra_cost_ratio"]) == [1, 3, 2] and list(table["U4"]) == [4, 2, 3]
 
 
 def test_utilisation_and_queue_in_working_time(week: Scenario) -> None:
@@ -225,3 +274,26 @@ def test_hours_of_the_day_agree_with_the_desks_on_queues_and_waits(bundled: list
         per_hour = joined.groupby(joined["queued"] % DAY // 60).size()
         weighted = (mine.set_index("hour")["mean_wait_minutes"] * per_hour).sum() / per_hour.sum()
         assert weighted == pytest.approx(places.loc[agency, "mean_wait_minutes"])
+
+
+def test_procedure_and_cost_are_no_longer_the_same_answer(tiny_data: dict[str, Any]) -> None:
+    """U2 and U4 were both trips: identical for every citizen of every configuration. Now they differ.
+
+    Siloed, a citizen faces the office's submission and pickup and the registry's submission (the stamp
+    is handed over at its counter): 3 procedures, U2 3, however many trips rejections cost. A single
+    window takes the file and hands the outputs over at one desk: 2 procedures, U2 4. U4 follows trips.
+    """
+    tiny_data.update(horizon_days=10)
+    tiny_data["citizens"] = {"cost_per_trip": 50.0}
+    tiny_data["configurations"]["one_stop"] = {"preset": "single_window"}
+    scenario = validate(tiny_data, "tiny.yaml")
+    siloed = run_once(scenario, "siloed", 0).citizens
+    one_stop = run_once(scenario, "one_stop", 0).citizens
+    for citizens in (siloed, one_stop):
+        assert (citizens["U2"] != citizens["U4"]).any()
+        assert list(citizens["extra_cost_ratio"]) == list(citizens["trips"]), "a free service: trips' cost"
+    done = siloed[siloed["outcome"] == "completed"]
+    assert (done["procedures"] == 3).all() and (done["U2"] == 3).all()
+    assert done["trips"].nunique() > 1, "rejections add trips, not procedures"
+    done = one_stop[one_stop["outcome"] == "completed"]
+    assert (done["procedures"] == 2).all() and (done["U2"] == 4).all()

@@ -16,11 +16,11 @@ from simulator.streams import Streams
 CONTENT: dict[str, Any] = {
     "outcome": "completed",
     "rejections": 0,
-    "trips": 1,
+    "procedures": 2,
     "lead_time_days": 1.0,
     "standard_days": 2.0,
     "longest_wait_minutes": 10.0,
-    "trips_cost_beyond_fee": 1.0,
+    "extra_cost_ratio": 1.0,
     "product_errors": 0,
     "competence": 0.9,
     "most_ahead": 0,
@@ -86,11 +86,11 @@ def test_grade_of_numpy_float():
     ("element", "values", "expected"),
     [
         ("U1", [0, 1, 2, 3, 10], [4, 3, 2, 1, 1]),
-        ("U2", [0, 1, 2, 3, 4, 5, 6, 7, 20], [4, 4, 3, 3, 2, 2, 2, 1, 1]),
+        ("U2", [0, 1, 2, 3, 4, 5, 6, 7, 20], [4, 4, 4, 3, 3, 2, 2, 1, 1]),
         ("U3", [0.5, 1.0, 1.2, 1.5, 1.7, 2.0, 2.01, np.inf], [4, 4, 3, 3, 2, 2, 1, 1]),
-        ("U4", [0, 1, 2, 3, 4, 6, 6.5], [4, 4, 3, 3, 2, 2, 1]),
+        ("U4", [0, 1, 1.5, 2, 3, 4, 4.5], [4, 4, 3, 3, 2, 2, 1]),
         ("U5", [0, 1, 2, 5], [4, 2, 1, 1]),
-        ("U6", [0.8, 0.9, 1.0, 1.1, 1.2, 1.3, 1.4], [4, 4, 3, 3, 2, 2, 1]),
+        ("U6", [0.8, 0.9, 0.95, 1.0, 1.1, 1.2, 1.3, 1.4], [4, 4, 3, 3, 3, 2, 2, 1]),
     ],
 )
 def test_score_default_thresholds(element, values, expected):
@@ -133,9 +133,9 @@ def test_u1_from_rejections(rejections, expected):
     assert only("U1", rejections=rejections) == expected
 
 
-@pytest.mark.parametrize(("trips", "expected"), [(1, 4), (2, 3), (3, 3), (4, 2), (6, 2), (7, 1)])
-def test_u2_from_trips(trips, expected):
-    assert only("U2", trips=trips) == expected
+@pytest.mark.parametrize(("procedures", "expected"), [(0, 4), (2, 4), (3, 3), (4, 3), (5, 2), (6, 2), (7, 1)])
+def test_u2_from_distinct_counter_procedures(procedures, expected):
+    assert only("U2", procedures=procedures) == expected
 
 
 @pytest.mark.parametrize(
@@ -170,9 +170,9 @@ def test_completed_citizen_with_unknown_lead_time_scores_one_on_u3():
     assert only("U3", lead_time_days=np.nan) == 1
 
 
-@pytest.mark.parametrize(("cost", "expected"), [(0.0, 4), (1.0, 4), (2.0, 3), (3.0, 3), (5.0, 2), (6.0, 2), (7.0, 1)])
-def test_u4_from_cost_beyond_fee(cost, expected):
-    assert only("U4", trips_cost_beyond_fee=cost) == expected
+@pytest.mark.parametrize(("ratio", "expected"), [(0.0, 4), (1.0, 4), (1.2, 3), (2.0, 3), (3.0, 2), (4.0, 2), (4.1, 1)])
+def test_u4_from_cost_beyond_fee(ratio, expected):
+    assert only("U4", extra_cost_ratio=ratio) == expected
 
 
 @pytest.mark.parametrize(("errors", "expected"), [(0, 4), (1, 2), (2, 1), (4, 1)])
@@ -244,10 +244,10 @@ def test_baseline_draw_belongs_to_the_citizen():
 def mixed_table() -> pd.DataFrame:
     return citizens(
         {},
-        {"rejections": 1, "trips": 3, "lead_time_days": 3.5},
-        {"rejections": 4, "trips": 8, "product_errors": 1, "competence": 1.25, "most_ahead": 30},
-        {"outcome": "abandoned", "lead_time_days": np.nan, "trips": 10, "longest_wait_minutes": 120.0},
-        {"trips_cost_beyond_fee": 5.0, "competence": 1.05, "longest_wait_minutes": 40.0},
+        {"rejections": 1, "procedures": 4, "lead_time_days": 3.5},
+        {"rejections": 4, "procedures": 8, "product_errors": 1, "competence": 1.25, "most_ahead": 30},
+        {"outcome": "abandoned", "lead_time_days": np.nan, "procedures": 7, "longest_wait_minutes": 120.0},
+        {"extra_cost_ratio": 3.0, "competence": 1.05, "longest_wait_minutes": 40.0},
     )
 
 
