@@ -18,7 +18,7 @@ from pathlib import Path
 
 from tqdm import tqdm
 
-from simulator.capacity import HopelessLoadError, load_table, offered_load, overloads, refuse_hopeless
+from simulator.capacity import HOPELESS, HopelessLoadError, load_table, offered_load, overloads, refuse_hopeless
 from simulator.executors import KINDS, Executor, ExecutorError, make_executor
 from simulator.experiment import Precision, Progress, run_experiment
 from simulator.language import LANGUAGES
@@ -40,7 +40,7 @@ from simulator.sweeps import parameters_of, parse_setting, points, run_sweep
 from simulator.warmup import NEGLIGIBLE_MINUTES, default_horizon, settled, study_warmup
 
 COMMANDS = ("run", "check", "sweep", "warmup", "plot")
-FORCE_HELP = "run even when a place gets far more work than its staff can do (mean offered load above 1.5)"
+FORCE_HELP = f"run even when a place gets far more work than its staff can do (mean offered load above {HOPELESS})"
 RESULTS_ROOT = Path("results")
 
 
