@@ -76,6 +76,8 @@ def sittings(plan: ServicePlan, setup: Setup) -> list[float]:
     that checks it and stays fixed afterwards. With `reveal: one` each defect
     costs a sitting of its own; with `reveal: all` the defects found together
     cost one. A single front office checks the whole file in each sitting.
+    Steps sat together at one agency desk can also be turned away for a defect
+    another of them found; that is not counted (a slight underestimate).
     """
     documents = setup.catalogue.documents
 
@@ -116,8 +118,8 @@ def offered_load(scenario: Scenario, configurations: Sequence[str] | None = None
             in_hour = per_day * profile.shares
             for step, spec, count in zip(plan.steps, service.steps, sittings(plan, setup), strict=True):
                 agency = agencies[step.agency]
-                outputs = 1 / (1 - agency.error_rate)
-                """Outputs made per output received: a wrong one is made again."""
+                outputs = 1 / (1 - agency.error_rate) if step.has_work else 1.0
+                """Outputs made per output received: a wrong one is made again (only made outputs can be wrong)."""
                 counter = count * spec.counter.expected() * agency.competence * (1 - setup.online_share)
                 if not step.at_counter and step.to_citizen and setup.levers.delivery == "in_person":
                     counter += outputs * agency.pickup_minutes

@@ -135,15 +135,19 @@ def light(seed: int) -> Scenario:
     )  # fmt: skip
 
 
-def test_a_wait_that_is_noise_around_zero_suggests_no_warm_up() -> None:
-    """MSER-5 cuts the waits of this light office after 30 days, as much as the whole horizon: noise, ignored."""
-    study = study_warmup(light(6), 100, 2, ["siloed"], Serial())
+def test_a_wait_that_is_noise_around_zero_does_not_drive_the_warm_up() -> None:
+    """MSER-5 cuts the waits of this light office after 50 days, beyond its 30-day horizon: noise, ignored.
+
+    The suggestion is the lead time's cut, with a horizon that keeps the scenario's 30 counted days.
+    """
+    study = study_warmup(light(5), 100, 2, ["siloed"], Serial())
     cuts = study.cuts.set_index("metric")
-    assert cuts.loc["wait_minutes", "cut"] == 30, "what the warm-up used to suggest: the scenario's horizon"
-    assert cuts.loc["wait_minutes", "ignored"]
+    assert cuts.loc["wait_minutes", "cut"] == 50, "what used to be suggested: a warm-up the scenario refuses"
+    assert cuts.loc["wait_minutes", "ignored"] and not cuts.loc["lead_time_days", "ignored"]
     waits = study.series[study.series["metric"] == "wait_minutes"]["value"]
     assert 0 < waits.mean() < 1
-    assert study.suggestion == 0 and study.horizon_suggestion == 30
+    assert study.suggestion == cuts.loc["lead_time_days", "cut"] == 10
+    assert study.horizon_suggestion == 40
 
 
 def test_series_flat_at_zero_or_under_a_minute_are_noise() -> None:
@@ -176,8 +180,8 @@ def test_horizon_for_keeps_the_counted_days(tiny: Scenario) -> None:
 def test_the_warmup_command_suggests_a_horizon_when_the_warm_up_needs_it(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    """The loaded back office over 5 days: it needs a warm-up as long, so a longer horizon comes with it."""
-    scenario = back_office(18).model_copy(update={"horizon_days": 5})
+    """The loaded back office over 5 days: it needs a longer warm-up, so a longer horizon comes with it."""
+    scenario = back_office(2.25).model_copy(update={"horizon_days": 5})
     path = tmp_path / "office.yaml"
     path.write_text(yaml.safe_dump(scenario.model_dump(mode="json")))
     out = tmp_path / "study"
