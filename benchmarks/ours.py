@@ -131,7 +131,7 @@ def measure_queue(params: dict[str, Any]) -> dict[str, Any]:
         "customers": clock.citizens if clock.calls else len(run.citizens),
         "contacts": clock.contacts if clock.calls else len(contacts),
         "expected_customers": params["rate"] * MINUTES_PER_DAY * params["days"],
-        "mean_wait": float(run.metrics["wait_minutes"]),
+        "mean_wait": float(run.metrics["all"]["wait_minutes"]),
         "station_waits": [float(waits[f"station{k + 1}"]) for k in range(params["stations"])],
     }
 

@@ -18,9 +18,17 @@ import pandas as pd
 from simulator.calendar import WorkCalendar
 from simulator.configurations import resolve
 from simulator.executors import Executor, make_executor
-from simulator.metrics import Window, citizen_table, hourly_table, place_table, run_metrics, staff_cost
+from simulator.metrics import (
+    Window,
+    busy_minutes,
+    citizen_table,
+    hourly_table,
+    place_table,
+    run_metrics,
+    staff_cost,
+)
 from simulator.model import simulate
-from simulator.scenario import Scenario
+from simulator.scenario import ALL_SERVICES, Scenario
 from simulator.statistics import compare, interval, summarise, warm_up_statistics
 from simulator.streams import Streams
 
@@ -36,12 +44,13 @@ CITIZEN_COLUMNS = (
 class Run:
     """What one configuration gave in one replication (counted citizens only).
 
-    The frames are empty when the run was asked for its metrics only.
+    `metrics` holds the KPIs of every service together (`metrics["all"]`) and of
+    each service. The frames are empty when the run was asked for its metrics only.
     """
 
     configuration: str
     replication: int
-    metrics: dict[str, float]
+    metrics: dict[str, dict[str, float]]
     citizens: pd.DataFrame = field(default_factory=pd.DataFrame)
     contacts: pd.DataFrame = field(default_factory=pd.DataFrame)
     work: pd.DataFrame = field(default_factory=pd.DataFrame)
@@ -58,7 +67,8 @@ def run_once(scenario: Scenario, configuration: str, replication: int, records: 
         places, hours = place_table(logs, setup, window), hourly_table(logs, setup, window)
     citizens = citizen_table(logs, scenario, setup, window, Streams(scenario.seed, replication))
     elements = scenario.satisfaction.elements
-    metrics = run_metrics(citizens, staff_cost(scenario, setup, window), elements)
+    busy = busy_minutes(logs, window.calendar)
+    metrics = run_metrics(citizens, staff_cost(scenario, setup, window), elements, list(scenario.services), busy)
     if not records:
         return Run(configuration, replication, metrics)
     counted = citizens["counted"].to_numpy()
@@ -120,9 +130,35 @@ def run_many(
     return runs
 
 
+FLOORS: dict[str, float] = {
+    "wait_minutes": 1.0,
+    "longest_wait_minutes": 1.0,
+    "lead_time_days": 0.1,
+    "trips": 0.1,
+    "contacts": 0.1,
+    "rejections": 0.1,
+    "abandoned_share": 0.01,
+    "within_standard_share": 0.01,
+    "ikm": 1.0,
+    "citizen_cost": 1.0,
+    "staff_cost_per_case": 1.0,
+}
+"""Per metric, the mean below which `--precision` judges the half-width against `target x floor` instead.
+
+A relative half-width means nothing near zero: an integrated wait of 0.04
+minutes would need hundreds of replications to be known within 5% of itself.
+Below the floor (1 minute, 0.1 working day, 0.1 trip, contact or rejection, 1
+point of a share, 1 IKM point, 1 unit of money) the interval must be narrower
+than the target's share of the floor: at 5%, 0.05 minutes for a wait.
+"""
+
+
 @dataclass(frozen=True)
 class Precision:
-    """Add replications until every chosen metric's 95% half-width is within `target` of its mean."""
+    """Add replications until every chosen metric's 95% half-width is within `target` of its mean.
+
+    A mean below the metric's floor (`FLOORS`) is judged on the half-width within `target` of the floor.
+    """
 
     target: float
     metrics: tuple[str, ...] = ("wait_minutes", "lead_time_days")
@@ -135,24 +171,36 @@ def look_ahead(n: int, limit: int = 5) -> int:
     return limit if n <= 100 else n * limit // 100
 
 
-def relative_half_width(values: Sequence[float]) -> float:
-    """Half-width of the 95% interval over the absolute mean (infinite while undefined)."""
+def half_width(values: Sequence[float]) -> tuple[float, float]:
+    """The mean of the values and the half-width of its 95% Student t interval (NaN while undefined)."""
     mean, low, high = interval(values)
-    half = (high - low) / 2
+    return mean, (high - low) / 2
+
+
+def relative_half_width(values: Sequence[float], floor: float = 0.0) -> float:
+    """Half-width of the 95% interval over the absolute mean, or over `floor` if larger (infinite while undefined)."""
+    mean, half = half_width(values)
     if math.isnan(half):
         return math.inf
-    return 0.0 if half == 0 else half / abs(mean) if mean else math.inf
+    scale = max(abs(mean), floor)
+    return 0.0 if half == 0 else half / scale if scale else math.inf
 
 
-def replications_needed(series: Sequence[Sequence[float]], target: float) -> int | None:
+def replications_needed(
+    series: Sequence[Sequence[float]], target: float, floors: Sequence[float] | None = None
+) -> int | None:
     """The replications algorithm of Hoad, Robinson and Davies (2010), on every series at once.
 
-    The smallest n (at least 3) at which each series' relative half-width is within
-    `target` and stays within it for the next `look_ahead(n)` replications;
-    None while the series are too short to tell.
+    The smallest n (at least 3) at which each series' relative half-width (against
+    its floor, if the mean is below it) is within `target` and stays within it for
+    the next `look_ahead(n)` replications; None while the series are too short to tell.
     """
+    floors = floors or [0.0] * len(series)
     length = min(len(values) for values in series)
-    precise = [all(relative_half_width(values[:n]) <= target for values in series) for n in range(length + 1)]
+    precise = [
+        all(relative_half_width(values[:n], floor) <= target for values, floor in zip(series, floors, strict=True))
+        for n in range(length + 1)
+    ]
     for n in range(3, length + 1):
         if precise[n]:
             end = n + look_ahead(n)
@@ -164,6 +212,18 @@ def replications_needed(series: Sequence[Sequence[float]], target: float) -> int
 
 
 @dataclass(frozen=True)
+class Imprecise:
+    """A series that was not within the target when the replications ran out."""
+
+    configuration: str
+    metric: str
+    mean: float
+    half_width: float
+    allowed: float
+    """The half-width it needed: target x max(|mean|, floor)."""
+
+
+@dataclass(frozen=True)
 class PrecisionReport:
     """How many replications the precision rule needed (None: not reached within the maximum)."""
 
@@ -171,6 +231,8 @@ class PrecisionReport:
     metrics: tuple[str, ...]
     needed: int | None
     ran: int
+    missed: tuple[Imprecise, ...] = ()
+    """When not reached: every configuration and metric not within the target at the last replication."""
 
 
 @dataclass(frozen=True)
@@ -196,10 +258,15 @@ class Results:
 
 
 def metrics_frame(runs: Sequence[Run]) -> pd.DataFrame:
-    """Per-replication metrics in long form: configuration, replication, metric, value."""
+    """Per-replication metrics in long form: configuration, service (`all`, then each), replication, metric, value."""
     return pd.DataFrame(
-        [(run.configuration, run.replication, metric, value) for run in runs for metric, value in run.metrics.items()],
-        columns=["configuration", "replication", "metric", "value"],
+        [
+            (run.configuration, service, run.replication, metric, value)
+            for run in runs
+            for service, metrics in run.metrics.items()
+            for metric, value in metrics.items()
+        ],
+        columns=["configuration", "service", "replication", "metric", "value"],
     )
 
 
@@ -224,9 +291,12 @@ def run_experiment(
         runs = run_many(pool, [Task(scenario, name, r) for r in range(count) for name in names], progress)
         report = None
         while precision is not None:
-            needed = replications_needed(_series(runs, names, precision.metrics), precision.target)
+            series = _series(runs, names, precision.metrics)
+            floors = [FLOORS.get(metric, 0.0) for _ in names for metric in precision.metrics]
+            needed = replications_needed(series, precision.target, floors)
             if needed is not None or count >= precision.max_replications:
-                report = PrecisionReport(precision.target, precision.metrics, needed, count)
+                missed = () if needed is not None else _missed(series, names, precision, floors)
+                report = PrecisionReport(precision.target, precision.metrics, needed, count, missed)
                 break
             more = min(precision.batch, precision.max_replications - count)
             tasks = [Task(scenario, name, r) for r in range(count, count + more) for name in names]
@@ -251,8 +321,23 @@ def run_experiment(
 
 
 def _series(runs: Sequence[Run], names: Sequence[str], metrics: Sequence[str]) -> list[list[float]]:
-    """Each (configuration, metric) series over replications, in replication order."""
+    """Each (configuration, metric) series of every service together over replications, in replication order."""
     ordered = sorted(runs, key=lambda run: run.replication)
     return [
-        [run.metrics[metric] for run in ordered if run.configuration == name] for name in names for metric in metrics
+        [run.metrics[ALL_SERVICES][metric] for run in ordered if run.configuration == name]
+        for name in names
+        for metric in metrics
     ]
+
+
+def _missed(
+    series: Sequence[Sequence[float]], names: Sequence[str], precision: Precision, floors: Sequence[float]
+) -> tuple[Imprecise, ...]:
+    """The series not within the target over all their replications, with their half-widths."""
+    labels = [(name, metric) for name in names for metric in precision.metrics]
+    missed = []
+    for (name, metric), values, floor in zip(labels, series, floors, strict=True):
+        if relative_half_width(values, floor) > precision.target:
+            mean, half = half_width(values)
+            missed.append(Imprecise(name, metric, mean, half, precision.target * max(abs(mean), floor)))
+    return tuple(missed)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 import numpy as np
@@ -12,7 +13,7 @@ from simulator.calendar import DAY, WorkCalendar
 from simulator.configurations import Setup
 from simulator.records import RunRecords
 from simulator.satisfaction import index, survey
-from simulator.scenario import FRONT_OFFICE, Scenario
+from simulator.scenario import ALL_SERVICES, FRONT_OFFICE, Scenario
 from simulator.streams import Streams
 
 HEADLINE = (
@@ -87,7 +88,9 @@ def citizen_table(
     plans = [setup.services[sid] for sid in services.categories]
     service = services.codes
     citizens["standard_days"] = np.array([plan.standard_days for plan in plans], dtype=np.float64)[service]
-    citizens["within_standard"] = np.where(completed, citizens["lead_time_days"] <= citizens["standard_days"], np.nan)
+    citizens["within_standard"] = (completed & (citizens["lead_time_days"] <= citizens["standard_days"])).astype(
+        np.float64
+    )  # one who gave up, or is still in the system, is not within the standard
     fee = np.array([plan.fee for plan in plans], dtype=np.float64)[service]
     per_trip = scenario.citizens.cost_per_trip
     citizens["citizen_cost"] = fee + per_trip * citizens["trips"]
@@ -253,8 +256,45 @@ def _in_progress(starts: Minutes, ends: Minutes, times: Minutes) -> Minutes:
     return (begun - over).astype(np.float64)
 
 
-def run_metrics(citizens: pd.DataFrame, staff_total: float, elements: list[str]) -> dict[str, float]:
-    """The KPIs of one run from its citizen table (all citizens, counted or not)."""
+def busy_minutes(records: RunRecords, calendar: WorkCalendar) -> dict[str, float]:
+    """Working minutes staff spent on each service's citizens: counter contacts served and back-office work."""
+    services = pd.Categorical(records.citizens["service"])
+    minutes = np.zeros(len(services.categories))
+    for log, worked in (
+        (records.contacts, records.contacts["kind"].isin(["submission", "pickup"]).to_numpy()),
+        (records.work, (records.work["kind"] == "backoffice").to_numpy()),
+    ):
+        started, ended = log["started"].to_numpy()[worked], log["ended"].to_numpy()[worked]
+        served = ~np.isnan(started)
+        spent = calendar.working_minutes_of(ended[served]) - calendar.working_minutes_of(started[served])
+        whose = services.codes[log["citizen"].to_numpy()[worked][served]]
+        minutes += np.bincount(whose, weights=spent, minlength=len(minutes))
+    return {str(service): float(value) for service, value in zip(services.categories, minutes, strict=True)}
+
+
+def run_metrics(
+    citizens: pd.DataFrame,
+    staff_total: float,
+    elements: list[str],
+    services: Sequence[str] = (),
+    busy: Mapping[str, float] | None = None,
+) -> dict[str, dict[str, float]]:
+    """The KPIs of one run from its citizen table (all citizens, counted or not): every service together, then each.
+
+    The staff cost is shared out among `services` by their share of the
+    staff's busy minutes (`busy`, from `busy_minutes`): a service's
+    `staff_cost_per_case` is its share of the cost over its completed citizens.
+    """
+    metrics = {ALL_SERVICES: _kpis(citizens, staff_total, elements)}
+    total = sum((busy or {}).values())
+    for service in services:
+        share = (busy or {}).get(service, 0.0) / total if total > 0 else np.nan
+        metrics[service] = _kpis(citizens[citizens["service"] == service], staff_total * share, elements)
+    return metrics
+
+
+def _kpis(citizens: pd.DataFrame, staff_total: float, elements: list[str]) -> dict[str, float]:
+    """The KPIs of a group of citizens (counted or not), with the staff cost that falls to them."""
     counted = citizens[citizens["counted"]]
     completed = counted[counted["outcome"] == "completed"]
     every_completed = (citizens["in_horizon"] & (citizens["outcome"] == "completed")).sum()
@@ -267,7 +307,7 @@ def run_metrics(citizens: pd.DataFrame, staff_total: float, elements: list[str])
         "contacts": counted["contacts"].mean(),
         "rejections": counted["rejections"].mean(),
         "abandoned_share": (counted["outcome"] == "abandoned").mean(),
-        "within_standard_share": completed["within_standard"].mean(),
+        "within_standard_share": counted["within_standard"].mean(),
         "ikm": index(respondents),
         "citizen_cost": counted["citizen_cost"].mean(),
         "staff_cost_per_case": staff_total / every_completed if every_completed else np.nan,

@@ -37,6 +37,8 @@ Weekday = Literal["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
 PRESET_NAMES = ("siloed", "co_located", "single_window", "whole_of_government")
 FRONT_OFFICE = "front_office"
 """The name of the pooled front office where it appears beside the agencies."""
+ALL_SERVICES = "all"
+"""The `service` of result rows about every service together; no service may take this id."""
 
 
 def refuse(path: Iterable[str | int], message: str) -> NoReturn:
@@ -503,6 +505,11 @@ def check_catalogue(catalogue: Catalogue, calendar: Calendar, where: Path) -> No
     """References between documents, agencies and steps; steps form a DAG."""
     if FRONT_OFFICE in catalogue.agencies:
         refuse((*where, "agencies", FRONT_OFFICE), f"{FRONT_OFFICE!r} is reserved for the pooled front office")
+    if ALL_SERVICES in catalogue.services:
+        refuse(
+            (*where, "services", ALL_SERVICES),
+            f"{ALL_SERVICES!r} is reserved for every service together in the result files; choose another id",
+        )
     for service_id, service in catalogue.services.items():
         path = (*where, "services", service_id)
         profile = service.arrivals.profile

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pandas as pd
+import pytest
 
 from simulator.experiment import run_experiment, run_once
 from simulator.metrics import HEADLINE
@@ -32,15 +33,22 @@ def test_another_seed_other_numbers(tiny: Scenario) -> None:
 def test_summary_and_comparison_cover_every_metric(tiny: Scenario) -> None:
     results = run_experiment(tiny, jobs=1)
     assert results.baseline == "siloed"
-    for metric in HEADLINE:
-        assert {"siloed", "integrated"} == set(
-            results.summary.loc[results.summary["metric"] == metric, "configuration"]
-        )
-        row = results.comparison[results.comparison["metric"] == metric].iloc[0]
-        paired = results.metrics[results.metrics["metric"] == metric].pivot(
-            index="replication", columns="configuration", values="value"
-        )
-        assert row["difference"] == (paired["integrated"] - paired["siloed"]).mean() or pd.isna(row["difference"])
+    for service in ("all", "visit"):
+        summary = results.summary[results.summary["service"] == service]
+        comparison = results.comparison[results.comparison["service"] == service]
+        metrics = results.metrics[results.metrics["service"] == service]
+        for metric in HEADLINE:
+            assert {"siloed", "integrated"} == set(summary.loc[summary["metric"] == metric, "configuration"])
+            row = comparison[comparison["metric"] == metric].iloc[0]
+            paired = metrics[metrics["metric"] == metric].pivot(
+                index="replication", columns="configuration", values="value"
+            )
+            difference = (paired["integrated"] - paired["siloed"]).mean()
+            assert row["difference"] == pytest.approx(difference) or pd.isna(row["difference"])
+    one_service = results.summary.set_index(["configuration", "service", "metric"])["mean"]
+    assert one_service.xs("all", level="service").equals(one_service.xs("visit", level="service")), (
+        "one service: its rows are the whole population's"
+    )
     tidy = results.citizens
     assert list(tidy.columns[:3]) == ["configuration", "replication", "citizen"]
     assert set(tidy.groupby(["configuration", "replication"]).size().index) == {

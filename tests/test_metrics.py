@@ -12,7 +12,7 @@ from simulator.calendar import DAY, WorkCalendar
 from simulator.configurations import resolve
 from simulator.experiment import run_once
 from simulator.loading import load_scenario, validate
-from simulator.metrics import Window, citizen_table, hourly_table, place_table, run_metrics, staff_cost
+from simulator.metrics import Window, busy_minutes, citizen_table, hourly_table, place_table, run_metrics, staff_cost
 from simulator.model import simulate
 from simulator.records import RunRecords
 from simulator.scenario import Scenario
@@ -81,7 +81,7 @@ def test_lead_time_cost_and_counting(week: Scenario) -> None:
     assert list(table["U4"]) == [4, 2, 3] and list(table["U9"]) == [3, 2, 3]
     assert list(table["procedures"]) == [0, 0, 0] and list(table["U2"]) == [4, 4, 4], "no counter faced"
 
-    metrics = run_metrics(table, staff_total=1000.0, elements=week.satisfaction.elements)
+    metrics = run_metrics(table, staff_total=1000.0, elements=week.satisfaction.elements)["all"]
     assert metrics["wait_minutes"] == 45.0, "counted citizens only"
     assert metrics["lead_time_days"] == pytest.approx(2.5), "completed and counted"
     assert metrics["abandoned_share"] == 0.5
@@ -134,6 +134,67 @@ def test_u4_of_a_fee_below_one_trip_is_counted_in_trips(week_data: dict[str, Any
     window = Window(week, WorkCalendar(week.calendar))
     table = citizen_table(records(citizen_rows(), [], []), week, resolve(week, "siloed"), window, Streams(1, 0))
     assert list(table["extra_cost_ratio"]) == [1, 3, 2] and list(table["U4"]) == [4, 2, 3]
+
+
+def test_within_standard_is_over_every_counted_citizen(week: Scenario) -> None:
+    """Issue 10's ruling: one who gave up, or is still in the system, is not within the standard.
+
+    Counted: citizen 1 completes in 1.5 working days (standard 2), citizen 2
+    gives up, citizen 3 is still in the system. Within standard: 1 of 3, not
+    1 of 1; the lead time stays over completed citizens (1.5), with 1/3
+    abandoned beside it.
+    """
+    rows = citizen_rows(
+        citizen=[0, 1, 2, 3], service=["visit"] * 4, online=[False] * 4,
+        outcome=["completed", "completed", "abandoned", "in_system"],
+        arrival=[MONDAY_9, TUESDAY_9, TUESDAY_9, TUESDAY_9], end=[TUESDAY_9, 2 * DAY + 13 * 60, TUESDAY_9 + 60, np.nan],
+        wait_minutes=[0.0] * 4, longest_wait_minutes=[0.0] * 4, travel_minutes=[20.0] * 4, competence=[1.0] * 4,
+        trips=[1, 1, 2, 1], contacts=[1, 1, 1, 1], rejections=[0] * 4, documents=[2] * 4, product_errors=[0] * 4,
+        most_ahead=[0] * 4,
+    )  # fmt: skip
+    table = citizen_table(records(rows, [], []), week, resolve(week, "siloed"), Window(week, WorkCalendar(week.calendar)),
+                          Streams(1, 0))  # fmt: skip
+    assert list(table["within_standard"]) == [1.0, 1.0, 0.0, 0.0]
+    metrics = run_metrics(table, staff_total=0.0, elements=week.satisfaction.elements)["all"]
+    assert metrics["within_standard_share"] == pytest.approx(1 / 3)
+    assert metrics["lead_time_days"] == pytest.approx(1.5)
+    assert metrics["abandoned_share"] == pytest.approx(1 / 3)
+    assert metrics["in_system"] == 1
+
+
+def test_every_service_and_all_together(week: Scenario) -> None:
+    """Two services: the KPIs of each, and of all; staff cost shared by the staff's busy minutes.
+
+    Citizens 1 (visit, completed) and 2 (other, gave up) are counted. Staff
+    worked 60 counter minutes for citizen 1 and 30 + 90 back-office minutes
+    for citizen 2: 1/3 of 1200 falls to visit, over its 2 completed citizens
+    (citizen 0 is warm-up but completed in the horizon); 2/3 to other, which
+    has no completed citizen (NaN: no completed applicants).
+    """
+    rows = citizen_rows(service=["visit", "visit", "other"])
+    contacts = [
+        (1, "serve", "office", "submission", TUESDAY_9, TUESDAY_9, TUESDAY_9 + 60, "accepted", 0),
+        (2, "serve", "office", "submission", TUESDAY_9, TUESDAY_9, TUESDAY_9 + 30, "accepted", 0),
+        (2, "serve", "office", "submission", TUESDAY_9, np.nan, TUESDAY_9 + 30, "left_queue", 0),
+    ]
+    work = [
+        (2, "serve", "office", "backoffice", TUESDAY_9, TUESDAY_9 + 30, TUESDAY_9 + 120),
+        (2, "serve", "office", "approval", TUESDAY_9, TUESDAY_9, TUESDAY_9 + 900),
+    ]
+    logs = records(rows, contacts, work)
+    busy = busy_minutes(logs, WorkCalendar(week.calendar))
+    assert busy == {"other": pytest.approx(120.0), "visit": pytest.approx(60.0)}
+    setup = resolve(week.model_copy(update={"services": {**week.services, "other": week.services["visit"]}}), "siloed")
+    table = citizen_table(logs, week, setup, Window(week, WorkCalendar(week.calendar)), Streams(1, 0))
+    metrics = run_metrics(table, 1200.0, week.satisfaction.elements, ["visit", "other"], busy)
+    assert list(metrics) == ["all", "visit", "other"]
+    assert metrics["visit"]["wait_minutes"] == 30.0 and metrics["other"]["wait_minutes"] == 60.0
+    assert metrics["all"]["wait_minutes"] == 45.0
+    assert metrics["visit"]["abandoned_share"] == 0.0 and metrics["other"]["abandoned_share"] == 1.0
+    assert metrics["visit"]["staff_cost_per_case"] == pytest.approx(1200 / 3 / 2)
+    assert np.isnan(metrics["other"]["staff_cost_per_case"])
+    assert metrics["all"]["staff_cost_per_case"] == pytest.approx(1200 / 2)
+    assert metrics["other"]["arrived"] == 1 and metrics["visit"]["arrived"] == 1
 
 
 def test_utilisation_and_queue_in_working_time(week: Scenario) -> None:

@@ -53,7 +53,7 @@ def test_an_experiment_adds_replications_until_precise(tiny: Scenario) -> None:
     assert report is not None and report.needed is not None
     assert results.replications >= report.needed + look_ahead(report.needed)
     assert (results.replications - 3) % 5 == 0, "batches of five, whatever the number of workers"
-    trips = results.metrics[results.metrics["metric"] == "trips"]
+    trips = results.metrics[(results.metrics["metric"] == "trips") & (results.metrics["service"] == "all")]
     for _, values in trips.groupby("configuration"):
         assert relative_half_width(values["value"].tolist()[: report.needed]) <= 0.25
 

@@ -70,10 +70,15 @@ def test_a_sweep_keeps_metrics_per_point(tiny: Scenario) -> None:
     parameters = [parse_setting("agencies.office.counters=1,2"), parse_setting("citizens.rework_days=1,2,3")]
     result = run_sweep(tiny, points(tiny, parameters, "tiny.yaml"), ["siloed", "integrated"], 2, Serial())
     table = result.table
-    assert list(table.columns[:4]) == ["agencies.office.counters", "citizens.rework_days", "configuration", "metric"]
+    assert list(table.columns[:5]) == [
+        "agencies.office.counters", "citizens.rework_days", "configuration", "service", "metric"
+    ]  # fmt: skip
+    assert set(table["service"]) == {"all", "visit"}
     assert len(table.drop_duplicates(["agencies.office.counters", "citizens.rework_days"])) == 6
     assert set(table["replications"]) == {2} and result.records == {}
-    waits = table[(table["metric"] == "wait_minutes") & (table["configuration"] == "siloed")]
+    waits = table[
+        (table["metric"] == "wait_minutes") & (table["configuration"] == "siloed") & (table["service"] == "all")
+    ]
     by_counters = waits.groupby("agencies.office.counters")["mean"].mean()
     assert by_counters[2] <= by_counters[1], "a second counter never lengthens the wait (same citizens)"
 

@@ -69,7 +69,8 @@ def network(
 
 def per_replication(results: Results, metric: str) -> np.ndarray:
     metrics = results.metrics
-    return metrics[metrics["metric"] == metric].sort_values("replication")["value"].to_numpy()
+    chosen = (metrics["metric"] == metric) & (metrics["service"] == "all")
+    return metrics[chosen].sort_values("replication")["value"].to_numpy()
 
 
 def assert_agrees(values: np.ndarray, theory: float, narrow: float = 0.08) -> None:
