@@ -21,12 +21,13 @@ from tqdm import tqdm
 from simulator.capacity import HOPELESS, HopelessLoadError, load_table, offered_load, overloads, refuse_hopeless
 from simulator.executors import KINDS, Executor, ExecutorError, make_executor
 from simulator.experiment import Precision, Progress, run_experiment
-from simulator.language import LANGUAGES
+from simulator.language import LANGUAGES, language
 from simulator.loading import ScenarioError, load_scenario
 from simulator.metrics import HEADLINE
 from simulator.model import OverloadError
 from simulator.output import (
     DestinationError,
+    add_language,
     check_destination,
     manifest,
     new_run_folder,
@@ -34,7 +35,7 @@ from simulator.output import (
     write_sweep,
     write_warmup,
 )
-from simulator.report import comparison_text, precision_text
+from simulator.report import comparison_text, few_replications, precision_text, sweep_text
 from simulator.scenario import Scenario, did_you_mean
 from simulator.sweeps import parameters_of, parse_setting, points, run_sweep
 from simulator.warmup import NEGLIGIBLE_MINUTES, default_horizon, settled, study_warmup
@@ -90,8 +91,15 @@ def parser() -> argparse.ArgumentParser:
     common.add_argument("--force", action="store_true", help=FORCE_HELP)
 
     run = commands.add_parser("run", parents=[common], help="simulate every configuration and write the result files")
-    run.add_argument("--precision", type=_share, help="add replications until every --metrics half-width is within")
+    run.add_argument(
+        "--precision",
+        type=_share,
+        metavar="SHARE",
+        help="add replications until every --metrics 95%% half-width is within this share of its mean "
+        "(of the metric's floor when the mean is below it), e.g. 0.05",
+    )
     run.add_argument("--metrics", default="wait_minutes,lead_time_days", help="metrics for --precision")
+    run.add_argument("--services", help="comma-separated services to print and brief (default: every service)")
     run.add_argument("--max-replications", type=_at_least(3), default=200, help="the most --precision may run")
     run.add_argument("--event-log", choices=("xes",), help="also write the contact log for process mining (xes)")
 
@@ -104,7 +112,13 @@ def parser() -> argparse.ArgumentParser:
 
     plot = commands.add_parser("plot", help="remake the figures and the brief of a finished run folder")
     plot.add_argument("folder", type=Path, help="a run folder written by `run`")
-    plot.add_argument("--lang", choices=LANGUAGES, default="en", help="language of figures and brief (default en)")
+    plot.add_argument(
+        "--lang",
+        choices=LANGUAGES,
+        default="en",
+        help="language of figures and brief (default en); other than English, written beside it (brief.id.html)",
+    )
+    plot.add_argument("--services", help="comma-separated services to brief (default: every service)")
 
     check = commands.add_parser("check", help="validate a scenario file, summarise it and show the offered loads")
     check.add_argument("scenario", type=Path, help="scenario file (.yaml or .toml)")
@@ -164,6 +178,23 @@ def chosen_configurations(scenario: Scenario, source: str, text: str | None) -> 
     return names
 
 
+def chosen_services(scenario: Scenario, source: str, text: str | None) -> list[str] | None:
+    """The services named with --services (None: every service)."""
+    if text is None:
+        return None
+    names = [name.strip() for name in text.split(",") if name.strip()]
+    known = list(scenario.services)
+    for name in names:
+        if name not in scenario.services:
+            raise ScenarioError(
+                f"{source}: --services: unknown service {name!r}{did_you_mean(name, known)} "
+                f"(expected some of: {', '.join(known)})"
+            )
+    if not names or len(set(names)) != len(names):
+        raise ScenarioError(f"{source}: --services: expected distinct names, found {text!r}")
+    return names
+
+
 def _prepare(args: argparse.Namespace, kind: str = "") -> tuple[Scenario, list[str], Path]:
     """The scenario (with --seed), the configurations and the destination, all checked.
 
@@ -209,6 +240,7 @@ def _workers(args: argparse.Namespace) -> Iterator[tuple[Executor, Progress | No
 
 def run(args: argparse.Namespace, argv: list[str]) -> int:
     scenario, names, folder = _prepare(args)
+    services = chosen_services(scenario, args.scenario.name, args.services)
     precision = None
     if args.precision is not None:
         metrics = tuple(m.strip() for m in args.metrics.split(",") if m.strip())
@@ -219,7 +251,12 @@ def run(args: argparse.Namespace, argv: list[str]) -> int:
     started = datetime.now()
     with _workers(args) as (executor, progress):
         results = run_experiment(scenario, names, args.replications, executor, progress=progress, precision=precision)
-    settings = {"replications": results.replications, "configurations": names, "baseline": names[0]}
+    settings: dict[str, object] = {
+        "replications": results.replications,
+        "configurations": names,
+        "baseline": names[0],
+        "languages": [] if args.no_plots else [args.lang],
+    }
     if results.precision is not None:
         settings["precision"] = precision_text(results.precision)
     meta = manifest(args.scenario, scenario, argv, started, datetime.now(), **settings)
@@ -227,14 +264,17 @@ def run(args: argparse.Namespace, argv: list[str]) -> int:
     def figures(unfinished: Path) -> None:
         from simulator.brief import make_figures_and_brief  # noqa: PLC0415 (matplotlib only when drawing)
 
-        make_figures_and_brief(unfinished, args.lang, scenario=scenario, manifest=meta)
+        make_figures_and_brief(unfinished, args.lang, scenario=scenario, manifest=meta, services=services)
 
     write_run(folder, results, meta, None if args.no_plots else figures, event_log=args.event_log == "xes")
     if not args.quiet:
-        print(comparison_text(results))
+        print(comparison_text(results, args.lang, services))
         if results.precision is not None:
-            print(f"\n{precision_text(results.precision)}")
-        print(f"\nresult files: {folder}")
+            print(f"\n{precision_text(results.precision, args.lang)}")
+        warning = few_replications(results.replications, args.lang)
+        if warning:
+            print(f"warning: {warning}", file=sys.stderr)
+        print(f"\n{language(args.lang).say('text_files', folder=folder)}")
     return 0
 
 
@@ -258,8 +298,11 @@ def sweep(args: argparse.Namespace, argv: list[str]) -> int:
 
     write_sweep(folder, results, meta, None if args.no_plots else partial(sweep_figures, results, args.lang))
     if not args.quiet:
-        print(f"{scenario.name}: {len(grid_points)} points x {len(names)} configurations x {replications} replications")
-        print(f"result files: {folder}")
+        print(sweep_text(results, args.lang))
+        warning = few_replications(replications, args.lang)
+        if warning:
+            print(f"warning: {warning}", file=sys.stderr)
+        print(f"\n{language(args.lang).say('text_files', folder=folder)}")
     return 0
 
 
@@ -302,8 +345,13 @@ def warmup(args: argparse.Namespace, argv: list[str]) -> int:
 def plot(args: argparse.Namespace, argv: list[str]) -> int:
     from simulator.brief import make_figures_and_brief  # noqa: PLC0415 (matplotlib only when drawing)
 
-    written = make_figures_and_brief(args.folder, args.lang)
-    print(f"{len(written)} files written in {args.folder}")
+    services = None
+    if args.services is not None:
+        scenario = load_scenario(args.folder / "scenario.yaml")
+        services = chosen_services(scenario, str(args.folder / "scenario.yaml"), args.services)
+    written = make_figures_and_brief(args.folder, args.lang, services=services)
+    add_language(args.folder, args.lang)
+    print(language(args.lang).say("text_plotted", count=len(written), folder=args.folder, lang=args.lang))
     return 0
 
 

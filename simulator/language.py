@@ -1,8 +1,9 @@
 """Every word the figures and the brief show a reader, in English and Bahasa Indonesia.
 
-Strings live here and nowhere else: `plots.py` and `brief.py` ask a `Language`
-for them by key. Numbers are formatted as the command line formats them
-(`simulator.report.value`), with Indonesian separators in Bahasa Indonesia.
+Strings live here and nowhere else: `plots.py`, `brief.py` and `report.py` (the
+comparison printed on the terminal) ask a `Language` for them by key. Numbers
+are formatted one way everywhere (`value`), with Indonesian separators in
+Bahasa Indonesia.
 
 >>> language("id").value("lead_time_days", 6.976)
 '6,98'
@@ -17,10 +18,105 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from simulator.report import POINTS, value
 from simulator.satisfaction import grade
 
+POINTS = ("abandoned_share", "within_standard_share", "ikm")
+"""Metrics whose change reads better in points than in per cent."""
+NEEDS_COMPLETION = (
+    "lead_time_days",
+    "lead_time_calendar_days",
+    "lead_time_days_p50",
+    "lead_time_days_p90",
+    "staff_cost_per_case",
+)
+"""Metrics that exist only when someone completed: without completions they are 'no completed applicants'."""
+
+
+def value(metric: str, number: float, graded: bool = True) -> str:
+    """A metric's value as people read it, in English digits: shares in per cent, IKM with its grade.
+
+    >>> value("within_standard_share", 0.4567), value("ikm", 76.61), value("wait_minutes", 3.14159)
+    ('45.7%', '76.6 (B)', '3.14')
+    """
+    if math.isnan(number):
+        return "n/a"
+    if metric.endswith("_share"):
+        return f"{100 * number:.1f}%"
+    if metric == "ikm" and graded:
+        return f"{number:.1f} ({grade(number)[0]})"
+    return f"{number:,.0f}" if abs(number) >= 1000 else f"{number:.{1 if abs(number) >= 10 else 2}f}"
+
+
 EN: dict[str, str] = {
+    # the comparison printed on the terminal
+    "text_header": "{scenario}: {configurations} configurations x {replications} replications, seed {seed}",
+    "text_service": "Service: {name}",
+    "text_all_services": "All services together",
+    "text_baseline": "{name} (baseline)",
+    "text_versus": "{name} vs {baseline}",
+    "text_interval": "[95% CI {low} to {high}]",
+    "text_relative": "{change}, 95% CI {low} to {high}",
+    "text_unpaired": "no replication in which both have a value, so no paired change",
+    "text_partly_paired": "paired in the {count} of {total} replications in which both have a value",
+    "text_few_replications": (
+        "fewer than 5 replications ({count}): their 95% intervals are very wide and lean on the normal "
+        "approximation; use --replications 5 or more"
+    ),
+    "text_files": "result files: {folder}",
+    "text_plotted": "{count} files written in {folder} ({lang})",
+    "text_sweep_header": "{scenario}: {points} points x {configurations} configurations x {replications} replications",
+    "text_precision_met": (
+        "precision: every 95% half-width of {metrics} is within {target} of its mean (or of its floor) from "
+        "{needed} replications on, checked over {ahead} more ({ran} run)"
+    ),
+    "text_precision_missed": (
+        "precision: not reached in {ran} replications, the most allowed (--max-replications); target {target} of "
+        "each mean (or of its floor)"
+    ),
+    "text_precision_miss": "{name}, {metric}: mean {mean}, 95% half-width {half} (needed at most {allowed})",
+    "text_precision_late": "every half-width is within the target at {ran}, but not yet for the look-ahead",
+    "term_wait_minutes": "wait",
+    "term_longest_wait_minutes": "longest wait",
+    "term_lead_time_days": "lead time",
+    "term_trips": "trips",
+    "term_contacts": "contacts",
+    "term_rejections": "rejections",
+    "term_abandoned_share": "abandoned",
+    "term_within_standard_share": "within standard",
+    "term_ikm": "IKM",
+    "term_citizen_cost": "citizen cost",
+    "term_staff_cost_per_case": "staff cost per case",
+    "no_completed": "no completed applicants",
+    "change_by_down": "cuts {metric} by {change}",
+    "change_by_up": "raises {metric} by {change}",
+    "change_by_same": "leaves {metric} unchanged",
+    "change_by_none": "{metric}: no paired change",
+    # several services
+    "question_services": "Each service is reported on its own: {services}.",
+    "service_heading": "{name} (standard {days} working days)",
+    "all_services": "all services together",
+    "ikm_service_line": "{service}: {grades}",
+    "warning_abandoned_service": "{name}, {service}: {share} of applicants give up before their service is complete.",
+    "warning_few_replications": (
+        "Fewer than 5 replications ({count}): the 95% intervals are wide and lean on the normal approximation; "
+        "run at least 5 before relying on them."
+    ),
+    "lead_none": "no completed applicants",
+    "figure_none": "No completed applicants under any configuration shown",
+    "timeline_title_services": "A typical applicant of each service, under {names}",
+    "timeline_panel_service": "{service} | {panel}",
+    "headline_title_services": (
+        "{focus} against {baseline}, per service: completion time shorter in {count} of {total} services"
+    ),
+    "differences_relative": "change in per cent (log scale)",
+    "figure_services_title": "{focus} against {baseline}, service by service",
+    "differences_title_services": (
+        "Against {baseline}, {focus} shortens the completion time in {count} of {total} services (paired 95% intervals)"
+    ),
+    "differences_points": "change in points",
+    "satisfaction_title_services": "{focus} lifts the IKM in {count} of {total} services",
+    "satisfaction_services_panel": "IKM of each service",
+    "satisfaction_elements_all": "The nine elements, all services together",
     # studies: sweeps and warm-up
     "sweep_title": "{metric} as {path} changes (mean and 95% interval)",
     "warmup_title": "Warm-up: MSER-5 suggests leaving out the first {days} working days",
@@ -41,7 +137,7 @@ EN: dict[str, str] = {
         "organise their service differently? Only {baseline} was simulated here, so its figures stand alone."
     ),
     "lead_title_one": "Done within the {days}-day standard: {share} of applicants under {name}",
-    "lead_title_many_one": "Done within the service standard: {share} of applicants under {name}",
+    "lead_title_many_one": "Done within each service's standard under {name}: {total} services, one panel each",
     "headline_title_one": "{name}: completion time {lead} working days, {trips} trips",
     "satisfaction_title_one": "IKM under {name}: {ikm}",
     "configurations_heading": "The configurations compared",
@@ -60,7 +156,8 @@ EN: dict[str, str] = {
         "arrivals; applicants arriving in the first {warmup} working days warm the offices up and are not "
         "counted. Seed {seed}. Every configuration meets the same applicants with the same luck (common "
         "random numbers), so each difference is paired within a replication. 95% confidence intervals are "
-        "Student t intervals over replications; relative changes use the delta method on the log of the "
+        "Student t intervals over replications, built on the log or logit scale and carried back so that none "
+        "leaves the range a metric can take; relative changes use the delta method on the log of the "
         "ratio of means. IKM as in PermenPANRB 14/2017: every simulated applicant scores the elements "
         "1-4, and the IKM is 25 times the mean score. Scenario file {file} (sha256 {sha}), simulator "
         "{version}, run ended {ended}."
@@ -88,6 +185,10 @@ EN: dict[str, str] = {
     "change_same": (
         "{name} leaves {metric} about the same: {before} to {after}{unit} ({change}; 95% CI {low} to {high})."
     ),
+    "change_down_bare": "{name} cuts {metric} from {before} to {after}{unit} ({change}).",
+    "change_up_bare": "{name} raises {metric} from {before} to {after}{unit} ({change}).",
+    "change_same_bare": "{name} leaves {metric} about the same: {before} to {after}{unit} ({change}).",
+    "change_none": "{metric}: {before} under {baseline}; {after} under {name}; no paired change can be given.",
     "points": "{value} points",
     "lever_step": "Lever by lever, {name} contributes most to the shorter completion time ({delta} working days).",
     # levers in words
@@ -184,7 +285,7 @@ EN: dict[str, str] = {
     "timeline_title_one": "A typical applicant under {name}: {summary}",
     "timeline_summary": "{trips} and {days} working days",
     "timeline_panel": "{name}: {trips}, {rejections}, done in {days} working days",
-    "timeline_none": "{name}: no applicant completed in replication 0",
+    "timeline_none": "{name}: no completed applicants in replication 0",
     "timeline_applicant": "applicant",
     "timeline_xlabel": "working days from the applicant's first day (each day shaded)",
     "timeline_note": (
@@ -205,7 +306,7 @@ EN: dict[str, str] = {
     "legend_trip": "trip number",
     # figure: lead-time distribution
     "lead_title": "Done within the {days}-day standard: {before} of applicants under {baseline}, {after} under {focus}",
-    "lead_title_many": "Done within the service standard: {before} of applicants under {baseline}, {after} under {focus}",  # noqa: E501
+    "lead_title_many": "Done within the standard: {focus} does better than {baseline} in {count} of {total} services",
     "lead_xlabel": "completion time (working days)",
     "lead_xlabel_short": "working days",
     "lead_ylabel": "applicants done by then",
@@ -220,8 +321,8 @@ EN: dict[str, str] = {
     "headline_trips": "trips",
     "headline_ikm": "IKM (grade bands shaded)",
     # figure: differences
-    "differences_title": "Against {baseline}, {focus} changes trips by {trips} and completion time by {lead}",
-    "differences_xlabel": "change against {baseline} (bars: paired 95% confidence interval; log scale)",
+    "differences_title": "Against {baseline}, {focus} {trips} and {lead}",
+    "differences_xlabel": "change against {baseline} (bars: paired 95% confidence interval)",
     # figure: satisfaction
     "satisfaction_title_up": "{focus} lifts the IKM from {before} to {after}",
     "satisfaction_title_down": "{focus} lowers the IKM from {before} to {after}",
@@ -267,10 +368,85 @@ EN: dict[str, str] = {
 }
 
 ID: dict[str, str] = {
+    # perbandingan yang dicetak di terminal
+    "text_header": "{scenario}: {configurations} pola pelayanan x {replications} replikasi, seed {seed}",
+    "text_service": "Layanan: {name}",
+    "text_all_services": "Semua layanan bersama",
+    "text_baseline": "{name} (pembanding)",
+    "text_versus": "{name} dibanding {baseline}",
+    "text_interval": "[selang kepercayaan 95% {low} s.d. {high}]",
+    "text_relative": "{change}, selang kepercayaan 95% {low} s.d. {high}",
+    "text_unpaired": "tidak ada replikasi yang punya nilai pada keduanya, jadi tidak ada perubahan berpasangan",
+    "text_partly_paired": "berpasangan pada {count} dari {total} replikasi yang punya nilai pada keduanya",
+    "text_few_replications": (
+        "kurang dari 5 replikasi ({count}): selang kepercayaan 95% sangat lebar dan bersandar pada pendekatan "
+        "normal; gunakan --replications 5 atau lebih"
+    ),
+    "text_files": "berkas hasil: {folder}",
+    "text_plotted": "{count} berkas ditulis di {folder} ({lang})",
+    "text_sweep_header": "{scenario}: {points} titik x {configurations} pola pelayanan x {replications} replikasi",
+    "text_precision_met": (
+        "presisi: setiap setengah lebar selang kepercayaan 95% dari {metrics} berada dalam {target} dari "
+        "rata-ratanya (atau dari batas bawahnya) mulai {needed} replikasi, diperiksa atas {ahead} replikasi "
+        "berikutnya ({ran} dijalankan)"
+    ),
+    "text_precision_missed": (
+        "presisi: tidak tercapai dalam {ran} replikasi, batas terbanyak (--max-replications); sasaran {target} "
+        "dari setiap rata-rata (atau dari batas bawahnya)"
+    ),
+    "text_precision_miss": (
+        "{name}, {metric}: rata-rata {mean}, setengah lebar selang kepercayaan 95% {half} (paling banyak {allowed})"
+    ),
+    "text_precision_late": (
+        "setiap setengah lebar sudah dalam sasaran pada {ran}, tetapi belum untuk masa pengamatan lanjutan"
+    ),
+    "term_wait_minutes": "waktu tunggu",
+    "term_longest_wait_minutes": "tunggu terlama",
+    "term_lead_time_days": "waktu penyelesaian",
+    "term_trips": "kunjungan",
+    "term_contacts": "kontak di loket",
+    "term_rejections": "penolakan",
+    "term_abandoned_share": "berhenti mengurus",
+    "term_within_standard_share": "sesuai standar",
+    "term_ikm": "IKM",
+    "term_citizen_cost": "biaya pemohon",
+    "term_staff_cost_per_case": "biaya pegawai per berkas",
+    "no_completed": "tidak ada pemohon yang selesai",
+    "change_by_down": "menurunkan {metric} {change}",
+    "change_by_up": "menaikkan {metric} {change}",
+    "change_by_same": "tidak mengubah {metric}",
+    "change_by_none": "{metric}: tidak ada perubahan berpasangan",
+    # beberapa layanan
+    "question_services": "Setiap layanan dilaporkan tersendiri: {services}.",
+    "service_heading": "{name} (standar {days} hari kerja)",
+    "all_services": "semua layanan bersama",
+    "ikm_service_line": "{service}: {grades}",
+    "warning_abandoned_service": "{name}, {service}: {share} pemohon berhenti mengurus sebelum layanannya selesai.",
+    "warning_few_replications": (
+        "Kurang dari 5 replikasi ({count}): selang kepercayaan 95% lebar dan bersandar pada pendekatan normal; "
+        "jalankan sedikitnya 5 replikasi sebelum memakai hasilnya."
+    ),
+    "lead_none": "tidak ada pemohon yang selesai",
+    "figure_none": "Tidak ada pemohon yang selesai pada pola pelayanan mana pun yang ditampilkan",
+    "timeline_title_services": "Pemohon tipikal setiap layanan, pada pola {names}",
+    "timeline_panel_service": "{service} | {panel}",
+    "headline_title_services": (
+        "{focus} dibanding {baseline}, per layanan: waktu penyelesaian lebih singkat pada {count} dari {total} layanan"
+    ),
+    "differences_relative": "perubahan dalam persen (skala log)",
+    "figure_services_title": "Pola {focus} dibanding {baseline}, layanan demi layanan",
+    "differences_title_services": (
+        "Dibanding {baseline}, pola {focus} mempersingkat waktu penyelesaian pada {count} dari {total} layanan "
+        "(selang kepercayaan 95% berpasangan)"
+    ),
+    "differences_points": "perubahan dalam poin",
+    "satisfaction_title_services": "{focus} menaikkan IKM pada {count} dari {total} layanan",
+    "satisfaction_services_panel": "IKM setiap layanan",
+    "satisfaction_elements_all": "Sembilan unsur, semua layanan bersama",
     # studi: sweep dan pemanasan
     "sweep_title": "{metric} menurut {path} (rata-rata dan selang kepercayaan 95%)",
-    "warmup_title": "Pemanasan: MSER-5 menyarankan {days} hari kerja pertama tidak dihitung",
-    "warmup_suggestion": "saran pemanasan: {days} hari",
+    "warmup_title": "Periode pemanasan (warm-up): MSER-5 menyarankan {days} hari kerja pertama tidak dihitung",
+    "warmup_suggestion": "saran periode pemanasan: {days} hari",
     "warmup_day": "hari kerja kedatangan (dari kantor kosong)",
     "brief_title": "Ringkasan kebijakan: {scenario}",
     "brief_subtitle": "Instansi yang berjalan sendiri-sendiri atau pelayanan terpadu (whole-of-government)? "
@@ -288,13 +464,13 @@ ID: dict[str, str] = {
         "disimulasikan, sehingga angkanya berdiri sendiri."
     ),
     "lead_title_one": "Selesai dalam standar {days} hari: {share} pemohon pada pola {name}",
-    "lead_title_many_one": "Selesai sesuai standar pelayanan: {share} pemohon pada pola {name}",
+    "lead_title_many_one": "Selesai sesuai standar setiap layanan pada pola {name}: {total} layanan, satu panel per layanan",  # noqa: E501
     "headline_title_one": "{name}: waktu penyelesaian {lead} hari kerja, {trips} kunjungan",
     "satisfaction_title_one": "IKM pada pola {name}: {ikm}",
     "configurations_heading": "Pola pelayanan yang dibandingkan",
     "configuration_baseline": "{name} (pembanding): {levers}.",
     "configuration_other": "{name}: seperti {baseline}, tetapi {levers}.",
-    "configuration_same": "{name}: tuas yang sama dengan {baseline}.",
+    "configuration_same": "{name}: pengaturan yang sama dengan {baseline}.",
     "findings_heading": "Apa yang berubah",
     "table_heading": "Angka utama: rata-rata dan [selang kepercayaan 95%]",
     "table_configuration": "Pola pelayanan",
@@ -304,11 +480,12 @@ ID: dict[str, str] = {
     "method_heading": "Cara perhitungan",
     "method": (
         "Setiap pola pelayanan disimulasikan {replications} kali (replikasi) selama {horizon} hari kerja "
-        "kedatangan; pemohon yang datang pada {warmup} hari kerja pertama hanya memanaskan kantor (warm-up) "
-        "dan tidak dihitung. Seed {seed}. Setiap pola melayani pemohon yang sama dengan keberuntungan yang sama "
+        "kedatangan; pemohon yang datang pada {warmup} hari kerja pertama termasuk periode pemanasan (warm-up) "
+        "dan tidak dihitung. Seed {seed}. Setiap pola melayani pemohon yang sama dengan bilangan acak bersama "
         "(common random numbers), sehingga setiap selisih dihitung berpasangan dalam satu replikasi. Selang "
-        "kepercayaan (SK) 95% adalah selang Student t antarreplikasi; perubahan relatif memakai metode delta "
-        "pada logaritma rasio rata-rata. IKM menurut PermenPANRB 14/2017: setiap pemohon simulasi memberi "
+        "kepercayaan 95% adalah selang Student t antarreplikasi, dihitung pada skala logaritma atau logit lalu "
+        "dikembalikan, sehingga tidak pernah keluar dari rentang yang mungkin; perubahan relatif memakai metode "
+        "delta pada logaritma rasio rata-rata. IKM menurut PermenPANRB 14/2017: setiap pemohon simulasi memberi "
         "nilai 1-4 pada setiap unsur, dan IKM adalah 25 kali nilai rata-rata. Berkas skenario {file} (sha256 "
         "{sha}), simulator {version}, selesai dijalankan {ended}."
     ),
@@ -330,16 +507,25 @@ ID: dict[str, str] = {
     "figure_files": "Semua gambar juga ada di folder figures/ sebagai PNG dan SVG, ditambah: {names}.",
     "not_available": "t/a",
     "change_down": (
-        "{name} memangkas {metric} dari {before} menjadi {after}{unit} ({change}; SK 95% {low} s.d. {high})."
+        "{name} memangkas {metric} dari {before} menjadi {after}{unit} ({change}; selang kepercayaan 95% {low} "
+        "s.d. {high})."
     ),
     "change_up": (
-        "{name} menaikkan {metric} dari {before} menjadi {after}{unit} ({change}; SK 95% {low} s.d. {high})."
+        "{name} menaikkan {metric} dari {before} menjadi {after}{unit} ({change}; selang kepercayaan 95% {low} "
+        "s.d. {high})."
     ),
     "change_same": (
-        "{name} hampir tidak mengubah {metric}: {before} menjadi {after}{unit} ({change}; SK 95% {low} s.d. {high})."
+        "{name} hampir tidak mengubah {metric}: {before} menjadi {after}{unit} ({change}; selang kepercayaan 95% "
+        "{low} s.d. {high})."
+    ),
+    "change_down_bare": "{name} memangkas {metric} dari {before} menjadi {after}{unit} ({change}).",
+    "change_up_bare": "{name} menaikkan {metric} dari {before} menjadi {after}{unit} ({change}).",
+    "change_same_bare": "{name} hampir tidak mengubah {metric}: {before} menjadi {after}{unit} ({change}).",
+    "change_none": (
+        "{metric}: {before} pada pola {baseline}; {after} pada pola {name}; perubahan berpasangan tidak dapat dihitung."
     ),
     "points": "{value} poin",
-    "lever_step": "Tuas demi tuas, {name} paling banyak mempersingkat waktu penyelesaian ({delta} hari kerja).",
+    "lever_step": "Langkah demi langkah, {name} paling banyak mempersingkat waktu penyelesaian ({delta} hari kerja).",
     "lever_front_office_agency": "setiap instansi punya loket sendiri",
     "lever_front_office_single": "satu loket terpadu menerima seluruh berkas",
     "lever_co_located_false": "gedung terpisah",
@@ -450,7 +636,7 @@ ID: dict[str, str] = {
     "legend_approval": "menunggu persetujuan",
     "legend_trip": "nomor kunjungan",
     "lead_title": "Selesai dalam standar {days} hari: {before} pemohon pada pola {baseline}, {after} pada pola {focus}",
-    "lead_title_many": "Selesai sesuai standar pelayanan: {before} pemohon pada pola {baseline}, {after} pada pola {focus}",  # noqa: E501
+    "lead_title_many": "Selesai sesuai standar: pola {focus} lebih baik daripada {baseline} pada {count} dari {total} layanan",  # noqa: E501
     "lead_xlabel": "waktu penyelesaian (hari kerja)",
     "lead_xlabel_short": "hari kerja",
     "lead_ylabel": "sudah selesai",
@@ -463,8 +649,8 @@ ID: dict[str, str] = {
     "headline_lead_time_days": "waktu penyelesaian (hari kerja)",
     "headline_trips": "kunjungan",
     "headline_ikm": "IKM (arsir: mutu pelayanan)",
-    "differences_title": "Dibanding {baseline}, {focus} mengubah kunjungan {trips} dan waktu penyelesaian {lead}",
-    "differences_xlabel": "perubahan dibanding {baseline} (garis: SK 95% berpasangan; skala log)",
+    "differences_title": "Dibanding {baseline}, {focus} {trips} dan {lead}",
+    "differences_xlabel": "perubahan dibanding {baseline} (garis: selang kepercayaan 95% berpasangan)",
     "satisfaction_title_up": "{focus} menaikkan IKM dari {before} menjadi {after}",
     "satisfaction_title_down": "{focus} menurunkan IKM dari {before} menjadi {after}",
     "satisfaction_xlabel": "nilai rata-rata unsur (1-4)",
@@ -478,12 +664,12 @@ ID: dict[str, str] = {
     "hour_xlabel": "jam",
     "utilisation_title": "Loket tersibuk: {desk} pada pola {name}, sibuk {share} dari waktu pukul {hour}",
     "utilisation_label": "utilisasi loket",
-    "levers_title": "Tuas demi tuas: {name} paling banyak memangkas waktu penyelesaian ({delta} hari kerja)",
-    "levers_title_flat": "Tuas demi tuas: waktu penyelesaian dan kunjungan setiap kali satu tuas ditambahkan",
+    "levers_title": "Langkah demi langkah: {name} paling banyak memangkas waktu penyelesaian ({delta} hari kerja)",
+    "levers_title_flat": "Langkah demi langkah: waktu penyelesaian dan kunjungan setiap kali satu langkah ditambahkan",
     "levers_start": "{name} (awal)",
     "levers_step": "+ {levers} ({name})",
     "levers_end": "= {name}",
-    "levers_nothing": "tidak ada tuas yang berubah",
+    "levers_nothing": "tidak ada pengaturan yang berubah",
     "levers_lead": "waktu penyelesaian (hari kerja)",
     "levers_trips": "kunjungan",
     "kicker": "Ringkasan kebijakan",
@@ -496,12 +682,14 @@ ID: dict[str, str] = {
     "name_satisfaction": "unsur-unsur IKM",
     "name_queues": "antrean sepanjang hari",
     "name_utilisation": "utilisasi loket per jam",
-    "name_levers": "tuas demi tuas",
+    "name_levers": "langkah demi langkah",
     "caption_headline": "Waktu tunggu, waktu penyelesaian, kunjungan dan IKM per pola, dengan selang 95%.",
     "caption_timeline": "Siklus pelayanan seorang pemohon tipikal, hari demi hari.",
     "caption_lead_time": "Berapa lama pemohon menunggu layanannya, dibanding standar pelayanan.",
-    "caption_levers": "Sumbangan setiap tuas, dari pola pembanding sampai pelayanan terpadu.",
-    "caption_differences": "Perubahan setiap pola dibanding pola pembanding, dengan SK 95% berpasangan.",
+    "caption_levers": "Sumbangan setiap langkah pembenahan, dari pola pembanding sampai pelayanan terpadu.",
+    "caption_differences": (
+        "Perubahan setiap pola dibanding pola pembanding, dengan selang kepercayaan 95% berpasangan."
+    ),
     "caption_satisfaction": "Sembilan unsur IKM, dengan nilai IKM dan mutu pelayanannya.",
 }
 
@@ -545,9 +733,14 @@ class Language:
         return f"{self.number(100 * share, digits, signed)}%"
 
     def value(self, metric: str, number: float, graded: bool = True) -> str:
-        """A metric's value as the command line prints it, in this language."""
-        text = value(metric, number, graded)
-        return self.say("not_available") if text == "n/a" else self.localise(text)
+        """A metric's value, in this language; 'no completed applicants' where only completions give it one."""
+        if math.isnan(number):
+            return self.say("no_completed" if metric in NEEDS_COMPLETION else "not_available")
+        return self.localise(value(metric, number, graded))
+
+    def term(self, metric: str) -> str:
+        """A metric's short name on the terminal: 'lead time', 'waktu penyelesaian'."""
+        return self.words.get(f"term_{metric}") or metric.replace("_", " ")
 
     def metric(self, metric: str) -> str:
         return self.say(f"metric_{metric}")
@@ -584,16 +777,51 @@ class Language:
         return f"{', '.join(items[:-1])} {self.say('and')} {items[-1]}"
 
     def change(self, metric: str, row: Mapping[str, Any]) -> tuple[str, str, str]:
-        """A comparison row's change and its 95% interval: in points for shares and the IKM, else in per cent."""
-        if metric in POINTS or math.isnan(row["relative_change"]):
-            scale = 100 if self.unit(metric) == "%" else 1
-            shown = (self.number(scale * row[k], 1, signed=True) for k in ("difference", "ci_low", "ci_high"))
+        """A comparison row's change and its 95% interval, as (change, low, high).
+
+        In points for shares and the IKM, in per cent for the rest, and in the
+        metric's own unit when the baseline is zero (no per cent exists). A
+        missing bound is 'n/a'.
+        """
+        if metric in POINTS:
+            scale = 100 if metric.endswith("_share") else 1
+            shown = (self.number(scale * float(row[k]), 1, signed=True) for k in ("difference", "ci_low", "ci_high"))
             change, low, high = shown
             return self.say("points", value=change), low, high
-        change, low, high = (
-            self.percent(row[k], signed=True) for k in ("relative_change", "relative_ci_low", "relative_ci_high")
-        )
-        return change, low, high
+        if not math.isnan(float(row["relative_change"])):
+            keys = ("relative_change", "relative_ci_low", "relative_ci_high")
+            change, low, high = (self.percent(float(row[k]), signed=True) for k in keys)
+            return change, low, high
+        unit = self.unit(metric)
+        change, low, high = (self.signed_value(metric, float(row[k])) for k in ("difference", "ci_low", "ci_high"))
+        return f"{change} {unit}".strip(), low, high
+
+    def signed_value(self, metric: str, number: float) -> str:
+        """A difference of a metric, signed: '+0.12', '-3.40'."""
+        if math.isnan(number):
+            return self.say("not_available")
+        text = value(metric, abs(number), graded=False)
+        return self.localise(("-" if number < 0 else "+") + text)
+
+    def direction(self, metric: str, row: Mapping[str, Any]) -> str:
+        """The change of a comparison row as a verb phrase: 'cuts the number of trips by 69%'.
+
+        'leaves ... unchanged' when the paired interval holds zero; no sign in
+        the number, the verb says the direction.
+        """
+        difference, low, high = (float(row[k]) for k in ("difference", "ci_low", "ci_high"))
+        name = self.metric(metric)
+        if math.isnan(difference):
+            return self.say("change_by_none", metric=name)
+        if difference == 0 or (not math.isnan(low) and low <= 0 <= high):
+            return self.say("change_by_same", metric=name)
+        relative = float(row["relative_change"])
+        if metric in POINTS or math.isnan(relative):
+            change = self.change(metric, {**row, "difference": abs(difference), "ci_low": 0.0, "ci_high": 0.0})[0]
+            change = change.lstrip("+")
+        else:
+            change = self.percent(abs(relative))
+        return self.say("change_by_down" if difference < 0 else "change_by_up", metric=name, change=change)
 
 
 def language(code: str) -> Language:

@@ -152,6 +152,16 @@ def write_warmup(folder: Path, study: WarmupStudy, manifest: dict[str, Any], fin
         write_scenario_and_manifest(partial, study.scenario, manifest)
 
 
+def add_language(folder: Path, lang: str) -> None:
+    """Record in manifest.json that `folder` now holds the figures and brief in `lang`, and list its files again."""
+    path = folder / "manifest.json"
+    recorded = json.loads(path.read_text(encoding="utf-8"))
+    recorded["languages"] = list(dict.fromkeys([*recorded.get("languages", []), lang]))
+    files = {p.relative_to(folder).as_posix() for p in folder.rglob("*") if p.is_file()}
+    recorded["files"] = sorted(files)
+    path.write_text(json.dumps(recorded, indent=2, ensure_ascii=False) + "\n")
+
+
 def sha256(path: Path) -> str:
     return hashlib.sha256(path.read_bytes()).hexdigest()
 

@@ -1,113 +1,218 @@
-"""Results in words: the comparison table a run prints.
+"""Results in words: the comparison table a run prints, in English or Bahasa Indonesia.
 
 >>> row = {"baseline_mean": 23.4, "mean": 5.1, "relative_change": -0.782, "relative_ci_low": -0.80,
-...        "relative_ci_high": -0.76, "difference": -18.3, "ci_low": -18.8, "ci_high": -17.8}
+...        "relative_ci_high": -0.76, "difference": -18.3, "ci_low": -18.8, "ci_high": -17.8, "replications": 5}
 >>> headline_change("lead_time_days", row)
 'lead time 23.4 -> 5.1 working days (-78%, 95% CI -80% to -76%)'
+>>> headline_change("lead_time_days", row, language("id"))
+'waktu penyelesaian 23,4 -> 5,1 hari kerja (-78%, selang kepercayaan 95% -80% s.d. -76%)'
 """
 
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any
 
+import pandas as pd
+
 from simulator.experiment import PrecisionReport, Results, look_ahead
+from simulator.language import POINTS, Language, language
 from simulator.metrics import HEADLINE
-from simulator.satisfaction import grade
-
-LABELS = {
-    "wait_minutes": ("wait", "minutes"),
-    "longest_wait_minutes": ("longest wait", "minutes"),
-    "lead_time_days": ("lead time", "working days"),
-    "trips": ("trips", ""),
-    "contacts": ("contacts", ""),
-    "rejections": ("rejections", ""),
-    "abandoned_share": ("abandoned", "%"),
-    "within_standard_share": ("within standard", "%"),
-    "ikm": ("IKM", ""),
-    "citizen_cost": ("citizen cost", ""),
-    "staff_cost_per_case": ("staff cost per case", ""),
-}
-POINTS = ("abandoned_share", "within_standard_share", "ikm")
-"""Metrics whose change reads better in points than in per cent."""
+from simulator.scenario import ALL_SERVICES, Scenario
+from simulator.statistics import FEW_REPLICATIONS
+from simulator.sweeps import SweepResults
 
 
-def value(metric: str, number: float, graded: bool = True) -> str:
-    """A metric's value as people read it: shares in per cent, IKM with its grade."""
-    if math.isnan(number):
-        return "n/a"
-    if LABELS[metric][1] == "%":
-        return f"{100 * number:.1f}%"
-    if metric == "ikm" and graded:
-        return f"{number:.1f} ({grade(number)[0]})"
-    return f"{number:,.0f}" if abs(number) >= 1000 else f"{number:.{1 if abs(number) >= 10 else 2}f}"
+def _unit(words: Language, metric: str) -> str:
+    unit = words.unit(metric)
+    return f" {unit}" if unit and unit != "%" else ""
 
 
-def _signed(number: float, unit: str) -> str:
-    return "n/a" if math.isnan(number) else f"{number:+.0f}{unit}"
+def headline_change(
+    metric: str,
+    row: Mapping[Any, Any],
+    words: Language | None = None,
+    before: float | None = None,
+    after: float | None = None,
+    replications: int | None = None,
+) -> str:
+    """A row of the comparison in words: 'lead time 23.4 -> 5.1 working days (-78%, ...)'.
+
+    `before` and `after` are the two configurations' own means (every
+    replication); without them the paired means of the row are shown. When
+    fewer replications are paired than ran, the change says over how many; when
+    none are, it says so instead of a change.
+    """
+    words = words or language("en")
+    shown_before = float(row["baseline_mean"]) if before is None else before
+    shown_after = float(row["mean"]) if after is None else after
+    paired = int(row.get("replications", 0) or 0)
+    head = f"{words.term(metric)} {_pair(words, metric, shown_before, shown_after)}"
+    if paired == 0 or math.isnan(float(row["difference"])):
+        return f"{head} ({words.say('text_unpaired')})"
+    change, low, high = words.change(metric, row)
+    relative = metric not in POINTS and not math.isnan(float(row["relative_change"]))
+    no_interval = math.isnan(float(row["relative_ci_low" if relative else "ci_low"]))
+    text = change if no_interval else words.say("text_relative", change=change, low=low, high=high)
+    if replications is not None and paired < replications:
+        text += f"; {words.say('text_partly_paired', count=paired, total=replications)}"
+    return f"{head} ({text})"
 
 
-def headline_change(metric: str, row: Mapping[Any, Any]) -> str:
-    """A row of the comparison in words: 'lead time 23.4 -> 5.1 working days (-78%, ...)'."""
-    before, after, difference, low, high = (
-        row[k] for k in ("baseline_mean", "mean", "difference", "ci_low", "ci_high")
-    )
-    relative, relative_low, relative_high = (row[k] for k in ("relative_change", "relative_ci_low", "relative_ci_high"))
-    name, unit = LABELS[metric]
-    shown_unit = f" {unit}" if unit and unit != "%" else ""
-    if metric in POINTS or math.isnan(relative):
-        scale = 100 if unit == "%" else 1
-        change = (
-            f"{scale * difference:+.1f} points, 95% CI {scale * low:+.1f} to {scale * high:+.1f}"
-            if not math.isnan(low)
-            else f"{scale * difference:+.1f} points"
-        )
-    else:
-        change = (
-            f"{_signed(100 * relative, '%')}, 95% CI {_signed(100 * relative_low, '%')} to "
-            f"{_signed(100 * relative_high, '%')}"
-            if not math.isnan(relative_low)
-            else _signed(100 * relative, "%")
-        )
-    return f"{name} {value(metric, before)} -> {value(metric, after)}{shown_unit} ({change})"
+def _pair(words: Language, metric: str, before: float, after: float) -> str:
+    """'23.4 -> 5.1 working days': the unit once, after the last number there is."""
+    unit = _unit(words, metric)
+    if math.isnan(after) and not math.isnan(before):
+        return f"{words.value(metric, before)}{unit} -> {words.value(metric, after)}"
+    return f"{words.value(metric, before)} -> {words.value(metric, after)}{unit if not math.isnan(after) else ''}"
 
 
-def comparison_text(results: Results) -> str:
-    """The baseline's headline figures, then each configuration's change against it."""
-    summary = {(row["configuration"], row["metric"]): row for row in results.summary.to_dict("records")}
-    lines = [
-        f"{results.scenario.name}: {len(results.configurations)} configurations x "
-        f"{results.replications} replications, seed {results.scenario.seed}",
-        "",
-        f"{results.baseline} (baseline)",
-    ]
+def shown_services(scenario: Scenario, services: Sequence[str] | None) -> list[str]:
+    """The services a report tells of: those named, else every service of the scenario."""
+    return list(services) if services else list(scenario.services)
+
+
+def _rows(frame: pd.DataFrame, service: str) -> dict[tuple[str, str], dict[str, Any]]:
+    """The rows of a summary or comparison for one service, by (configuration, metric)."""
+    if "service" in frame.columns:
+        frame = frame[frame["service"].astype(str) == service]
+    rows: list[dict[str, Any]] = frame.to_dict("records")  # type: ignore[assignment]
+    return {(str(row["configuration"]), str(row["metric"])): row for row in rows}
+
+
+def _block(results: Results, words: Language, service: str) -> list[str]:
+    """The baseline's headline figures for one service, then each configuration's change against it."""
+    summary = _rows(results.summary, service)
+    baseline = results.baseline
+    lines = [words.say("text_baseline", name=baseline)]
     for metric in HEADLINE:
-        row = summary[(results.baseline, metric)]
+        row = summary[(baseline, metric)]
         interval = (
-            f"  [95% CI {value(metric, row['ci_low'])} to {value(metric, row['ci_high'])}]"
+            "  "
+            + words.say(
+                "text_interval",
+                low=words.value(metric, row["ci_low"], graded=False),
+                high=words.value(metric, row["ci_high"], graded=False),
+            )
             if not math.isnan(row["ci_low"])
             else ""
         )
-        name, unit = LABELS[metric]
-        unit = f" {unit}" if unit not in ("", "%") else ""
-        lines.append(f"  {name:<20} {value(metric, row['mean'])}{unit}{interval}")
-    changes = {(row["configuration"], row["metric"]): row for row in results.comparison.to_dict("records")}
+        unit = _unit(words, metric) if not math.isnan(row["mean"]) else ""
+        lines.append(f"  {words.term(metric):<20} {words.value(metric, row['mean'])}{unit}{interval}")
+    changes = _rows(results.comparison, service)
     for configuration in results.configurations[1:]:
-        lines += ["", f"{configuration} vs {results.baseline}"]
-        lines += [f"  {headline_change(metric, changes[(configuration, metric)])}" for metric in HEADLINE]
+        lines += ["", words.say("text_versus", name=configuration, baseline=baseline)]
+        for metric in HEADLINE:
+            before, after = (float(summary[(name, metric)]["mean"]) for name in (baseline, configuration))
+            change = headline_change(
+                metric, changes[(configuration, metric)], words, before, after, results.replications
+            )
+            lines.append(f"  {change}")
+    return lines
+
+
+def comparison_text(results: Results, lang: str = "en", services: Sequence[str] | None = None) -> str:
+    """The baseline's headline figures, then each configuration's change against it, for each service.
+
+    One service: its figures alone. Several: a block per service (or per one
+    of `services`), then every service together when none was chosen.
+    """
+    words = language(lang)
+    scenario = results.scenario
+    lines = [
+        words.say(
+            "text_header",
+            scenario=scenario.name,
+            configurations=len(results.configurations),
+            replications=results.replications,
+            seed=scenario.seed,
+        )
+    ]
+    chosen = shown_services(scenario, services)
+    if len(scenario.services) == 1 and len(chosen) == 1:
+        return "\n".join([*lines, "", *_block(results, words, chosen[0])])
+    for service in chosen:
+        name = scenario.services[service].name or service
+        heading = words.say("text_service", name=name if name == service else f"{name} ({service})")
+        lines += ["", heading, "=" * len(heading), *_block(results, words, service)]
+    if not services:
+        heading = words.say("text_all_services")
+        lines += ["", heading, "=" * len(heading), *_block(results, words, ALL_SERVICES)]
     return "\n".join(lines)
 
 
-def precision_text(report: PrecisionReport) -> str:
-    """What the replications algorithm found, in one sentence."""
+def few_replications(replications: int, lang: str = "en") -> str | None:
+    """The warning a run with fewer than five replications prints, or None."""
+    if replications >= FEW_REPLICATIONS:
+        return None
+    return language(lang).say("text_few_replications", count=replications)
+
+
+def precision_text(report: PrecisionReport, lang: str = "en") -> str:
+    """What the replications algorithm found; when it missed, which configuration and metric, with half-widths."""
+    words = language(lang)
     metrics = ", ".join(report.metrics)
-    if report.needed is None:
-        return (
-            f"precision: the 95% half-widths of {metrics} did not all come within {report.target:.0%} of their "
-            f"means in {report.ran} replications, the most allowed (--max-replications)"
+    target = words.percent(report.target, digits=0 if float(100 * report.target).is_integer() else 1)
+    if report.needed is not None:
+        return words.say(
+            "text_precision_met",
+            metrics=metrics,
+            target=target,
+            needed=report.needed,
+            ahead=look_ahead(report.needed),
+            ran=report.ran,
         )
-    return (
-        f"precision: every 95% half-width of {metrics} is within {report.target:.0%} of its mean from "
-        f"{report.needed} replications on, checked over {look_ahead(report.needed)} more ({report.ran} run)"
+    lines = [words.say("text_precision_missed", ran=report.ran, target=target)]
+    lines += [
+        "  "
+        + words.say(
+            "text_precision_miss",
+            name=miss.configuration,
+            metric=miss.metric,
+            mean=words.number(miss.mean, 3),
+            half=words.number(miss.half_width, 3),
+            allowed=words.number(miss.allowed, 3),
+        )
+        for miss in report.missed
+    ]
+    if not report.missed:
+        lines.append("  " + words.say("text_precision_late", ran=report.ran))
+    return "\n".join(lines)
+
+
+SWEEP_COLUMNS = ("wait_minutes", "lead_time_days", "trips", "within_standard_share", "abandoned_share", "ikm")
+"""The metrics `sweep` prints, every service together (sweep.csv has every metric of every service)."""
+
+
+def sweep_text(sweep: SweepResults, lang: str = "en") -> str:
+    """The sweep as a table: a row per point and configuration, a column per metric (mean and 95% interval)."""
+    words = language(lang)
+    table = sweep.table
+    if "service" in table.columns:
+        table = table[table["service"].astype(str) == ALL_SERVICES]
+    paths = [parameter.path for parameter in sweep.parameters]
+    wide = table.pivot_table(
+        index=[*paths, "configuration"], columns="metric", values=["mean", "ci_low", "ci_high"], sort=False
     )
+    rows = []
+    for key, row in wide.iterrows():
+        cells = dict(zip([*paths, "configuration"], key if isinstance(key, tuple) else (key,), strict=True))
+        for metric in SWEEP_COLUMNS:
+            mean, low, high = (float(row[(part, metric)]) for part in ("mean", "ci_low", "ci_high"))
+            shown = words.value(metric, mean, graded=False)
+            if not math.isnan(low):
+                shown += " " + words.say(
+                    "interval", low=words.value(metric, low, graded=False), high=words.value(metric, high, graded=False)
+                )
+            unit = _unit(words, metric).strip()
+            cells[f"{words.term(metric)} ({unit})" if unit else words.term(metric)] = shown
+        rows.append(cells)
+    header = words.say(
+        "text_sweep_header",
+        scenario=sweep.scenario.name,
+        points=len(table.drop_duplicates(paths)),
+        configurations=len(sweep.configurations),
+        replications=sweep.replications,
+    )
+    return f"{header}\n\n{pd.DataFrame(rows).to_string(index=False)}"

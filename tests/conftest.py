@@ -77,3 +77,49 @@ def write_scenario(tmp_path: Path) -> Callable[[dict[str, Any] | str, str], Path
 def bundled() -> list[Path]:
     """The scenario files shipped in scenarios/."""
     return sorted((ROOT / "scenarios").glob("*.yaml"))
+
+
+EDGES: dict[str, Any] = {
+    "name": "Building approval at the edges",
+    "seed": 5,
+    "horizon_days": 4,
+    "warmup_days": 0,
+    "replications": 2,
+    "documents": {"ktp": {"p_defective": 0.0}},
+    "agencies": {
+        "permits": {"counters": 10, "backoffice": 3, "travel_minutes": 20},
+        "land": {"counters": 10, "backoffice": 3, "travel_minutes": 20},
+    },
+    "services": {
+        "pbg": {
+            "name": "Building approval (PBG)",
+            "arrivals": {"per_day": 3},
+            "standard_days": 5,
+            "steps": [
+                {"id": "certificate", "agency": "land", "counter": 10, "backoffice": 30, "requires": ["ktp"]},
+                {"id": "approval", "agency": "permits", "counter": 10, "backoffice": 60, "requires": ["certificate"]},
+            ],
+        },
+        "check": {
+            "name": "Certificate check",
+            "arrivals": {"per_day": 5},
+            "standard_days": 2,
+            "steps": [{"id": "lookup", "agency": "land", "counter": 5, "backoffice": 10, "requires": ["ktp"]}],
+        },
+    },
+    "citizens": {"max_visits": 1},
+    "configurations": {"siloed": {"preset": "siloed"}, "integrated": {"preset": "whole_of_government"}},
+}
+"""Two services, 2 replications, and both edges at once.
+
+Siloed, every output needs a second trip to pick it up, but citizens give up
+before a second trip (max_visits 1): nobody completes, everybody abandons.
+Whole-of-government delivers digitally after one sitting, and ten counters a
+desk for eight applicants a day: nobody ever waits (a zero-wait configuration).
+"""
+
+
+@pytest.fixture
+def edges() -> Scenario:
+    """The two-service scenario with an all-abandon and a zero-wait configuration, validated."""
+    return validate(copy.deepcopy(EDGES), "edges.yaml")

@@ -292,6 +292,65 @@ def test_plot_remakes_figures_in_another_language(tiny_file: Path, tmp_path: Pat
     assert main(["run", str(tiny_file), "--out", str(out), "--jobs", "1", "--quiet", "--no-plots"]) == 0
     assert not (out / "figures").exists() and not (out / "brief.html").exists()
     assert main(["plot", str(out), "--lang", "id"]) == 0
-    assert "Ringkasan kebijakan" in (out / "brief.html").read_text(encoding="utf-8")
-    assert (out / "figures" / "timeline.png").exists()
+    assert "Ringkasan kebijakan" in (out / "brief.id.html").read_text(encoding="utf-8")
+    assert (out / "figures" / "timeline.id.png").exists() and not (out / "figures" / "timeline.png").exists()
     assert main(["plot", str(tmp_path / "nowhere")]) == 2
+
+
+def test_plot_in_bahasa_leaves_the_english_files_and_records_the_language(tiny_file: Path, tmp_path: Path) -> None:
+    out = tmp_path / "run"
+    assert main(["run", str(tiny_file), "--out", str(out), "--jobs", "1", "--quiet"]) == 0
+    english = {p: p.read_bytes() for p in [out / "brief.html", out / "brief.pdf", *(out / "figures").iterdir()]}
+    assert json.loads((out / "manifest.json").read_text())["languages"] == ["en"]
+    assert main(["plot", str(out), "--lang", "id"]) == 0
+    assert all(path.read_bytes() == data for path, data in english.items()), "English files untouched"
+    assert "Ringkasan kebijakan" in (out / "brief.id.html").read_text(encoding="utf-8")
+    assert (out / "brief.id.pdf").exists() and (out / "figures" / "lead_time.id.svg").exists()
+    manifest = json.loads((out / "manifest.json").read_text())
+    assert manifest["languages"] == ["en", "id"]
+    assert {"brief.id.html", "brief.id.pdf", "figures/timeline.id.png", "brief.html"} <= set(manifest["files"])
+
+
+def test_run_speaks_bahasa_on_the_terminal_too(
+    tiny_file: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    out = tmp_path / "run"
+    assert main(["run", str(tiny_file), "--out", str(out), "--jobs", "1", "--lang", "id", "--no-plots"]) == 0
+    captured = capsys.readouterr()
+    assert "integrated dibanding siloed" in captured.out and "waktu penyelesaian" in captured.out
+    assert "selang kepercayaan 95%" in captured.out and "berkas hasil:" in captured.out
+    assert "vs siloed" not in captured.out and "lead time" not in captured.out
+    assert "kurang dari 5 replikasi (2)" in captured.err, "fewer than five replications warn"
+
+
+def test_services_choose_what_is_printed_and_briefed(
+    write_scenario: WriteScenario, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from tests.conftest import EDGES  # noqa: PLC0415
+
+    path = write_scenario(EDGES, "edges.yaml")
+    out = tmp_path / "run"
+    assert main(["run", str(path), "--out", str(out), "--jobs", "1", "--services", "check"]) == 0
+    printed = capsys.readouterr().out
+    assert "Service: Certificate check (check)" in printed
+    assert "Building approval (PBG)" not in printed and "All services together" not in printed
+    html = (out / "brief.html").read_text(encoding="utf-8")
+    assert "Certificate check (standard 2 working days)" in html and "Building approval (PBG) (standard" not in html
+    assert set(pd.read_csv(out / "summary.csv")["service"]) == {"all", "pbg", "check"}, "the files keep every service"
+    assert main(["run", str(path), "--out", str(tmp_path / "no"), "--services", "chek", "--quiet"]) == 2
+    assert "--services: unknown service 'chek'; did you mean 'check'?" in capsys.readouterr().err
+    assert not (tmp_path / "no").exists()
+
+
+def test_sweep_prints_its_table(tiny_file: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    out = tmp_path / "sweep"
+    arguments = ["sweep", str(tiny_file), "--set", "agencies.office.counters=1,2", "--jobs", "1", "--no-plots"]
+    assert main([*arguments, "--out", str(out)]) == 0
+    printed = capsys.readouterr().out
+    lines = printed.splitlines()
+    header = next(line for line in lines if "agencies.office.counters" in line)
+    assert "configuration" in header and "wait (minutes)" in header and "IKM" in header
+    table = pd.read_csv(out / "sweep.csv")
+    wait = table[(table["service"] == "all") & (table["metric"] == "wait_minutes")]
+    row = wait[(wait["agencies.office.counters"] == 2) & (wait["configuration"] == "siloed")].iloc[0]
+    assert any(line.split()[:2] == ["2", "siloed"] and f"{row['mean']:.2f}" in line for line in lines), printed

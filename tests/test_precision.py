@@ -6,8 +6,18 @@ import numpy as np
 import pytest
 from scipy import stats
 
-from simulator.experiment import Precision, look_ahead, relative_half_width, replications_needed, run_experiment
+from simulator.experiment import (
+    FLOORS,
+    Precision,
+    look_ahead,
+    relative_half_width,
+    replications_needed,
+    run_experiment,
+)
+from simulator.loading import validate
+from simulator.report import precision_text
 from simulator.scenario import Scenario
+from tests.conftest import TINY
 
 
 def precise_from(values: np.ndarray, target: float) -> list[bool]:
@@ -62,3 +72,36 @@ def test_an_experiment_stops_at_the_maximum(tiny: Scenario) -> None:
     results = run_experiment(tiny, replications=3, jobs=1, precision=Precision(0.0001, ("wait_minutes",), 8))
     assert results.precision is not None and results.precision.needed is None
     assert results.replications == 8
+
+
+def test_a_mean_below_its_floor_is_judged_on_an_absolute_half_width() -> None:
+    """A wait of about 0.04 minutes never gets within 5% of itself; within 5% of the 1-minute floor it does."""
+    values = list(np.random.default_rng(7).normal(0.04, 0.03, 60).clip(0))
+    assert replications_needed([values], 0.05) is None
+    needed = replications_needed([values], 0.05, [FLOORS["wait_minutes"]])
+    assert needed is not None and needed < 20
+    assert relative_half_width(values[:needed], 1.0) <= 0.05 < relative_half_width(values[:needed])
+    assert relative_half_width([5.0, 6.0, 7.0], 1.0) == relative_half_width([5.0, 6.0, 7.0]), "above the floor"
+
+
+def test_precision_finishes_when_a_wait_is_near_zero() -> None:
+    """Three counters a desk: the siloed wait is about 0.06 minutes, the integrated one zero."""
+    data = {**TINY, "agencies": {name: {**agency, "counters": 3} for name, agency in TINY["agencies"].items()}}
+    results = run_experiment(validate(data, "tiny.yaml"), replications=3, jobs=1,
+                             precision=Precision(0.05, ("wait_minutes",), 60))  # fmt: skip
+    report = results.precision
+    assert report is not None and report.needed is not None and results.replications < 60
+    summary = results.summary.set_index(["configuration", "service", "metric"])
+    assert 0 < summary.loc[("siloed", "all", "wait_minutes"), "mean"] < FLOORS["wait_minutes"]
+
+
+def test_a_missed_target_says_which_configuration_and_metric(tiny: Scenario) -> None:
+    results = run_experiment(tiny, replications=3, jobs=1, precision=Precision(0.0001, ("wait_minutes", "trips"), 8))
+    report = results.precision
+    assert report is not None and report.needed is None and report.missed
+    named = {(miss.configuration, miss.metric) for miss in report.missed}
+    assert ("siloed", "wait_minutes") in named
+    for miss in report.missed:
+        assert miss.half_width > miss.allowed
+    text = precision_text(report)
+    assert "siloed, wait_minutes: mean" in text and "95% half-width" in text
