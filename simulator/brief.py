@@ -31,13 +31,15 @@ from matplotlib.lines import Line2D
 
 from simulator import plots, timeline
 from simulator.executors import default_workers
-from simulator.language import Language, language
+from simulator.language import POINTS, Language, language
 from simulator.loading import RunFolder, read_run
-from simulator.report import POINTS
-from simulator.scenario import Scenario
+from simulator.scenario import ALL_SERVICES, Scenario
+from simulator.statistics import FEW_REPLICATIONS
 
 FINDINGS = ("lead_time_days", "wait_minutes", "trips", "within_standard_share", "ikm")
 """The metrics of the headline sentences, in the order a reader wants them."""
+FINDINGS_MANY = ("lead_time_days", "trips", "ikm")
+"""The sentences of each service when a brief tells of three or more (two pages hold no more)."""
 TABLE = ("wait_minutes", "lead_time_days", "within_standard_share", "trips", "ikm", "abandoned_share")
 """The columns of the key table."""
 BUSY = 0.95
@@ -73,41 +75,79 @@ class Brief:
     lead: str
     question: str
     configurations: list[tuple[str, str]]
-    findings: list[str]
+    findings: list[tuple[str, list[str]]]
+    """(heading, sentences): one group without a heading for one service, a group per service for several."""
     header: list[str]
-    rows: list[tuple[str, list[Cell]]]
-    """(configuration, cells) of the key table."""
+    tables: list[tuple[str, list[tuple[str, list[Cell]]]]]
+    """(heading, rows of (configuration, cells)) of the key table: one group per service shown, as `findings`."""
     grades: list[str]
     method: str
     warnings: list[str]
+    """What a reader must know before relying on the numbers; empty when nothing is wrong."""
     figures: list[tuple[str, str, bytes]] = field(default_factory=list)
     """(name, caption, PNG) of the figures the brief shows."""
     colours: dict[str, str] = field(default_factory=dict)
     more: str = ""
     """Where the other figures are."""
 
+    @property
+    def rows(self) -> list[tuple[str, list[Cell]]]:
+        """Every row of the key table, group after group."""
+        return [row for _, rows in self.tables for row in rows]
+
 
 # --- content -----------------------------------------------------------------------------------------------------
 
 
-def finding(words: Language, configuration: str, metric: str, row: Mapping[str, Any]) -> str:
-    """A comparison row as a sentence: 'Integrated cuts the completion time from 6.98 to 4.99 working days (...)'."""
-    in_points = metric in POINTS or math.isnan(float(row["relative_change"]))
-    bounds = ("ci_low", "ci_high") if in_points else ("relative_ci_low", "relative_ci_high")
-    low, high = (float(row[k]) for k in bounds)
+def _with_unit(words: Language, metric: str, number: float) -> str:
+    unit = words.unit(metric)
+    shown = words.value(metric, number)
+    return f"{shown} {unit}" if unit and unit != "%" and math.isfinite(number) else shown
+
+
+def finding(
+    words: Language,
+    configuration: str,
+    metric: str,
+    row: Mapping[str, Any],
+    before: float | None = None,
+    after: float | None = None,
+) -> str:
+    """A comparison row as a sentence: 'Integrated cuts the completion time from 6.98 to 4.99 working days (...)'.
+
+    `before` and `after` are the two configurations' own means (the paired
+    means of the row without them). With no paired change (nobody completed on
+    one side), the sentence gives both values and says so.
+    """
+    before = float(row["baseline_mean"]) if before is None else before
+    after = float(row["mean"]) if after is None else after
     difference = float(row["difference"])
+    name = plots.capital(plots.label(configuration))
+    if math.isnan(difference) or not int(row.get("replications", 1) or 0):
+        return words.say(
+            "change_none",
+            metric=plots.capital(words.metric(metric)),
+            before=_with_unit(words, metric, before),
+            after=_with_unit(words, metric, after),
+            baseline=plots.label(str(row.get("baseline", ""))),
+            name=plots.label(configuration),
+        )
+    change, change_low, change_high = words.change(metric, row)
+    in_points = metric in POINTS or math.isnan(float(row["relative_change"]))
+    low, high = (
+        float(row[k]) for k in (("ci_low", "ci_high") if in_points else ("relative_ci_low", "relative_ci_high"))
+    )
     if not math.isnan(low) and low <= 0 <= high:
         key = "change_same"
     else:
         key = "change_down" if difference < 0 else "change_up"
-    change, change_low, change_high = words.change(metric, row)
     unit = words.unit(metric)
     return words.say(
-        key,
-        name=plots.capital(plots.label(configuration)),
+        key if not math.isnan(low) else f"{key}_bare",
+        name=name,
         metric=words.metric(metric),
-        before=words.value(metric, float(row["baseline_mean"])),
-        after=words.value(metric, float(row["mean"])),
+        before=words.value(metric, before),
+        after=words.value(metric, after),
         unit=f" {unit}" if unit and unit != "%" else "",
         change=change,
         low=change_low,
@@ -123,9 +163,11 @@ def _interval(words: Language, metric: str, low: float, high: float) -> str:
     )
 
 
-def key_table(words: Language, summary: pd.DataFrame, configurations: Sequence[str]) -> list[tuple[str, list[Cell]]]:
-    """Per configuration, each column's mean and interval as they are shown."""
-    rows = plots.keyed(summary)
+def key_table(
+    words: Language, summary: pd.DataFrame, configurations: Sequence[str], service: str = ALL_SERVICES
+) -> list[tuple[str, list[Cell]]]:
+    """Per configuration, each column's mean and interval as they are shown, for one service."""
+    rows = plots.keyed(summary, service)
     table = []
     for name in configurations:
         cells = []
@@ -140,8 +182,15 @@ def key_table(words: Language, summary: pd.DataFrame, configurations: Sequence[s
     return table
 
 
-def warnings(words: Language, run: RunFolder, configurations: Sequence[str]) -> list[str]:
-    """Desks or back offices busy above 95% (mean over replications), and configurations losing over 5%."""
+def warnings(
+    words: Language, run: RunFolder, configurations: Sequence[str], services: Sequence[str] | None = None
+) -> list[str]:
+    """What a reader must know first: busy desks, applicants giving up, too few replications.
+
+    Desks or back offices busy above 95% (mean over replications),
+    configurations losing over 5% (of each service, when several are shown),
+    and fewer than five replications.
+    """
     found = []
     agencies = run["agencies"]
     busy = agencies.groupby(["configuration", "agency"], sort=False)[
@@ -149,6 +198,8 @@ def warnings(words: Language, run: RunFolder, configurations: Sequence[str]) -> 
     ].mean()
     for row in busy.reset_index().to_dict("records"):
         name, desk = str(row["configuration"]), str(row["agency"])
+        if name not in configurations:
+            continue
         for column, key in (
             ("counter_utilization", "warning_counter"),
             ("backoffice_utilization", "warning_backoffice"),
@@ -156,15 +207,23 @@ def warnings(words: Language, run: RunFolder, configurations: Sequence[str]) -> 
             share = float(row[column])
             if np.isfinite(share) and share > BUSY:
                 found.append(words.say(key, name=plots.label(name), desk=words.desk(desk), share=words.percent(share)))
-    means = plots.keyed(run["summary"])
-    for name in configurations:
-        gave_up = means.get((name, "abandoned_share"))
-        if gave_up is not None and float(gave_up["mean"]) > GIVING_UP:
-            found.append(
-                words.say(
-                    "warning_abandoned", name=plots.label(name), share=words.percent(float(gave_up["mean"]), digits=1)
-                )
-            )
+    several = services is not None and len(run.scenario.services) > 1
+    for service in services if several and services else [ALL_SERVICES]:
+        means = plots.keyed(run["summary"], service)
+        for name in configurations:
+            gave_up = plots.mean_of(means, name, "abandoned_share")
+            if gave_up > GIVING_UP:
+                lost = words.percent(gave_up, digits=1)
+                if several:
+                    named = plots.service_name(run.scenario, service, words)
+                    found.append(
+                        words.say("warning_abandoned_service", name=plots.label(name), service=named, share=lost)
+                    )
+                else:
+                    found.append(words.say("warning_abandoned", name=plots.label(name), share=lost))
+    replications = _replications(run)
+    if replications < FEW_REPLICATIONS:
+        found.append(words.say("warning_few_replications", count=replications))
     return found
 
 
@@ -212,86 +271,150 @@ def configuration_lines(words: Language, scenario: Scenario, configurations: Seq
     return lines
 
 
-def lever_sentence(words: Language, run: RunFolder, configurations: Sequence[str]) -> str | None:
+def lever_sentence(
+    words: Language, run: RunFolder, configurations: Sequence[str], service: str = ALL_SERVICES
+) -> str | None:
     """Which step of `brief.steps` shortens the completion time most, if any does."""
     steps = plots.lever_steps(configurations, run.scenario)
-    means = plots.keyed(run["summary"])
+    means = plots.keyed(run["summary"], service)
     deltas = [
-        (float(means[(after, "lead_time_days")]["mean"]) - float(means[(before, "lead_time_days")]["mean"]), after)
+        (plots.mean_of(means, after, "lead_time_days") - plots.mean_of(means, before, "lead_time_days"), after)
         for before, after in itertools.pairwise(steps)
     ]
+    deltas = [(delta, name) for delta, name in deltas if math.isfinite(delta)]
     if not deltas or min(deltas)[0] >= 0:
         return None
     delta, name = min(deltas)
     return words.say("lever_step", name=plots.label(name), delta=words.number(delta, 2, signed=True))
 
 
-def content(run: RunFolder, lang: str) -> Brief:
-    """Every sentence, number and heading of the brief, from the run's files."""
+def brief_services(scenario: Scenario, services: Sequence[str] | None) -> list[str]:
+    """The services a brief tells of, by their rows in the result files: one service's rows are `all`'s."""
+    if len(scenario.services) == 1:
+        return [next(iter(scenario.services))]
+    return list(services) if services else list(scenario.services)
+
+
+def content(run: RunFolder, lang: str, services: Sequence[str] | None = None) -> Brief:
+    """Every sentence, number and heading of the brief, from the run's files, for each service shown."""
     words = language(lang)
+    scenario = run.scenario
     names = run.configurations
     baseline = names[0]
-    focus = plots.focus_of(names, run.scenario)
-    comparison = plots.keyed(run["comparison"])
-    findings = [finding(words, focus, m, comparison[(focus, m)]) for m in FINDINGS if (focus, m) in comparison]
-    extra = lever_sentence(words, run, names)
-    means = plots.keyed(run["summary"])
-    grades = []
-    for name in names:
-        ikm = float(means[(name, "ikm")]["mean"])
-        letter, performance = words.grade(ikm)
-        grades.append(
-            words.say(
-                "ikm_line", name=plots.label(name), ikm=words.number(ikm, 1), letter=letter, performance=performance
+    focus = plots.focus_of(names, scenario)
+    shown = brief_services(scenario, services)
+    several = len(scenario.services) > 1
+    chosen = FINDINGS if len(shown) < 3 else FINDINGS_MANY
+    findings: list[tuple[str, list[str]]] = []
+    tables: list[tuple[str, list[tuple[str, list[Cell]]]]] = []
+    grades: list[str] = []
+    for service in shown:
+        comparison = plots.keyed(run["comparison"], service)
+        means = plots.keyed(run["summary"], service)
+        sentences = [
+            finding(
+                words,
+                focus,
+                m,
+                comparison[(focus, m)],
+                plots.mean_of(means, baseline, m),
+                plots.mean_of(means, focus, m),
             )
-        )
+            for m in chosen
+            if (focus, m) in comparison
+        ]
+        heading = _service_heading(words, scenario, service) if several else ""
+        findings.append((heading, sentences))
+        tables.append((heading, key_table(words, run["summary"], names, service)))
+        if several:
+            listed = ", ".join(f"{plots.label(n)} {_graded(words, plots.mean_of(means, n, 'ikm'))}" for n in names)
+            grades.append(
+                words.say("ikm_service_line", service=plots.service_name(scenario, service, words), grades=listed)
+            )
+        else:
+            grades += [_ikm_line(words, name, plots.mean_of(means, name, "ikm")) for name in names]
+    if several and not services:
+        tables.append((plots.capital(words.say("all_services")), key_table(words, run["summary"], names)))
+    lead = ""
+    if findings and findings[0][1]:
+        lead = findings[0][1].pop(0)
+        if several:
+            lead = f"{plots.service_name(scenario, shown[0], words)}: {lead}"
+    if not several:
+        extra = lever_sentence(words, run, names, shown[0])
+        findings[0][1].extend([extra] if extra else [])
+    question = words.say(
+        "question" if len(names) > 1 else "question_one", count=len(names), baseline=plots.label(baseline)
+    )
+    if several:
+        listed = words.listing([plots.service_name(scenario, s, words) for s in shown])
+        question += " " + words.say("question_services", services=listed)
     return Brief(
         lang=words,
-        title=words.say("brief_title", scenario=run.scenario.name),
-        lead=findings[0] if findings else "",
-        question=words.say(
-            "question" if len(names) > 1 else "question_one", count=len(names), baseline=plots.label(baseline)
-        ),
-        configurations=configuration_lines(words, run.scenario, names),
-        findings=[*findings[1:], *([extra] if extra else [])],
+        title=words.say("brief_title", scenario=scenario.name),
+        lead=lead,
+        question=question,
+        configurations=configuration_lines(words, scenario, names),
+        findings=[(heading, sentences) for heading, sentences in findings if sentences or heading],
         header=[words.say("table_configuration"), *(words.say(f"column_{m}") for m in TABLE)],
-        rows=key_table(words, run["summary"], names),
+        tables=tables,
         grades=grades,
         method=method(words, run),
-        warnings=warnings(words, run, names) or [words.say("no_warnings")],
-        colours=plots.palette(names),
+        warnings=warnings(words, run, names, shown),
+        colours=plots.palette(names, scenario),
+    )
+
+
+def _service_heading(words: Language, scenario: Scenario, service: str) -> str:
+    standard = words.localise(f"{scenario.services[service].standard_days:g}")
+    return words.say("service_heading", name=plots.service_name(scenario, service, words), days=standard)
+
+
+def _graded(words: Language, ikm: float) -> str:
+    return words.value("ikm", ikm)
+
+
+def _ikm_line(words: Language, name: str, ikm: float) -> str:
+    letter, performance = words.grade(ikm)
+    return words.say(
+        "ikm_line", name=plots.label(name), ikm=words.number(ikm, 1), letter=letter, performance=performance
     )
 
 
 # --- figures -----------------------------------------------------------------------------------------------------
 
 
-def figure_makers(run: RunFolder, lang: str) -> dict[str, Callable[[], Figure]]:
-    """How to make every figure of a run folder, by file name (without suffix)."""
+def figure_makers(run: RunFolder, lang: str, services: Sequence[str] | None = None) -> dict[str, Callable[[], Figure]]:
+    """How to make every figure of a run folder, by name (without suffix), for the services shown."""
     names = run.configurations
-    colours = plots.palette(names)
-    focus = plots.focus_of(names, run.scenario)
+    scenario = run.scenario
+    colours = plots.palette(names, scenario)
+    focus = plots.focus_of(names, scenario)
     pair = list(dict.fromkeys([names[0], focus]))
+    shown = brief_services(scenario, services)
+    split = shown if len(scenario.services) > 1 else None
     makers: dict[str, Callable[[], Figure]] = {
         "timeline": lambda: timeline.timeline_figure(
-            run["citizens"], run["contacts"], run["work"], run.scenario, pair, lang, colours
+            run["citizens"], run["contacts"], run["work"], scenario, pair, lang, colours, shown
         ),
-        "lead_time": lambda: plots.lead_time_figure(run["citizens"], run.scenario, lang, colours, names),
-        "headline": lambda: plots.headline_figure(run["summary"], lang, colours, names, focus),
-        "satisfaction": lambda: plots.satisfaction_figure(run["summary"], run.scenario, lang, colours, names, focus),
+        "lead_time": lambda: plots.lead_time_figure(run["citizens"], scenario, lang, colours, names, shown),
+        "headline": lambda: plots.headline_figure(run["summary"], lang, colours, names, focus, scenario, split),
+        "satisfaction": lambda: plots.satisfaction_figure(run["summary"], scenario, lang, colours, names, focus, split),
         "queues": lambda: plots.queues_figure(run["hours"], lang, colours, names),
         "utilisation": lambda: plots.utilisation_figure(run["hours"], lang, colours, names),
     }
     if len(names) > 1:
-        makers["differences"] = lambda: plots.differences_figure(run["comparison"], lang, colours, names, focus)
-    if plots.lever_steps(names, run.scenario):
-        makers["levers"] = lambda: plots.levers_figure(run["summary"], run.scenario, lang, colours, names)
+        makers["differences"] = lambda: plots.differences_figure(
+            run["comparison"], lang, colours, names, focus, scenario, split
+        )
+    if plots.lever_steps(names, scenario):
+        makers["levers"] = lambda: plots.levers_figure(run["summary"], scenario, lang, colours, names, split)
     return makers
 
 
-def figures(run: RunFolder, lang: str) -> dict[str, Figure]:
-    """Every figure of a run folder, by file name (without suffix)."""
-    return {name: make() for name, make in figure_makers(run, lang).items()}
+def figures(run: RunFolder, lang: str, services: Sequence[str] | None = None) -> dict[str, Figure]:
+    """Every figure of a run folder, by name (without suffix)."""
+    return {name: make() for name, make in figure_makers(run, lang, services).items()}
 
 
 _MAKERS: dict[str, Callable[[], Figure]] = {}
@@ -302,16 +425,18 @@ def _receive(makers: dict[str, Callable[[], Figure]]) -> None:
     _MAKERS.update(makers)
 
 
-def _draw(job: tuple[str, str]) -> tuple[list[Path], bytes]:
-    name, folder = job
-    return plots.save(_MAKERS[name](), Path(folder), name)
+def _draw(job: tuple[str, str, str]) -> tuple[list[Path], bytes]:
+    name, folder, suffix = job
+    return plots.save(_MAKERS[name](), Path(folder), name + suffix)
 
 
-def draw_all(makers: dict[str, Callable[[], Figure]], folder: Path) -> dict[str, tuple[list[Path], bytes]]:
-    """Make and save every figure; on a machine that can fork, on two worker processes at once."""
-    jobs = [(name, str(folder)) for name in makers]
+def draw_all(
+    makers: dict[str, Callable[[], Figure]], folder: Path, suffix: str = ""
+) -> dict[str, tuple[list[Path], bytes]]:
+    """Make and save every figure (as `name` + `suffix`); on a machine that can fork, on two worker processes."""
+    jobs = [(name, str(folder), suffix) for name in makers]
     if "fork" not in multiprocessing.get_all_start_methods() or default_workers() < 2:
-        return {name: plots.save(make(), folder, name) for name, make in makers.items()}
+        return {name: plots.save(make(), folder, name + suffix) for name, make in makers.items()}
     context = multiprocessing.get_context("fork")  # the workers inherit the run's frames: nothing is pickled
     with context.Pool(2, initializer=_receive, initargs=(makers,)) as pool:
         return dict(zip(makers, pool.map(_draw, jobs), strict=True))
@@ -339,6 +464,8 @@ td .ci { display: block; color: #555; font-size: 12.5px; white-space: nowrap; }
 figure { margin: 18px 0 26px; } figure img { width: 100%; height: auto; display: block; }
 figcaption { color: #444; font-size: 14px; margin-top: 4px; }
 .warning { color: #8a2c00; }
+h3.service { font-size: 16px; margin: 14px 0 4px; }
+tr.service th { text-align: left; background: #fafaf7; color: #0b4f7c; padding-top: 10px; }
 .method { font-size: 14.5px; color: #333; }
 @media print { body { background: #fff; } main { padding: 0; max-width: none; } figure { break-inside: avoid; } }
 """
@@ -369,9 +496,15 @@ def to_html(brief: Brief) -> str:
         "</ul></section>",
         *(
             [
-                f'<section id="findings"><h2>{_e(words.say("findings_heading"))}</h2><ul>',
-                *(f"<li>{_e(sentence)}</li>" for sentence in brief.findings),
-                "</ul></section>",
+                f'<section id="findings"><h2>{_e(words.say("findings_heading"))}</h2>',
+                *(
+                    (f'<h3 class="service">{_e(heading)}</h3>' if heading else "")
+                    + "<ul>"
+                    + "".join(f"<li>{_e(sentence)}</li>" for sentence in sentences)
+                    + "</ul>"
+                    for heading, sentences in brief.findings
+                ),
+                "</section>",
             ]
             if brief.findings
             else []
@@ -381,12 +514,20 @@ def to_html(brief: Brief) -> str:
         *(f'<th scope="col">{_e(text)}</th>' for text in brief.header),
         "</tr></thead><tbody>",
         *(
-            "<tr>"
-            + f'<th scope="row"><span class="swatch" style="background:{brief.colours[name]}"></span>'
-            + f"{_e(plots.label(name))}</th>"
-            + "".join(f'<td>{_e(cell.mean)}<span class="ci">{_e(cell.interval)}</span></td>' for cell in cells)
-            + "</tr>"
-            for name, cells in brief.rows
+            (
+                f'<tr class="service"><th scope="colgroup" colspan="{len(brief.header)}">{_e(heading)}</th></tr>'
+                if heading
+                else ""
+            )
+            + "".join(
+                "<tr>"
+                + f'<th scope="row"><span class="swatch" style="background:{brief.colours[name]}"></span>'
+                + f"{_e(plots.label(name))}</th>"
+                + "".join(f'<td>{_e(cell.mean)}<span class="ci">{_e(cell.interval)}</span></td>' for cell in cells)
+                + "</tr>"
+                for name, cells in rows
+            )
+            for heading, rows in brief.tables
         ),
         "</tbody></table></section>",
         f'<section id="figures"><h2>{_e(words.say("figures_heading"))}</h2>',
@@ -405,6 +546,7 @@ def to_html(brief: Brief) -> str:
         f'<p class="method">{_e(brief.method)}</p></section>',
         f'<section id="warnings"><h2>{_e(words.say("warnings_heading"))}</h2><ul>',
         *(f'<li class="warning">{_e(line)}</li>' for line in brief.warnings),
+        *([f"<li>{_e(words.say('no_warnings'))}</li>"] if not brief.warnings else []),
         "</ul></section>",
         "</main></body></html>",
     ]
@@ -469,9 +611,12 @@ class _Pen:
         self.y -= 0.05
 
     def table(
-        self, header: Sequence[str], rows: Sequence[tuple[str, Sequence[Cell]]], colours: Mapping[str, str]
+        self,
+        header: Sequence[str],
+        groups: Sequence[tuple[str, Sequence[tuple[str, Sequence[Cell]]]]],
+        colours: Mapping[str, str],
     ) -> None:
-        """The key table: the configuration, then per column the mean over its interval."""
+        """The key table: the configuration, then per column the mean over its interval; a heading per group."""
         size = 8.6
         first = 1.4
         step = (A4[0] - 2 * MARGIN - first) / (len(header) - 1)
@@ -491,16 +636,24 @@ class _Pen:
             )
         self.y -= max(map(len, titles)) * size / 72 * 1.2 + 0.06
         self.rule("#888888")
-        for name, cells in rows:
-            self._put(MARGIN, self.y, "\u25a0", fontsize=size, color=colours[name])
-            named = plots.wrap(plots.label(name), first - 0.22, size)
-            self._put(MARGIN + 0.16, self.y, "\n".join(named[:2]), fontsize=size, linespacing=1.05)
-            for k, cell in enumerate(cells, start=1):
-                x = MARGIN + first + step * k
-                self._put(x, self.y, cell.mean, fontsize=size, ha="right")
-                self._put(x, self.y - 0.13, cell.interval, fontsize=8, ha="right", color="#555555")
-            self.y -= 0.27
-            self.rule()
+        for heading, rows in groups:
+            if heading:
+                self._put(MARGIN, self.y, heading, fontsize=size, fontweight="bold", color="#0b4f7c")
+                self.y -= 0.17
+            for name, cells in rows:
+                self._put(MARGIN, self.y, "\u25a0", fontsize=size, color=colours[name])
+                named = plots.wrap(plots.label(name), first - 0.22, size)
+                self._put(MARGIN + 0.16, self.y, "\n".join(named[:2]), fontsize=size, linespacing=1.05)
+                tallest = 1
+                for k, cell in enumerate(cells, start=1):
+                    x = MARGIN + first + step * k
+                    means = plots.wrap(cell.mean, step - 0.06, size)
+                    self._put(x, self.y, "\n".join(means), fontsize=size, ha="right", linespacing=1.05)
+                    below = self.y - 0.13 * len(means)
+                    self._put(x, below, cell.interval, fontsize=8, ha="right", color="#555555")
+                    tallest = max(tallest, len(means))
+                self.y -= 0.27 + 0.13 * (tallest - 1)
+                self.rule()
         self.y -= 0.03
 
 
@@ -533,7 +686,7 @@ def _blocks(brief: Brief) -> list[Block]:
 
     def table(pen: _Pen, _: float) -> None:
         pen.heading(words.say("table_heading"))
-        pen.table(brief.header, brief.rows, brief.colours)
+        pen.table(brief.header, brief.tables, brief.colours)
 
     def figure(png: bytes) -> Block:
         pixels = imread(io.BytesIO(png), format="png")
@@ -549,19 +702,29 @@ def _blocks(brief: Brief) -> list[Block]:
         header,
         section(words.say("configurations_heading"), [], brief.configurations),
         *(
-            [section(words.say("findings_heading"), [], [("", line) for line in brief.findings])]
-            if brief.findings
-            else []
+            [
+                section(
+                    words.say("findings_heading") + (f": {heading}" if heading else ""),
+                    [],
+                    [("", line) for line in lines],
+                )
+                for heading, lines in brief.findings
+            ]
         ),
         table,
         *figures,
         section(words.say("method_heading"), [brief.method], size=8.5),
-        section(words.say("warnings_heading"), [], [("", line) for line in brief.warnings], size=8.5),
+        section(
+            words.say("warnings_heading"),
+            [],
+            [("", line) for line in brief.warnings or [words.say("no_warnings")]],
+            size=8.5,
+        ),
     ]
 
 
-def _scale(blocks: Sequence[Block]) -> float | None:
-    """The largest figure scale (at most 1) at which `blocks` fit on one page; None if none does."""
+def _scale(blocks: Sequence[Block], smallest: float = MIN_SCALE) -> float | None:
+    """The largest figure scale (at most 1, at least `smallest`) at which `blocks` fit on one page; None if none."""
     room = A4[1] - 2 * MARGIN - FOOTER
 
     def height(scale: float) -> float:
@@ -575,7 +738,7 @@ def _scale(blocks: Sequence[Block]) -> float | None:
     if pictures <= 0:
         return 1.0 if fixed <= room else None
     scale = min(1.0, (room - fixed) / pictures)
-    return scale if scale >= MIN_SCALE else None
+    return scale if scale >= smallest else None
 
 
 def _pdf_date(manifest: Mapping[str, Any]) -> datetime | None:
@@ -587,14 +750,21 @@ def _pdf_date(manifest: Mapping[str, Any]) -> datetime | None:
 
 
 def paginate(blocks: Sequence[Block]) -> tuple[list[Block], list[Block], float, float]:
-    """Split the brief over two pages where the smaller of the two pages' figure scales is largest."""
+    """Split the brief over two pages where the smaller of the two pages' figure scales is largest.
+
+    Figures are not drawn below half their size unless nothing else fits (a
+    brief of many services: `--services` chooses fewer).
+    """
     best: tuple[float, int, float, float] | None = None
-    for cut in range(1, len(blocks)):
-        first, second = _scale(blocks[:cut]), _scale(blocks[cut:])
-        if first is None or second is None:
-            continue
-        if best is None or min(first, second) > best[0] + 1e-6:
-            best = (min(first, second), cut, first, second)
+    for smallest in (MIN_SCALE, 0.05):
+        for cut in range(1, len(blocks)):
+            first, second = _scale(blocks[:cut], smallest), _scale(blocks[cut:], smallest)
+            if first is None or second is None:
+                continue
+            if best is None or min(first, second) > best[0] + 1e-6:
+                best = (min(first, second), cut, first, second)
+        if best is not None:
+            break
     if best is None:
         cut = max(1, len(blocks) // 2)
         return list(blocks[:cut]), list(blocks[cut:]), MIN_SCALE, MIN_SCALE
@@ -635,25 +805,37 @@ def make_figures_and_brief(
     *,
     scenario: Scenario | None = None,
     manifest: Mapping[str, Any] | None = None,
+    services: Sequence[str] | None = None,
 ) -> list[Path]:
-    """Write every figure (PNG and SVG) into `folder/figures/`, then `brief.html` and `brief.pdf`; return the paths.
+    """Write every figure (PNG and SVG) into `folder/figures/`, then the brief (HTML and PDF); return the paths.
 
-    `scenario` and `manifest` stand in for `scenario.yaml` and `manifest.json`
-    when the run's writer calls this before writing them.
+    English files are `brief.html`, `brief.pdf` and `figures/<name>.png`; any
+    other language writes beside them with its code before the extension
+    (`brief.id.html`, `figures/timeline.id.png`), so no language overwrites
+    another. `services` chooses the services the brief tells of (default:
+    every one). `scenario` and `manifest` stand in for `scenario.yaml` and
+    `manifest.json` when the run's writer calls this before writing them.
     """
     folder = Path(folder)
     words = language(lang)
+    suffix = language_suffix(lang)
     run = read_run(folder, scenario=scenario, manifest=manifest)
     target = folder / "figures"
     target.mkdir(exist_ok=True)
-    drawn = draw_all(figure_makers(run, lang), target)
+    drawn = draw_all(figure_makers(run, lang, services), target, suffix)
     written = [path for paths, _ in drawn.values() for path in paths]
     pictures = {name: png for name, (_, png) in drawn.items()}
-    brief = content(run, lang)
+    brief = content(run, lang, services)
     chosen = [name if name != "levers" or "levers" in pictures else "differences" for name in IN_BRIEF]
     brief.figures = [(name, words.say(f"caption_{name}"), pictures[name]) for name in chosen if name in pictures]
     others = [words.say(f"name_{name}") for name in pictures if name not in chosen]
     brief.more = words.say("figure_files", names=words.listing(others))
-    (folder / "brief.html").write_text(to_html(brief), encoding="utf-8")
-    to_pdf(brief, folder / "brief.pdf", run.manifest)
-    return [*written, folder / "brief.html", folder / "brief.pdf"]
+    html_path, pdf_path = folder / f"brief{suffix}.html", folder / f"brief{suffix}.pdf"
+    html_path.write_text(to_html(brief), encoding="utf-8")
+    to_pdf(brief, pdf_path, run.manifest)
+    return [*written, html_path, pdf_path]
+
+
+def language_suffix(lang: str) -> str:
+    """What a language adds to file names before the extension: nothing for English, '.id' for Bahasa Indonesia."""
+    return "" if lang == "en" else f".{lang}"

@@ -29,7 +29,7 @@ from matplotlib.lines import Line2D
 from matplotlib.textpath import TextToPath
 
 from simulator.language import Language, language
-from simulator.scenario import Levers, Scenario
+from simulator.scenario import ALL_SERVICES, Levers, Scenario
 from simulator.statistics import interval
 
 OKABE_ITO = ("#D55E00", "#E69F00", "#56B4E9", "#0072B2", "#009E73", "#CC79A7", "#000000", "#999999")
@@ -64,14 +64,6 @@ STYLE: dict[str, Any] = {
 }
 """Matplotlib settings of every figure, applied only while a figure is made or saved."""
 TIMELINE_METRICS = ("wait_minutes", "lead_time_days", "trips", "ikm")
-DIFFERENCE_METRICS = (
-    "wait_minutes",
-    "lead_time_days",
-    "trips",
-    "rejections",
-    "citizen_cost",
-    "ikm",
-)
 
 P = ParamSpec("P")
 _MEASURE = TextToPath()
@@ -89,7 +81,10 @@ def styled(make: Callable[P, Figure]) -> Callable[P, Figure]:
 
 
 def save(figure: Figure, folder: Path, name: str) -> tuple[list[Path], bytes]:
-    """Write `name`.png and `name`.svg; returns their paths and the PNG's bytes."""
+    """Write `name`.png and `name`.svg; returns their paths and the PNG's bytes.
+
+    `name` may carry a language suffix ('timeline.id'): the files are then `timeline.id.png` and `timeline.id.svg`.
+    """
     with mpl.rc_context(STYLE):  # type: ignore[arg-type]
         buffer = io.BytesIO()
         figure.savefig(buffer, format="png", metadata={"Software": None})
@@ -99,14 +94,22 @@ def save(figure: Figure, folder: Path, name: str) -> tuple[list[Path], bytes]:
     return [folder / f"{name}.png", folder / f"{name}.svg"], png
 
 
-def palette(configurations: Sequence[str]) -> dict[str, str]:
-    """A fixed colour per configuration, by its place in the run (the first is the reference)."""
-    return {name: OKABE_ITO[k % len(OKABE_ITO)] for k, name in enumerate(configurations)}
+def palette(configurations: Sequence[str], scenario: Scenario | None = None) -> dict[str, str]:
+    """A fixed colour per configuration, by its place in the scenario file (else in `configurations`).
+
+    So a run, a sweep and a warm-up study of the same file colour each
+    configuration alike, whatever subset or order they run.
+    """
+    places = list(scenario.configurations) if scenario is not None else []
+    places += [name for name in configurations if name not in places]
+    return {name: OKABE_ITO[places.index(name) % len(OKABE_ITO)] for name in configurations}
 
 
-def marker_of(configurations: Sequence[str], name: str) -> str:
-    """A marker shape per configuration, so that figures also read in grey."""
-    return MARKERS[list(configurations).index(name) % len(MARKERS)]
+def marker(colours: Mapping[str, str], name: str) -> str:
+    """A marker shape per configuration that goes with its colour, so that figures also read in grey."""
+    colour = colours[name]
+    place = OKABE_ITO.index(colour) if colour in OKABE_ITO else list(colours).index(name)
+    return MARKERS[place % len(MARKERS)]
 
 
 def label(configuration: str) -> str:
@@ -184,10 +187,41 @@ def lever_words(
     return words
 
 
-def keyed(summary: pd.DataFrame) -> dict[tuple[str, str], dict[str, Any]]:
-    """The rows of summary.csv or comparison.csv by (configuration, metric)."""
-    rows: list[dict[str, Any]] = summary.to_dict("records")  # type: ignore[assignment]
+def of_service(frame: pd.DataFrame, service: str = ALL_SERVICES) -> pd.DataFrame:
+    """The rows of summary.csv, comparison.csv or replications.csv about one service (all of a frame without one)."""
+    if "service" not in frame.columns:
+        return frame
+    return frame[frame["service"].astype(str) == service]
+
+
+def keyed(summary: pd.DataFrame, service: str = ALL_SERVICES) -> dict[tuple[str, str], dict[str, Any]]:
+    """The rows of summary.csv or comparison.csv about `service`, by (configuration, metric)."""
+    rows: list[dict[str, Any]] = of_service(summary, service).to_dict("records")  # type: ignore[assignment]
     return {(str(row["configuration"]), str(row["metric"])): row for row in rows}
+
+
+def service_name(scenario: Scenario, service: str, lang: Language) -> str:
+    """A service as the reader knows it: its name, or 'all services together'."""
+    if service == ALL_SERVICES:
+        return lang.say("all_services")
+    return scenario.services[service].name or service.replace("_", " ")
+
+
+def mean_of(rows: Mapping[tuple[str, str], Mapping[str, Any]], name: str, metric: str) -> float:
+    """A configuration's mean of a metric from keyed rows; NaN when it is missing."""
+    row = rows.get((name, metric))
+    return float(row["mean"]) if row is not None else math.nan
+
+
+def finite_limits(values: Sequence[float], fallback: tuple[float, float] = (0.0, 1.0)) -> tuple[float, float]:
+    """The smallest and largest finite values, or `fallback` when there are none."""
+    finite = [v for v in values if np.isfinite(v)]
+    return (min(finite), max(finite)) if finite else fallback
+
+
+def nothing_to_show(axes: Axes, text: str) -> None:
+    """Say in the middle of an empty panel why it is empty ('no completed applicants')."""
+    axes.text(0.5, 0.5, text, transform=axes.transAxes, ha="center", va="center", fontsize=10, color="#555555")
 
 
 @functools.cache
@@ -287,7 +321,7 @@ def _localise_ticks(figure: Figure, lang: Language) -> None:
     for axes in figure.axes:
         for axis in (axes.xaxis, axes.yaxis):
             if isinstance(axis.get_major_formatter(), ticker.ScalarFormatter):
-                axis.set_major_formatter(ticker.FuncFormatter(lambda v, _: lang.localise(f"{v:g}")))
+                axis.set_major_formatter(ticker.FuncFormatter(lambda v, _: lang.localise(f"{v:,g}")))
 
 
 def prepare(
@@ -295,6 +329,11 @@ def prepare(
 ) -> tuple[Language, list[str], Mapping[str, str]]:
     names = list(configurations) if configurations is not None else order(frame)
     return language(lang), names, colours if colours is not None else palette(names)
+
+
+def services_of(scenario: Scenario, services: Sequence[str] | None) -> list[str]:
+    """The services a figure shows: those given, else every service of the scenario."""
+    return list(services) if services else list(scenario.services)
 
 
 # --- lead-time distribution -----------------------------------------------------------------------------------
@@ -307,36 +346,47 @@ def lead_time_figure(
     lang: str = "en",
     colours: Mapping[str, str] | None = None,
     configurations: Sequence[str] | None = None,
+    services: Sequence[str] | None = None,
 ) -> Figure:
-    """The share of completed citizens done by each lead time (ECDF) with the service standard marked.
+    """The share of applicants done by each lead time (ECDF over every counted applicant) with the standard.
 
-    One service: one panel, each configuration's share within the standard in
-    the legend. Several: a panel per service, side by side, with the shares of
+    Applicants who gave up never finish: a curve ends at the share who
+    completed. One service: one panel, each configuration's share within the
+    standard in the legend. Several: a panel per service, with the shares of
     the reference and the focus configuration written on each.
     """
     words, names, colours = prepare(citizens, lang, colours, configurations)
-    done = citizens[citizens["outcome"] == "completed"]
-    services = [sid for sid in scenario.services if sid in set(done["service"].astype(str))]
+    shown = services_of(scenario, services)
     baseline, focus = names[0], _focus_in(names, scenario)
-    many = len(services) > 1
-    columns = min(3, len(services))
-    rows = math.ceil(len(services) / columns)
+    many = len(shown) > 1
+    columns = min(3, len(shown))
+    rows = math.ceil(len(shown) / columns)
     figure = Figure(figsize=(WIDTH, 0.75 + (2.1 if many else 1.6) * rows + (0.35 if many else 0)), layout="constrained")
     panels = figure.subplots(rows, columns, squeeze=False, sharey=True).ravel()
-    for axes in panels[len(services) :]:
+    for axes in panels[len(shown) :]:
         axes.set_axis_off()
-    for axes, service in zip(panels, services, strict=False):
-        mine = done[done["service"] == service]
+    within: dict[str, dict[str, float]] = {}
+    for axes, service in zip(panels, shown, strict=False):
+        mine = citizens[citizens["service"].astype(str) == service]
         standard = scenario.services[service].standard_days
-        within = {}
+        within[service] = {}
+        longest = standard
         for name in names:
-            days = np.sort(mine.loc[mine["configuration"] == name, "lead_time_days"].to_numpy(dtype=np.float64))
-            if len(days) == 0:
+            everyone = mine[mine["configuration"] == name]
+            if everyone.empty:
                 continue
-            within[name] = float(np.mean(days <= standard))
-            legend = words.say("lead_legend", name=label(name), share=words.percent(within[name]))
-            steps = np.arange(len(days) + 1) / len(days)
+            done = everyone[everyone["outcome"] == "completed"]
+            days = np.sort(done["lead_time_days"].to_numpy(dtype=np.float64))
+            within[service][name] = float(everyone["within_standard"].astype(float).fillna(0).mean())
+            share = words.percent(within[service][name])
+            legend = words.say("lead_legend", name=label(name), share=share)
+            if len(days) == 0:
+                legend = f"{label(name)}: {words.say('lead_none')}"
+            steps = np.arange(len(days) + 1) / len(everyone)
             axes.step(np.r_[0, days], steps, where="post", color=colours[name], lw=2, label=legend)
+            longest = max(longest, float(days[-1]) if len(days) else 0.0)
+        if not (mine["outcome"] == "completed").any():
+            nothing_to_show(axes, words.say("lead_none"))
         axes.axvline(standard, color="#333333", ls="--", lw=1)
         days_text = words.localise(f"{standard:g}")
         axes.text(
@@ -351,42 +401,60 @@ def lead_time_figure(
         )
         axes.yaxis.set_major_formatter(ticker.FuncFormatter(lambda v, _: words.percent(v)))
         axes.set_ylim(0, 1.02)
-        axes.set_xlim(left=0)
+        axes.set_xlim(0, longest * 1.05)
         axes.grid(axis="y", color="#dddddd", lw=0.6)
         if many:
-            shown = [n for n in dict.fromkeys([baseline, focus]) if n in within]
-            listed = ", ".join(f"{label(n)} {words.percent(within[n])}" for n in shown)
-            title = f"{scenario.services[service].name or service}\n{words.say('lead_within')}: {listed}"
+            listed = ", ".join(
+                f"{label(n)} {words.percent(within[service][n])}"
+                for n in dict.fromkeys([baseline, focus])
+                if n in within[service]
+            )
+            title = f"{service_name(scenario, service, words)}\n{words.say('lead_within')}: {listed}"
             axes.set_title("\n".join(_fill(part, WIDTH / columns - 0.4, 10) for part in title.split("\n")), pad=16)
-        else:
+        elif axes.get_legend_handles_labels()[0]:
             axes.legend(loc="upper left", bbox_to_anchor=(1.01, 1), borderaxespad=0)
     for axes in panels[::columns]:
         axes.set_ylabel(words.say("lead_ylabel"))
-    for axes in panels[: len(services)]:
+    for axes in panels[: len(shown)]:
         axes.set_xlabel(words.say("lead_xlabel_short" if many else "lead_xlabel"))
     if many:
         lines = [(Line2D([], [], color=colours[n], lw=2), label(n)) for n in names]
         legend_below(figure, lines, columns=legend_columns([text for _, text in lines]))
-    shares = {
-        name: float(done.loc[done["configuration"] == name, "within_standard"].astype(float).mean())
-        for name in (baseline, focus)
-    }
-    key = "lead_title_many" if many else "lead_title"
-    standard_text = words.localise(f"{scenario.services[services[0]].standard_days:g}")
-    if focus == baseline:
-        text = words.say(f"{key}_one", days=standard_text, share=words.percent(shares[baseline]), name=label(baseline))
-    else:
-        text = words.say(
-            key,
-            days=standard_text,
-            before=words.percent(shares[baseline]),
-            baseline=label(baseline),
-            after=words.percent(shares[focus]),
-            focus=label(focus),
-        )
-    put_title(figure, text)
+    put_title(figure, _lead_title(words, scenario, shown, within, names, focus))
     _localise_ticks(figure, words)
     return figure
+
+
+def _lead_title(
+    words: Language,
+    scenario: Scenario,
+    shown: Sequence[str],
+    within: Mapping[str, Mapping[str, float]],
+    names: Sequence[str],
+    focus: str,
+) -> str:
+    """One service: its shares within the standard. Several: in how many services the focus does better."""
+    baseline = names[0]
+    if len(shown) > 1:
+        if focus == baseline:
+            return words.say("lead_title_many_one", name=label(baseline), total=len(shown))
+        better = sum(1 for s in shown if within[s].get(focus, math.nan) > within[s].get(baseline, math.nan))
+        return words.say(
+            "lead_title_many", focus=label(focus), baseline=label(baseline), count=better, total=len(shown)
+        )
+    service = shown[0]
+    shares = {name: words.percent(within[service].get(name, math.nan)) for name in (baseline, focus)}
+    days = words.localise(f"{scenario.services[service].standard_days:g}")
+    if focus == baseline:
+        return words.say("lead_title_one", days=days, share=shares[baseline], name=label(baseline))
+    return words.say(
+        "lead_title",
+        days=days,
+        before=shares[baseline],
+        baseline=label(baseline),
+        after=shares[focus],
+        focus=label(focus),
+    )
 
 
 def _focus_in(names: Sequence[str], scenario: Scenario) -> str:
@@ -421,14 +489,16 @@ def _grade_bands(axes: Axes, scale: float, shown: tuple[float, float]) -> None:
 
 
 def _dots(axes: Axes, rows: Sequence[tuple[float, float, float, str, str]], positions: Sequence[float]) -> None:
-    """Means with their intervals: rows of (mean, low, high, colour, marker) at `positions`."""
-    for (mean, low, high, colour, marker), y in zip(rows, positions, strict=True):
-        spread = None if math.isnan(low) else [[mean - low], [high - mean]]
+    """Means with their intervals: rows of (mean, low, high, colour, marker) at `positions` (NaN means skipped)."""
+    for (mean, low, high, colour, shape), y in zip(rows, positions, strict=True):
+        if math.isnan(mean):
+            continue
+        spread = None if math.isnan(low) or math.isnan(high) else [[mean - low], [high - mean]]
         axes.errorbar(
             [mean],
             [y],
             xerr=spread,
-            fmt=marker,
+            fmt=shape,
             color=colour,
             markersize=7,
             capsize=3,
@@ -438,6 +508,32 @@ def _dots(axes: Axes, rows: Sequence[tuple[float, float, float, str, str]], posi
         )
 
 
+def _estimate(row: Mapping[str, Any] | None) -> tuple[float, float, float]:
+    """(mean, ci_low, ci_high) of a summary row; NaN when the row is missing."""
+    if row is None:
+        return (math.nan, math.nan, math.nan)
+    return (float(row["mean"]), float(row["ci_low"]), float(row["ci_high"]))
+
+
+def _grouped_rows(
+    services: Sequence[str], names: Sequence[str]
+) -> tuple[list[tuple[str, str, float]], list[tuple[str, float]]]:
+    """Rows of a dot chart from the top: (service, configuration, y), and the services' headings (service, y).
+
+    One service: a row per configuration. Several: a heading row, then a row per configuration, per service.
+    """
+    rows, headings = [], []
+    y = 0.0
+    for service in services:
+        if len(services) > 1:
+            headings.append((service, y))
+            y -= 1
+        for name in names:
+            rows.append((service, name, y))
+            y -= 1
+    return rows, headings
+
+
 @styled
 def headline_figure(
     summary: pd.DataFrame,
@@ -445,60 +541,143 @@ def headline_figure(
     colours: Mapping[str, str] | None = None,
     configurations: Sequence[str] | None = None,
     focus: str | None = None,
+    scenario: Scenario | None = None,
+    services: Sequence[str] | None = None,
 ) -> Figure:
-    """Wait, lead time, trips and IKM per configuration: mean and 95% interval over replications."""
+    """Wait, lead time, trips and IKM per configuration (per service, when several): mean and 95% interval."""
     words, names, colours = prepare(summary, lang, colours, configurations)
-    means = keyed(summary)
-    figure = Figure(figsize=(WIDTH, 1.6 + 0.55 * len(names)), layout="constrained")
+    shown = list(services) if services else [ALL_SERVICES]
+    means = {service: keyed(summary, service) for service in shown}
+    rows, headings = _grouped_rows(shown, names)
+    pitch = 0.55 if len(rows) <= 6 else 0.3
+    figure = Figure(figsize=(WIDTH, 1.6 + pitch * (len(rows) + len(headings))), layout="constrained")
     panels = figure.subplots(2, 2, sharey=True).ravel()
-    positions = list(range(len(names)))[::-1]
+    positions = [y for _, _, y in rows]
     for axes, metric in zip(panels, TIMELINE_METRICS, strict=True):
-        rows = [
-            (
-                float(means[(n, metric)]["mean"]),
-                float(means[(n, metric)]["ci_low"]),
-                float(means[(n, metric)]["ci_high"]),
-                colours[n],
-                marker_of(names, n),
-            )
-            for n in names
-        ]
+        dots = [(*_estimate(means[service].get((n, metric))), colours[n], marker(colours, n)) for service, n, _ in rows]
+        low, high = finite_limits([v for d in dots for v in d[:3]], (math.nan, math.nan))
         if metric == "ikm":
-            low = min(r[0] if math.isnan(r[1]) else r[1] for r in rows)
-            high = max(r[0] if math.isnan(r[2]) else r[2] for r in rows)
-            _grade_bands(axes, 25, (max(25, low - 4), min(100, high + 4)))
+            shown_range = (25.0, 100.0) if math.isnan(low) else (max(25, low - 4), min(100, high + 4))
+            _grade_bands(axes, 25, shown_range)
         else:
-            axes.set_xlim(left=0, right=max(r[0] if math.isnan(r[2]) else r[2] for r in rows) * 1.15 or 1)
-        _dots(axes, rows, positions)
+            axes.set_xlim(left=0, right=(high if np.isfinite(high) and high > 0 else 1) * 1.15)
+            axes.xaxis.set_major_locator(ticker.MaxNLocator(5))
+        _dots(axes, dots, positions)
+        for (mean, *_), y in zip(dots, positions, strict=True):
+            if math.isnan(mean):
+                axes.text(0.02, y, words.value(metric, mean), transform=axes.get_yaxis_transform(), va="center",
+                          fontsize=9, color="#555555")  # fmt: skip
         axes.set_title(words.say(f"headline_{metric}"), pad=14 if metric == "ikm" else 6)
         axes.grid(axis="x", color="#dddddd", lw=0.6)
-        axes.set_yticks(positions, [label(n) for n in names])
-        axes.set_ylim(-0.6, len(names) - 0.4)
+        axes.set_yticks(positions, [label(n) for _, n, _ in rows])
+        axes.set_ylim(min(positions) - 0.6, max([*positions, *(y for _, y in headings)]) + 0.4)
+        for service, y in headings:
+            if axes in panels[::2]:
+                axes.text(0.01, y, service_name(scenario, service, words) if scenario else service,
+                          transform=axes.get_yaxis_transform(), ha="left", va="center", fontsize=9,
+                          fontweight="bold")  # fmt: skip
     for axes in panels[::2]:
-        for tick, name in zip(axes.get_yticklabels(), names, strict=True):
+        for tick, (_, name, _) in zip(axes.get_yticklabels(), rows, strict=True):
             tick.set_color(colours[name])
     figure.supxlabel(words.say("headline_note"), fontsize=9, color="#333333")
-    chosen = focus or names[-1]
-    lead = [words.value("lead_time_days", float(means[(n, "lead_time_days")]["mean"])) for n in (names[0], chosen)]
-    trips = [words.value("trips", float(means[(n, "trips")]["mean"])) for n in (names[0], chosen)]
-    if chosen == names[0]:
-        text = words.say("headline_title_one", name=label(chosen), lead=lead[0], trips=trips[0])
-    else:
-        text = words.say(
-            "headline_title",
-            focus=label(chosen),
-            baseline=label(names[0]),
-            lead_before=lead[0],
-            lead_after=lead[1],
-            trips_before=trips[0],
-            trips_after=trips[1],
-        )
-    put_title(figure, capital(text))
+    put_title(figure, capital(_headline_title(words, means, shown, names, focus or names[-1])))
     _localise_ticks(figure, words)
     return figure
 
 
+def _headline_title(
+    words: Language,
+    means: Mapping[str, Mapping[tuple[str, str], Mapping[str, Any]]],
+    shown: Sequence[str],
+    names: Sequence[str],
+    chosen: str,
+) -> str:
+    baseline = names[0]
+    if len(shown) > 1 and chosen != baseline:
+        pairs = [
+            (mean_of(means[s], baseline, "lead_time_days"), mean_of(means[s], chosen, "lead_time_days")) for s in shown
+        ]
+        known = [(before, after) for before, after in pairs if math.isfinite(before) and math.isfinite(after)]
+        if not known:
+            return words.say("figure_services_title", baseline=label(baseline), focus=label(chosen))
+        shorter = sum(1 for before, after in known if after < before)
+        return words.say(
+            "headline_title_services", focus=label(chosen), baseline=label(baseline), count=shorter, total=len(known)
+        )
+    rows = means[shown[0]]
+    lead = [words.value("lead_time_days", mean_of(rows, n, "lead_time_days")) for n in (baseline, chosen)]
+    trips = [words.value("trips", mean_of(rows, n, "trips")) for n in (baseline, chosen)]
+    if chosen == baseline:
+        return words.say("headline_title_one", name=label(chosen), lead=lead[0], trips=trips[0])
+    return words.say(
+        "headline_title",
+        focus=label(chosen),
+        baseline=label(baseline),
+        lead_before=lead[0],
+        lead_after=lead[1],
+        trips_before=trips[0],
+        trips_after=trips[1],
+    )
+
+
 # --- differences against the baseline -------------------------------------------------------------------------
+
+
+RELATIVE_METRICS = ("wait_minutes", "lead_time_days", "trips", "rejections", "citizen_cost")
+"""Differences shown in per cent of the reference (on a log scale of the ratio)."""
+POINT_METRICS = ("ikm", "within_standard_share", "abandoned_share")
+"""Differences shown in points, as the text gives them: IKM points, percentage points of a share."""
+SERVICE_METRICS = {"relative": ("wait_minutes", "lead_time_days", "trips"), "points": ("ikm", "within_standard_share")}
+"""The differences a figure of several services shows for each."""
+LOG_TICKS = (0.01, 0.02, 0.05, 0.1, 0.2, 0.3, 0.5, 0.75, 1.0, 1.5, 2.0, 3.0, 5.0, 10.0, 20.0, 50.0, 100.0)
+"""Ratios (1 + relative change) that may label the log axis: -99% to +9,900%."""
+DOT_PITCH = 0.17
+"""Inches between two configurations' dots in the differences figure: markers never overlap."""
+
+
+def _difference(row: Mapping[str, Any] | None, kind: str, metric: str) -> tuple[float, float, float]:
+    """(value, low, high) of a comparison row as drawn: a ratio for 'relative', points for 'points'."""
+    if row is None:
+        return (math.nan, math.nan, math.nan)
+    if kind == "relative":
+        keys = ("relative_change", "relative_ci_low", "relative_ci_high")
+        return tuple(1 + float(row[k]) for k in keys)  # type: ignore[return-value]
+    scale = 100.0 if metric.endswith("_share") else 1.0
+    return tuple(scale * float(row[k]) for k in ("difference", "ci_low", "ci_high"))  # type: ignore[return-value]
+
+
+def _log_axis(axes: Axes, values: Sequence[float], words: Language) -> None:
+    """A log axis of ratios from a labelled tick below the smallest value to one above the largest."""
+    low, high = finite_limits([max(v, LOG_TICKS[0]) for v in values], (1.0, 1.0))
+    low, high = min(low, 1.0), max(high, 1.0)
+    lower = max([c for c in LOG_TICKS if c <= low], default=LOG_TICKS[0])
+    upper = min([c for c in LOG_TICKS if c >= high], default=LOG_TICKS[-1])
+    ticks = [c for c in LOG_TICKS if lower <= c <= upper]
+    if len(ticks) > 7:  # the ends, no change, halving and doubling, and the decades
+        ticks = [c for c in ticks if c in (lower, upper, 0.1, 0.5, 1.0, 2.0, 10.0)]
+    axes.set_xscale("log")
+    axes.set_xlim(lower / 1.06, upper * 1.06)
+    axes.xaxis.set_major_locator(ticker.FixedLocator(ticks))
+    axes.xaxis.set_minor_locator(ticker.NullLocator())
+    axes.xaxis.set_major_formatter(ticker.FuncFormatter(lambda v, _: words.percent(v - 1, signed=v != 1)))
+    axes.axvline(1, color="#333333", lw=1)
+
+
+def _points_axis(axes: Axes, values: Sequence[float], words: Language) -> None:
+    """A linear axis of points with a labelled tick at or beyond each end of the values, and zero."""
+    low, high = finite_limits([*values, 0.0], (0.0, 0.0))
+    if high - low < 1e-9:
+        low, high = low - 1, high + 1
+    ticks = ticker.MaxNLocator(6, steps=[1, 2, 2.5, 5, 10]).tick_values(low, high)
+    ticks = [t for k, t in enumerate(ticks) if t <= high or k == 0 or ticks[k - 1] < high]
+    ticks = [t for k, t in enumerate(ticks) if t >= low or k == len(ticks) - 1 or ticks[k + 1] > low]
+    pad = 0.03 * (ticks[-1] - ticks[0])
+    axes.set_xlim(ticks[0] - pad, ticks[-1] + pad)
+    axes.xaxis.set_major_locator(ticker.FixedLocator(ticks))
+    axes.xaxis.set_major_formatter(
+        ticker.FuncFormatter(lambda v, _: words.number(v, 0 if v == int(v) else 1, signed=v != 0))
+    )
+    axes.axvline(0, color="#333333", lw=1)
 
 
 @styled
@@ -508,82 +687,184 @@ def differences_figure(
     colours: Mapping[str, str] | None = None,
     configurations: Sequence[str] | None = None,
     focus: str | None = None,
+    scenario: Scenario | None = None,
+    services: Sequence[str] | None = None,
 ) -> Figure:
-    """Each configuration's relative change against the baseline per metric, with the paired 95% interval."""
+    """Each configuration's change against the baseline, with the paired 95% interval, as the text gives it.
+
+    Waits, completion times, trips, rejections and cost in per cent on a log
+    scale of the ratio; the IKM and shares in points. Each configuration has a
+    row of its own in every metric and its value written at the right, so equal
+    values never hide one another. Several services: a block per service.
+    """
     words = language(lang)
     baseline = str(comparison["baseline"].iloc[0])
     names = [n for n in (configurations or [baseline, *order(comparison)]) if n != baseline]
     colours = colours if colours is not None else palette([baseline, *names])
-    every = [baseline, *names]
-    rows = {(str(r["configuration"]), str(r["metric"])): r for r in comparison.to_dict("records")}
-    metrics = [
-        m
-        for m in DIFFERENCE_METRICS
-        if any((n, m) in rows and np.isfinite(rows[(n, m)]["relative_change"]) for n in names)
-    ]
+    shown = list(services) if services else [ALL_SERVICES]
+    rows = {service: keyed(comparison, service) for service in shown}
+    many = len(shown) > 1
+    kinds = {
+        "relative": SERVICE_METRICS["relative"] if many else RELATIVE_METRICS,
+        "points": SERVICE_METRICS["points"] if many else POINT_METRICS,
+    }
+    layout: dict[str, list[tuple[str, str, float]]] = {}
+    headings: dict[str, list[tuple[str, float]]] = {}
+    for kind, metrics in kinds.items():
+        y, layout[kind], headings[kind] = 0.0, [], []
+        for service in shown:
+            present = [
+                m
+                for m in metrics
+                if any(np.isfinite(_difference(rows[service].get((n, m)), kind, m)[0]) for n in names)
+            ]
+            if many and present:
+                headings[kind].append((service, y))
+                y -= 1.4
+            for metric in present:
+                layout[kind].append((service, metric, y))
+                y -= len(names) + 0.7
+    used = [kind for kind in kinds if layout[kind]]
+    heights = [sum(len(names) + 0.7 for _ in layout[k]) + 1.4 * len(headings[k]) + 0.3 for k in used]
     figure = Figure(
-        figsize=(WIDTH, 1.4 + 0.12 * len(metrics) * max(len(names), 3) + 0.2 * math.ceil(len(names) / 3)),
+        figsize=(WIDTH, 1.5 + DOT_PITCH * sum(heights) + 0.45 * len(used) + 0.2 * math.ceil(len(names) / 3)),
         layout="constrained",
     )
-    axes = figure.add_subplot()
-    band = 0.8 / max(len(names), 1)
-    lowest, highest = 1.0, 1.0
-    for k, metric in enumerate(metrics):
-        centre = len(metrics) - 1 - k
-        if k % 2 == 0:
-            axes.axhspan(centre - 0.5, centre + 0.5, color="#f3f3f3", zorder=0, lw=0)
-        for j, name in enumerate(names):
-            row = rows.get((name, metric))
-            if row is None or not np.isfinite(row["relative_change"]):
-                continue
-            ratio = 1 + np.array([row["relative_change"], row["relative_ci_low"], row["relative_ci_high"]])
-            ratio = np.where(np.isfinite(ratio), np.maximum(ratio, 0.01), np.nan)
-            y = centre + 0.4 - band * (j + 0.5)
-            _dots(axes, [(ratio[0], ratio[1], ratio[2], colours[name], marker_of(every, name))], [y])
-            lowest, highest = min(lowest, np.nanmin(ratio)), max(highest, np.nanmax(ratio))
-    axes.axvline(1, color="#333333", lw=1)
-    axes.set_xscale("log")
-    candidates = [0.05, 0.1, 0.2, 0.3, 0.5, 0.75, 1, 1.5, 2, 3, 5, 10, 20]
-    if highest / lowest > 4:
-        candidates = [c for c in candidates if c not in (0.75, 1.5)]
-    axes.set_xlim(lowest / 1.15, highest * 1.15)
-    axes.xaxis.set_major_locator(ticker.FixedLocator([c for c in candidates if lowest / 1.15 <= c <= highest * 1.15]))
-    axes.xaxis.set_minor_locator(ticker.NullLocator())
-    axes.xaxis.set_major_formatter(ticker.FuncFormatter(lambda v, _: words.percent(v - 1, signed=v != 1)))
-    axes.set_yticks(range(len(metrics))[::-1], [words.metric_label(m) for m in metrics])
-    axes.set_ylim(-0.5, len(metrics) - 0.5)
-    axes.tick_params(axis="y", length=0)
-    axes.grid(axis="x", color="#dddddd", lw=0.6)
-    axes.set_xlabel(words.say("differences_xlabel", baseline=label(baseline)))
+    panels: list[Axes] = list(figure.subplots(len(used), 1, squeeze=False, height_ratios=heights)[:, 0]) if used else []
+    for axes, kind in zip(panels, used, strict=True):
+        values = []
+        for k, (service, metric, top) in enumerate(layout[kind]):
+            if k % 2 == 0:
+                axes.axhspan(top - len(names) + 0.15, top + 0.55, color="#f3f3f3", zorder=0, lw=0)
+            for j, name in enumerate(names):
+                row = rows[service].get((name, metric))
+                mean, low, high = _difference(row, kind, metric)
+                if not np.isfinite(mean):
+                    continue
+                y = top - j
+                shown_mean = max(mean, LOG_TICKS[0]) if kind == "relative" else mean
+                bounds = [max(v, LOG_TICKS[0]) if kind == "relative" else v for v in (low, high)]
+                _dots(axes, [(shown_mean, bounds[0], bounds[1], colours[name], marker(colours, name))], [y])
+                values += [v for v in (shown_mean, *bounds) if np.isfinite(v)]
+                text = words.change(metric, row)[0] if row is not None else ""
+                axes.annotate(
+                    text,
+                    xy=(1.0, y),
+                    xycoords=("axes fraction", "data"),
+                    xytext=(5, 0),
+                    textcoords="offset points",
+                    ha="left",
+                    va="center",
+                    fontsize=9,
+                    color=colours[name],
+                )
+        if kind == "relative":
+            _log_axis(axes, values, words)
+        else:
+            _points_axis(axes, values, words)
+        ticks = [top - (len(names) - 1) / 2 for _, _, top in layout[kind]]
+        axes.set_yticks(ticks, [words.metric_label(m) for _, m, _ in layout[kind]])
+        for service, y in headings[kind]:
+            axes.text(0.01, y, service_name(scenario, service, words) if scenario else service, fontsize=9,
+                      fontweight="bold", transform=axes.get_yaxis_transform(), va="center")  # fmt: skip
+        lowest = min(top - len(names) + 0.15 for _, _, top in layout[kind])
+        highest = max([top + 0.55 for _, _, top in layout[kind]] + [y + 0.7 for _, y in headings[kind]])
+        axes.set_ylim(lowest, highest)
+        axes.tick_params(axis="y", length=0)
+        axes.grid(axis="x", color="#dddddd", lw=0.6)
+        axes.set_xlabel(words.say(f"differences_{kind}"))
+    if not used:
+        nothing_to_show(figure.add_subplot(), words.say("not_available"))
+        figure.axes[0].set_axis_off()
     handles = [
-        (
-            Line2D(
-                [], [], ls="", marker=marker_of(every, n), color=colours[n], markeredgecolor="#222222", markersize=7
-            ),
-            label(n),
-        )
+        (Line2D([], [], ls="", marker=marker(colours, n), color=colours[n], markeredgecolor="#222222", markersize=7),
+         label(n))
         for n in names
-    ]
-    legend_below(figure, handles, columns=3)
-    chosen = focus or names[-1]
-    change = {
-        m: words.percent(rows[(chosen, m)]["relative_change"], signed=True) if (chosen, m) in rows else "-"
-        for m in ("trips", "lead_time_days")
-    }
-    put_title(
-        figure,
-        words.say(
-            "differences_title",
-            baseline=label(baseline),
-            focus=label(chosen),
-            trips=change["trips"],
-            lead=change["lead_time_days"],
-        ),
-    )
+    ]  # fmt: skip
+    legend_below(figure, handles, columns=3, note=words.say("differences_xlabel", baseline=label(baseline)))
+    chosen = focus if focus in names else names[-1]
+    put_title(figure, _differences_title(words, rows, shown, baseline, chosen))
     return figure
 
 
+def _differences_title(
+    words: Language,
+    rows: Mapping[str, Mapping[tuple[str, str], Mapping[str, Any]]],
+    shown: Sequence[str],
+    baseline: str,
+    chosen: str,
+) -> str:
+    if len(shown) > 1:
+        found = [rows[s].get((chosen, "lead_time_days")) for s in shown]
+        known = [float(row["ci_high"]) for row in found if row is not None and math.isfinite(float(row["difference"]))]
+        if not known:
+            return words.say("figure_services_title", baseline=label(baseline), focus=label(chosen))
+        shorter = sum(1 for high in known if high < 0)
+        return words.say(
+            "differences_title_services", baseline=label(baseline), focus=label(chosen), count=shorter,
+            total=len(known),
+        )  # fmt: skip
+    own = rows[shown[0]]
+    missing = {"difference": math.nan, "ci_low": math.nan, "ci_high": math.nan, "relative_change": math.nan}
+    trips, lead = (words.direction(m, own.get((chosen, m), missing)) for m in ("trips", "lead_time_days"))
+    return words.say("differences_title", baseline=label(baseline), focus=label(chosen), trips=trips, lead=lead)
+
+
 # --- satisfaction ---------------------------------------------------------------------------------------------
+
+
+def _element_panel(
+    axes: Axes,
+    means: Mapping[tuple[str, str], Mapping[str, Any]],
+    elements: Sequence[str],
+    names: Sequence[str],
+    colours: Mapping[str, str],
+    words: Language,
+) -> None:
+    """The mean score (1-4) of each element per configuration, over the grade bands."""
+    _grade_bands(axes, 1, (1, 4))
+    band = 0.8 / len(names)
+    for k, element in enumerate(elements):
+        centre = len(elements) - 1 - k
+        for j, name in enumerate(names):
+            score = mean_of(means, name, element)
+            if math.isnan(score):
+                continue
+            axes.plot([score], [centre + 0.4 - band * (j + 0.5)], ls="", marker=marker(colours, name),
+                      color=colours[name], markersize=6, markeredgecolor="#222222", markeredgewidth=0.5,
+                      clip_on=False)  # fmt: skip
+    axes.set_yticks(range(len(elements))[::-1], [_fill(words.element(e), 3.4) for e in elements])
+    axes.set_ylim(-0.5, len(elements) - 0.5)
+    axes.set_xticks([1, 2, 3, 4])
+    axes.tick_params(axis="y", length=0)
+    axes.set_xlabel(words.say("satisfaction_xlabel"))
+
+
+def _ikm_panel(
+    axes: Axes,
+    means: Mapping[str, Mapping[tuple[str, str], Mapping[str, Any]]],
+    services: Sequence[str],
+    names: Sequence[str],
+    colours: Mapping[str, str],
+    words: Language,
+    scenario: Scenario,
+) -> None:
+    """The IKM of each service per configuration, with its interval, over the grade bands."""
+    band = 0.8 / len(names)
+    values = []
+    for k, service in enumerate(services):
+        centre = len(services) - 1 - k
+        for j, name in enumerate(names):
+            dot = _estimate(means[service].get((name, "ikm")))
+            _dots(axes, [(*dot, colours[name], marker(colours, name))], [centre + 0.4 - band * (j + 0.5)])
+            values += list(dot)
+    low, high = finite_limits(values, (25.0, 100.0))
+    _grade_bands(axes, 25, (max(25.0, low - 4), min(100.0, high + 4)))
+    labels = [_fill(service_name(scenario, s, words), 3.0) for s in services]
+    axes.set_yticks(range(len(services))[::-1], labels)
+    axes.set_ylim(-0.5, len(services) - 0.5)
+    axes.tick_params(axis="y", length=0)
+    axes.set_title(words.say("satisfaction_services_panel"), pad=14)
 
 
 @styled
@@ -594,55 +875,74 @@ def satisfaction_figure(
     colours: Mapping[str, str] | None = None,
     configurations: Sequence[str] | None = None,
     focus: str | None = None,
+    services: Sequence[str] | None = None,
 ) -> Figure:
-    """The mean score (1-4) of each IKM element per configuration over the grade bands, with the IKM and grade."""
+    """The mean score (1-4) of each IKM element per configuration over the grade bands, with the IKM and grade.
+
+    Several services: first the IKM of each service, then the elements of
+    every service together, said to be so.
+    """
     words, names, colours = prepare(summary, lang, colours, configurations)
-    means = keyed(summary)
-    elements = [e for e in scenario.satisfaction.elements if (names[0], e) in means]
-    figure = Figure(
-        figsize=(WIDTH, 1.25 + 0.23 * len(elements) + 0.2 * math.ceil(len(names) / 2)), layout="constrained"
-    )
-    axes = figure.add_subplot()
-    _grade_bands(axes, 1, (1, 4))
-    band = 0.8 / len(names)
-    for k, element in enumerate(elements):
-        centre = len(elements) - 1 - k
-        for j, name in enumerate(names):
-            row = means[(name, element)]
-            y = centre + 0.4 - band * (j + 0.5)
-            axes.plot(
-                [row["mean"]],
-                [y],
-                ls="",
-                marker=marker_of(names, name),
-                color=colours[name],
-                markersize=6,
-                markeredgecolor="#222222",
-                markeredgewidth=0.5,
-                clip_on=False,
-            )
-    axes.set_yticks(range(len(elements))[::-1], [_fill(words.element(e), 3.4) for e in elements])
-    axes.set_ylim(-0.5, len(elements) - 0.5)
-    axes.set_xticks([1, 2, 3, 4])
-    axes.tick_params(axis="y", length=0)
-    axes.set_xlabel(words.say("satisfaction_xlabel"))
+    shown = list(services) if services and len(services) > 1 else [services[0] if services else ALL_SERVICES]
+    means = {service: keyed(summary, service) for service in [*shown, ALL_SERVICES]}
+    pooled = means[ALL_SERVICES] if len(shown) > 1 else means[shown[0]]
+    elements = [e for e in scenario.satisfaction.elements if (names[0], e) in pooled]
+    element_height = 1.0 + 0.23 * len(elements)
+    if len(shown) > 1:
+        ikm_height = 0.6 + 0.1 * len(names) * len(shown) + 0.15 * len(shown)
+        figure = Figure(figsize=(WIDTH, 0.6 + ikm_height + element_height + 0.2 * len(names)), layout="constrained")
+        top, bottom = figure.subplots(2, 1, height_ratios=[ikm_height, element_height])
+        _ikm_panel(top, means, shown, names, colours, words, scenario)
+        _element_panel(bottom, pooled, elements, names, colours, words)
+        bottom.set_title(words.say("satisfaction_elements_all"), pad=14)
+    else:
+        figure = Figure(figsize=(WIDTH, 0.25 + element_height + 0.2 * math.ceil(len(names) / 2)), layout="constrained")
+        _element_panel(figure.add_subplot(), pooled, elements, names, colours, words)
     entries = []
     for name in names:
-        ikm = float(means[(name, "ikm")]["mean"])
+        handle = Line2D([], [], ls="", marker=marker(colours, name), color=colours[name], markeredgecolor="#222222")
+        if len(shown) > 1:
+            entries.append((handle, label(name)))
+            continue
+        ikm = mean_of(pooled, name, "ikm")
         letter, performance = words.grade(ikm, glossed=False)
-        shown = f"{words.number(ikm, 1)} ({letter}, {performance})"
-        handle = Line2D([], [], ls="", marker=marker_of(names, name), color=colours[name], markeredgecolor="#222222")
-        entries.append((handle, words.say("satisfaction_legend", name=label(name), ikm=shown)))
-    legend_below(figure, entries, columns=2, note=words.say("satisfaction_note"))
+        shown_ikm = f"{words.number(ikm, 1)} ({letter}, {performance})"
+        entries.append((handle, words.say("satisfaction_legend", name=label(name), ikm=shown_ikm)))
+    legend_below(figure, entries, columns=2 if len(shown) == 1 else 3, note=words.say("satisfaction_note"))
     chosen = focus or names[-1]
-    before, after = (float(means[(n, "ikm")]["mean"]) for n in (names[0], chosen))
+    put_title(figure, capital(_satisfaction_title(words, means, shown, names, chosen)))
+    _localise_ticks(figure, words)
+    return figure
+
+
+def _satisfaction_title(
+    words: Language,
+    means: Mapping[str, Mapping[tuple[str, str], Mapping[str, Any]]],
+    shown: Sequence[str],
+    names: Sequence[str],
+    chosen: str,
+) -> str:
+    if len(shown) > 1 and chosen != names[0]:
+        pairs = [(mean_of(means[s], names[0], "ikm"), mean_of(means[s], chosen, "ikm")) for s in shown]
+        known = [(before, after) for before, after in pairs if math.isfinite(before) and math.isfinite(after)]
+        if not known:
+            return words.say("figure_services_title", baseline=label(names[0]), focus=label(chosen))
+        lifted = sum(1 for before, after in known if after > before)
+        return words.say("satisfaction_title_services", focus=label(chosen), count=lifted, total=len(known))
+    own = means[shown[0]] if len(shown) == 1 else means[ALL_SERVICES]
+    before, after = (mean_of(own, n, "ikm") for n in (names[0], chosen))
     graded = [f"{words.number(v, 1)} ({', '.join(words.grade(v, glossed=False))})" for v in (before, after)]
     if chosen == names[0]:
-        put_title(figure, words.say("satisfaction_title_one", name=label(chosen), ikm=graded[0]))
-    else:
-        key = "satisfaction_title_up" if after >= before else "satisfaction_title_down"
-        put_title(figure, capital(words.say(key, focus=label(chosen), before=graded[0], after=graded[1])))
-    _localise_ticks(figure, words)
+        return words.say("satisfaction_title_one", name=label(chosen), ikm=graded[0])
+    key = "satisfaction_title_up" if after >= before else "satisfaction_title_down"
+    return words.say(key, focus=label(chosen), before=graded[0], after=graded[1])
+
+
+def _empty_figure(words: Language, text: str) -> Figure:
+    """A figure with nothing to draw: its title says why."""
+    figure = Figure(figsize=(WIDTH, 1.2), layout="constrained")
+    figure.add_subplot().set_axis_off()
+    put_title(figure, text)
     return figure
 
 
@@ -663,6 +963,8 @@ def queues_figure(
     """Mean queue length by hour of day per desk: mean over replications with its 95% interval as a band."""
     words, names, colours = prepare(hours, lang, colours, configurations)
     desks = list(dict.fromkeys(hours["agency"].astype(str)))
+    if not desks:
+        return _empty_figure(words, words.say("not_available"))
     figure = Figure(figsize=(WIDTH, 3.4), layout="constrained")
     grid = figure.add_gridspec(2, 1, height_ratios=[2.2, 0.25 + 0.2 * math.ceil(len(names) / 3)])
     top = grid[0, 0].subgridspec(1, len(desks))
@@ -685,7 +987,7 @@ def queues_figure(
                 alpha=0.2,
                 lw=0,
             )
-            axes.plot(hour, mean, color=colours[name], marker=marker_of(names, name), markersize=4, lw=1.8)
+            axes.plot(hour, mean, color=colours[name], marker=marker(colours, name), markersize=4, lw=1.8)
             highest = max(highest, float(np.nanmax(np.where(np.isnan(high), mean, high))))
             top_hour = int(np.nanargmax(mean))
             if mean[top_hour] > busiest[0]:
@@ -701,7 +1003,7 @@ def queues_figure(
         axes.tick_params(axis="y", labelleft=k == 0)
     present = [n for n in names if n in set(hours["configuration"].astype(str))]
     handles = [
-        (Line2D([], [], color=colours[n], marker=marker_of(names, n), markersize=4, lw=1.8), label(n)) for n in present
+        (Line2D([], [], color=colours[n], marker=marker(colours, n), markersize=4, lw=1.8), label(n)) for n in present
     ]
     _key(figure.add_subplot(grid[1, 0]), handles, words.say("queues_note"), columns=3)
     put_title(
@@ -730,6 +1032,8 @@ def utilisation_figure(
     table = hours.groupby(["configuration", "agency", "hour"], sort=False)["counter_utilization"].mean()
     rows = [(n, d) for n in names for d in dict.fromkeys(hours.loc[hours["configuration"] == n, "agency"].astype(str))]
     hour_list = sorted(hours["hour"].unique())
+    if not rows or not hour_list:
+        return _empty_figure(words, words.say("not_available"))
     grid = np.array([[table.get((n, d, h), np.nan) for h in hour_list] for n, d in rows], dtype=np.float64)
     figure = Figure(figsize=(WIDTH, 1.5 + 0.3 * len(rows)), layout="constrained")
     axes = figure.add_subplot()
@@ -779,45 +1083,43 @@ def levers_figure(
     lang: str = "en",
     colours: Mapping[str, str] | None = None,
     configurations: Sequence[str] | None = None,
+    services: Sequence[str] | None = None,
 ) -> Figure:
-    """A waterfall of lead time and trips along `brief.steps`: what each added lever contributes (summary means)."""
+    """A waterfall of lead time and trips along `brief.steps`: what each added lever contributes (summary means).
+
+    Several services: a row of the two panels per service.
+    """
     words, names, colours = prepare(summary, lang, colours, configurations)
     steps = lever_steps(names, scenario)
     if not steps:
         raise ValueError("the scenario's brief.steps names fewer than two configurations of this run")
-    means = keyed(summary)
+    shown = list(services) if services else [ALL_SERVICES]
     labels = [words.say("levers_start", name=label(steps[0]))]
     for before, after in itertools.pairwise(steps):
         levers = lever_words(scenario, after, words, against=before, short=True) or [words.say("levers_nothing")]
         labels.append(_fill(words.say("levers_step", levers=", ".join(levers), name=label(after)), 2.7))
     labels.append(words.say("levers_end", name=label(steps[-1])))
     pitch = max(0.32, 0.16 * max(text.count("\n") + 1 for text in labels) + 0.1)
-    figure = Figure(figsize=(WIDTH, 0.95 + pitch * len(labels)), layout="constrained")
-    panels = figure.subplots(1, 2, sharey=True)
+    many = len(shown) > 1
+    figure = Figure(figsize=(WIDTH, 0.95 + (pitch * len(labels) + (0.35 if many else 0)) * len(shown)),
+                    layout="constrained")  # fmt: skip
+    grid = figure.subplots(len(shown), 2, sharey=True, squeeze=False)
     deltas: list[float] = []
-    for axes, metric in zip(panels, ("lead_time_days", "trips"), strict=True):
-        values = [float(means[(name, metric)]["mean"]) for name in steps]
-        y = list(range(len(steps) + 1))[::-1]
-        axes.barh(y[0], values[0], color=colours[steps[0]], height=0.6)
-        axes.text(values[0], y[0], " " + words.value(metric, values[0]), va="center", fontsize=9)
-        for k in range(1, len(steps)):
-            low, high = sorted((values[k - 1], values[k]))
-            axes.barh(y[k], high - low, left=low, color=colours[steps[k]], height=0.6, edgecolor="#222222", lw=0.5)
-            axes.plot([values[k - 1]] * 2, [y[k - 1] - 0.3, y[k] + 0.3], color="#888888", lw=0.8, ls=":")
-            delta = values[k] - values[k - 1]
-            axes.text(high, y[k], " " + words.localise(f"{delta:+.2f}"), va="center", fontsize=9)
-            if metric == "lead_time_days":
-                deltas.append(delta)
-        axes.plot([values[-1]] * 2, [y[-2] - 0.3, y[-1] + 0.3], color="#888888", lw=0.8, ls=":")
-        axes.barh(y[-1], values[-1], color=colours[steps[-1]], height=0.6, edgecolor="#222222", lw=0.5)
-        axes.text(values[-1], y[-1], " " + words.value(metric, values[-1]), va="center", fontsize=9)
-        axes.set_xlim(0, max(values) * 1.25)
-        axes.set_xlabel(words.say("levers_lead" if metric == "lead_time_days" else "levers_trips"))
-        axes.grid(axis="x", color="#dddddd", lw=0.6)
-        axes.set_yticks(y, labels)
-        axes.tick_params(axis="y", length=0)
-    if deltas and min(deltas) < 0:
-        k = int(np.argmin(deltas))
+    for service, panels in zip(shown, grid, strict=True):
+        means = keyed(summary, service)
+        for axes, metric in zip(panels, ("lead_time_days", "trips"), strict=True):
+            found = _waterfall(axes, [mean_of(means, name, metric) for name in steps], steps, colours, words, metric)
+            if metric == "lead_time_days" and not many:
+                deltas = found
+            axes.set_xlabel(words.say("levers_lead" if metric == "lead_time_days" else "levers_trips"))
+            axes.grid(axis="x", color="#dddddd", lw=0.6)
+            axes.set_yticks(list(range(len(steps) + 1))[::-1], labels)
+            axes.tick_params(axis="y", length=0)
+            if many:
+                axes.set_title(service_name(scenario, service, words), fontsize=10)
+    finite = [d for d in deltas if np.isfinite(d)]
+    if finite and min(finite) < 0:
+        k = deltas.index(min(finite))
         put_title(
             figure, words.say("levers_title", name=label(steps[k + 1]), delta=words.localise(f"{deltas[k]:+.2f}"))
         )
@@ -825,3 +1127,29 @@ def levers_figure(
         put_title(figure, words.say("levers_title_flat"))
     _localise_ticks(figure, words)
     return figure
+
+
+def _waterfall(
+    axes: Axes, values: Sequence[float], steps: Sequence[str], colours: Mapping[str, str], words: Language, metric: str
+) -> list[float]:
+    """Bars from the first step's value through each step's change to the last; returns the changes."""
+    y = list(range(len(steps) + 1))[::-1]
+    deltas = []
+    if not all(np.isfinite(values)):
+        nothing_to_show(axes, words.value(metric, math.nan))
+        axes.set_xlim(0, 1)
+        return [math.nan] * (len(steps) - 1)
+    axes.barh(y[0], values[0], color=colours[steps[0]], height=0.6)
+    axes.text(values[0], y[0], " " + words.value(metric, values[0]), va="center", fontsize=9)
+    for k in range(1, len(steps)):
+        low, high = sorted((values[k - 1], values[k]))
+        axes.barh(y[k], high - low, left=low, color=colours[steps[k]], height=0.6, edgecolor="#222222", lw=0.5)
+        axes.plot([values[k - 1]] * 2, [y[k - 1] - 0.3, y[k] + 0.3], color="#888888", lw=0.8, ls=":")
+        delta = values[k] - values[k - 1]
+        axes.text(high, y[k], " " + words.localise(f"{delta:+.2f}"), va="center", fontsize=9)
+        deltas.append(delta)
+    axes.plot([values[-1]] * 2, [y[-2] - 0.3, y[-1] + 0.3], color="#888888", lw=0.8, ls=":")
+    axes.barh(y[-1], values[-1], color=colours[steps[-1]], height=0.6, edgecolor="#222222", lw=0.5)
+    axes.text(values[-1], y[-1], " " + words.value(metric, values[-1]), va="center", fontsize=9)
+    axes.set_xlim(0, max(values) * 1.25 or 1)
+    return deltas

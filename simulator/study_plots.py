@@ -7,7 +7,7 @@ functions save them into a study folder's `figures/`.
 from __future__ import annotations
 
 import itertools
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 
 import pandas as pd
@@ -23,14 +23,22 @@ from simulator.warmup import SERIES, WarmupStudy
 
 @plots.styled
 def sweep_figure(
-    table: pd.DataFrame, metric: str, parameters: Sequence[str], configurations: Sequence[str], lang: str = "en"
+    table: pd.DataFrame,
+    metric: str,
+    parameters: Sequence[str],
+    configurations: Sequence[str],
+    lang: str = "en",
+    colours: Mapping[str, str] | None = None,
 ) -> Figure:
-    """One metric against the first parameter: a curve with its 95% band per configuration.
+    """One metric (every service together) against the first parameter: a curve with its 95% band per configuration.
 
-    Each combination of the other parameters gets a panel of its own.
+    Each combination of the other parameters gets a panel of its own. `colours`
+    (default: by the order of `configurations`) should be the scenario's, as in
+    the figures of a run (`plots.palette(configurations, scenario)`).
     """
     words = language(lang)
-    colours = plots.palette(configurations)
+    colours = colours or plots.palette(configurations)
+    table = plots.of_service(table)
     rows = table[table["metric"] == metric]
     along, others = parameters[0], list(parameters[1:])
     panels = list(rows.groupby(others, sort=True)) if others else [((), rows)]
@@ -41,7 +49,7 @@ def sweep_figure(
         for name in configurations:
             curve = panel[panel["configuration"] == name].sort_values(along)
             x = curve[along].to_numpy()
-            axes.plot(x, scale * curve["mean"], color=colours[name], marker=plots.marker_of(configurations, name),
+            axes.plot(x, scale * curve["mean"], color=colours[name], marker=plots.marker(colours, name),
                       label=plots.label(name))  # fmt: skip
             axes.fill_between(x, scale * curve["ci_low"], scale * curve["ci_high"], color=colours[name], alpha=0.2)
         settings = values if isinstance(values, tuple) else (values,)
@@ -59,11 +67,17 @@ def sweep_figure(
 
 
 @plots.styled
-def warmup_figure(series: pd.DataFrame, cuts: pd.DataFrame, suggestion: int, lang: str = "en") -> Figure:
+def warmup_figure(
+    series: pd.DataFrame,
+    cuts: pd.DataFrame,
+    suggestion: int,
+    lang: str = "en",
+    colours: Mapping[str, str] | None = None,
+) -> Figure:
     """The daily means of a long run from empty, with where MSER-5 cuts each, and the suggestion."""
     words = language(lang)
     configurations = list(dict.fromkeys(series["configuration"]))
-    colours = plots.palette(configurations)
+    colours = colours or plots.palette(configurations)
     figure = Figure(figsize=(plots.WIDTH, 5.4), layout="constrained")
     for k, metric in enumerate(SERIES):
         axes = figure.add_subplot(len(SERIES), 1, k + 1)
@@ -89,8 +103,9 @@ def sweep_figures(results: SweepResults, lang: str, folder: Path) -> list[Path]:
     target = folder / "figures"
     target.mkdir(exist_ok=True)
     paths = [parameter.path for parameter in results.parameters]
+    colours = plots.palette(results.configurations, results.scenario)
     return list(itertools.chain.from_iterable(
-        plots.save(sweep_figure(results.table, metric, paths, results.configurations, lang), target, metric)[0]
+        plots.save(sweep_figure(results.table, metric, paths, results.configurations, lang, colours), target, metric)[0]
         for metric in HEADLINE
     ))  # fmt: skip
 
@@ -99,4 +114,6 @@ def warmup_figures(study: WarmupStudy, lang: str, folder: Path) -> list[Path]:
     """The warm-up figure in `folder/figures/`."""
     target = folder / "figures"
     target.mkdir(exist_ok=True)
-    return plots.save(warmup_figure(study.series, study.cuts, study.suggestion, lang), target, "warmup")[0]
+    configurations = list(dict.fromkeys(study.series["configuration"].astype(str)))
+    colours = plots.palette(configurations, study.scenario)
+    return plots.save(warmup_figure(study.series, study.cuts, study.suggestion, lang, colours), target, "warmup")[0]

@@ -29,13 +29,19 @@ MIN_ACTIVITY_MINUTES = 20
 """Short activities are drawn at least this wide, to be seen."""
 
 
-def representative(citizens: pd.DataFrame, configuration: str) -> pd.Series | None:
-    """The completed citizen of replication 0 whose lead time is nearest the median (lowest id on a tie)."""
-    done = citizens[
+def representative(citizens: pd.DataFrame, configuration: str, service: str | None = None) -> pd.Series | None:
+    """The completed citizen of replication 0 (of `service`, if given) whose lead time is nearest the median.
+
+    The lowest id wins a tie; None when nobody completed.
+    """
+    chosen = (
         (citizens["configuration"] == configuration)
         & (citizens["replication"] == 0)
         & (citizens["outcome"] == "completed")
-    ]
+    )
+    if service is not None:
+        chosen &= citizens["service"].astype(str) == service
+    done = citizens[chosen]
     if done.empty:
         return None
     distance = (done["lead_time_days"] - done["lead_time_days"].median()).abs()
@@ -178,45 +184,59 @@ def timeline_figure(
     shown: Sequence[str],
     lang: str = "en",
     colours: Mapping[str, str] | None = None,
+    services: Sequence[str] | None = None,
 ) -> Figure:
     """Swimlanes of one typical citizen per configuration in `shown` (median lead time of replication 0).
 
     The top lane is the applicant: queues, counter contacts, numbered trips;
     one lane per step below: back-office work, hand-offs, approval waits.
+    Several services: the typical applicant of each service, service by service.
     """
     words, _, colours = plots.prepare(citizens, lang, colours, shown if colours is None else None)
     calendar = WorkCalendar(scenario.calendar)
-    chosen = {name: representative(citizens, name) for name in shown}
+    present = set(citizens["service"].astype(str))
+    chosen_services: list[str | None] = [s for s in (services or scenario.services) if s in present]
+    many = len(scenario.services) > 1
+    cases = [(service, name) for service in (chosen_services or [None]) for name in shown]
+    chosen = {case: representative(citizens, case[1], case[0]) for case in cases}
     lanes = {
-        name: [step.id for step in scenario.services[str(c["service"])].steps] if c is not None else []
-        for name, c in chosen.items()
+        case: [step.id for step in scenario.services[str(c["service"])].steps] if c is not None else []
+        for case, c in chosen.items()
     }
-    heights = [0.58 + 0.23 * len(lanes[name]) for name in shown]
+    heights = [0.58 + 0.23 * len(lanes[case]) + (0.2 if many else 0) for case in cases]
     note = plots.note_text(words.say("timeline_note", minutes=MIN_ACTIVITY_MINUTES))
     figure = Figure(figsize=(plots.WIDTH, 0.9 + sum(heights)), layout="constrained")
-    panels = figure.subplots(len(shown), 1, sharex=True, squeeze=False, height_ratios=heights)[:, 0]
+    panels = figure.subplots(len(cases), 1, sharex=True, squeeze=False, height_ratios=heights)[:, 0]
     used: set[str] = set()
     end = 1.0
     summaries = {}
-    for axes, name in zip(panels, shown, strict=True):
-        citizen = chosen[name]
+    for axes, case in zip(panels, cases, strict=True):
+        service, name = case
+        citizen = chosen[case]
+        prefix = plots.service_name(scenario, service, words) if many and service is not None else ""
         if citizen is None:
-            axes.set_title(words.say("timeline_none", name=plots.label(name)), color=colours[name], fontweight="bold")
+            title = words.say("timeline_none", name=plots.label(name))
+            if prefix:
+                title = words.say("timeline_panel_service", service=prefix, panel=title)
+            axes.set_title(title, color=colours[name], fontweight="bold")
             axes.set_yticks([])
             continue
         mine = {"configuration": name, "replication": 0, "citizen": citizen["citizen"]}
         own_contacts = contacts.loc[(contacts[list(mine)] == pd.Series(mine)).all(axis=1)]
         own_work = work.loc[(work[list(mine)] == pd.Series(mine)).all(axis=1)]
         clock = _Clock(calendar, float(citizen["arrival"]))
-        end = max(end, _timeline_panel(axes, citizen, own_contacts, own_work, lanes[name], clock, colours[name], used))
+        end = max(end, _timeline_panel(axes, citizen, own_contacts, own_work, lanes[case], clock, colours[name], used))
         days = words.value("lead_time_days", float(citizen["lead_time_days"]))
         trips = words.count("trip", int(citizen["trips"]))
-        summaries[name] = words.say("timeline_summary", trips=trips, days=days)
+        summaries[case] = words.say("timeline_summary", trips=trips, days=days)
         rejections = words.count("rejection", int(citizen["rejections"]))
         title = words.say("timeline_panel", name=plots.label(name), trips=trips, rejections=rejections, days=days)
+        if prefix:
+            title = words.say("timeline_panel_service", service=prefix, panel=title)
+        title = "\n".join(plots.wrap(title, plots.WIDTH - 1.2, 10, bold=True))
         axes.set_title(title, color=colours[name], fontweight="bold", pad=3)
-        axes.set_yticks(range(len(lanes[name]) + 1), [words.say("timeline_applicant"), *map(words.desk, lanes[name])])
-        axes.set_ylim(len(lanes[name]) + 0.45, -1.0)
+        axes.set_yticks(range(len(lanes[case]) + 1), [words.say("timeline_applicant"), *map(words.desk, lanes[case])])
+        axes.set_ylim(len(lanes[case]) + 0.45, -1.0)
         axes.tick_params(axis="y", length=0)
         axes.spines[["left"]].set_visible(False)
     last_day = math.ceil(end + 0.05)
@@ -230,25 +250,34 @@ def timeline_figure(
     for axes in panels[:-1]:
         axes.tick_params(axis="x", labelbottom=False, length=0)
     entries = _timeline_legend(used, words)
-    columns = plots.legend_columns([text for _, text in entries])
+    columns = plots.legend_columns([text for _, text in entries]) if entries else 1
     legend_height = 0.2 * math.ceil(len(entries) / columns) + 0.16 * (note.count("\n") + 1)
     figure.set_figheight(0.9 + sum(heights) + legend_height)
     plots.legend_below(figure, entries, columns=columns, note=note)
-    named = [name for name in shown if name in summaries]
+    plots.put_title(figure, _title(words, summaries, cases, shown, many))
+    return figure
+
+
+def _title(
+    words: Language,
+    summaries: Mapping[tuple[str | None, str], str],
+    cases: Sequence[tuple[str | None, str]],
+    shown: Sequence[str],
+    many: bool,
+) -> str:
+    """The pair's journeys in one line; with several services, which configurations are shown."""
+    if many:
+        return words.say("timeline_title_services", names=words.listing([plots.label(n) for n in shown]))
+    named = [case for case in cases if case in summaries]
     if len(named) >= 2:
         first, last = named[0], named[-1]
-        plots.put_title(
-            figure,
-            words.say(
-                "timeline_title",
-                before=summaries[first],
-                baseline=plots.label(first),
-                after=summaries[last],
-                focus=plots.label(last),
-            ),
+        return words.say(
+            "timeline_title",
+            before=summaries[first],
+            baseline=plots.label(first[1]),
+            after=summaries[last],
+            focus=plots.label(last[1]),
         )
-    elif named:
-        plots.put_title(
-            figure, words.say("timeline_title_one", name=plots.label(named[0]), summary=summaries[named[0]])
-        )
-    return figure
+    if named:
+        return words.say("timeline_title_one", name=plots.label(named[0][1]), summary=summaries[named[0]])
+    return words.say("figure_none")

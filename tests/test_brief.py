@@ -74,7 +74,13 @@ def bahasa(run_folder: Path, made: dict[str, bytes], tmp_path_factory: pytest.Te
     copied = tmp_path_factory.mktemp("bahasa") / "run"
     shutil.copytree(run_folder, copied, ignore=shutil.ignore_patterns("figures", "brief.*", "made.json"))
     make_figures_and_brief(copied, "id")
-    return (copied / "brief.html").read_text(encoding="utf-8")
+    assert not (copied / "brief.html").exists(), "Bahasa Indonesia is written beside English, never over it"
+    return (copied / "brief.id.html").read_text(encoding="utf-8")
+
+
+def all_services(frame: pd.DataFrame) -> pd.DataFrame:
+    """The rows of every service together (the tiny scenario's one service has the same)."""
+    return frame[frame["service"] == "all"]
 
 
 NUMBER = re.compile(r"[-+]?\d[\d.,]*\d|[-+]?\d")
@@ -114,7 +120,7 @@ def table_rows(html: str) -> dict[str, list[tuple[str, str]]]:
 @pytest.mark.parametrize("lang", ["en", "id"])
 def test_the_key_table_states_the_summary(run_folder: Path, made: dict[str, bytes], bahasa: str, lang: str) -> None:
     html = made["brief.html"].decode() if lang == "en" else bahasa
-    summary = pd.read_csv(run_folder / "summary.csv").set_index(["configuration", "metric"])
+    summary = all_services(pd.read_csv(run_folder / "summary.csv")).set_index(["configuration", "metric"])
     rows = table_rows(html)
     assert list(rows) == ["siloed", "mall", "integrated"]
     for name, cells in rows.items():
@@ -132,12 +138,12 @@ def test_the_key_table_states_the_summary(run_folder: Path, made: dict[str, byte
 @pytest.mark.parametrize("lang", ["en", "id"])
 def test_the_sentences_state_the_comparison(run_folder: Path, made: dict[str, bytes], bahasa: str, lang: str) -> None:
     html = made["brief.html"].decode() if lang == "en" else bahasa
-    comparison = pd.read_csv(run_folder / "comparison.csv")
+    comparison = all_services(pd.read_csv(run_folder / "comparison.csv"))
     rows = comparison[comparison["configuration"] == "integrated"].set_index("metric")
     lead = re.search(r'<p class="lead" id="lead">([^<]*)</p>', html)
     findings = html.split('<section id="findings">')[1].split("</section>")[0]
     sentences = [lead.group(1) if lead else "", *re.findall(r"<li>([^<]*)</li>", findings)]
-    interval_words = "95% CI " if lang == "en" else "SK 95% "
+    interval_words = "95% CI " if lang == "en" else "selang kepercayaan 95% "
     for metric, sentence in zip(FINDINGS, sentences, strict=False):
         row = rows.loc[metric]
         scale = 100 if metric.endswith("_share") else 1
@@ -164,7 +170,7 @@ def test_every_configuration_has_its_ikm_grade(
     run_folder: Path, made: dict[str, bytes], bahasa: str, lang: str
 ) -> None:
     html = made["brief.html"].decode() if lang == "en" else bahasa
-    summary = pd.read_csv(run_folder / "summary.csv").set_index(["configuration", "metric"])
+    summary = all_services(pd.read_csv(run_folder / "summary.csv")).set_index(["configuration", "metric"])
     section = html.split('<section id="ikm">')[1].split("</section>")[0]
     lines = re.findall(r"<li>([^<]*)</li>", section)
     assert len(lines) == 3
@@ -265,8 +271,11 @@ def test_warnings_name_busy_desks_and_giving_up(run_folder: Path) -> None:
         "siloed: the counters of office are busy 97% of opening hours; queues can keep growing, and the results "
         "depend on the length of the run.",
         "mall: 8.0% of applicants give up before their service is complete.",
+        "Fewer than 5 replications (3): the 95% intervals are wide and lean on the normal approximation; run at "
+        "least 5 before relying on them.",
     ]
-    assert brief.warnings(language("en"), run, run.configurations) == []
+    enough = dataclasses.replace(run, manifest={**run.manifest, "replications": 5})
+    assert brief.warnings(language("en"), enough, run.configurations) == []
 
 
 def test_configurations_are_told_by_what_they_change(run_folder: Path) -> None:

@@ -152,8 +152,8 @@ def test_within_standard_is_over_every_counted_citizen(week: Scenario) -> None:
         trips=[1, 1, 2, 1], contacts=[1, 1, 1, 1], rejections=[0] * 4, documents=[2] * 4, product_errors=[0] * 4,
         most_ahead=[0] * 4,
     )  # fmt: skip
-    table = citizen_table(records(rows, [], []), week, resolve(week, "siloed"), Window(week, WorkCalendar(week.calendar)),
-                          Streams(1, 0))  # fmt: skip
+    window = Window(week, WorkCalendar(week.calendar))
+    table = citizen_table(records(rows, [], []), week, resolve(week, "siloed"), window, Streams(1, 0))
     assert list(table["within_standard"]) == [1.0, 1.0, 0.0, 0.0]
     metrics = run_metrics(table, staff_total=0.0, elements=week.satisfaction.elements)["all"]
     assert metrics["within_standard_share"] == pytest.approx(1 / 3)

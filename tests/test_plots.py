@@ -259,15 +259,60 @@ def test_headline_figures_show_means_and_intervals(figures: Figures) -> None:
     assert {"C", "B"} <= ikm_letters
 
 
-def test_differences_are_relative_on_a_log_scale(figures: Figures) -> None:
+def dots(axes: Any) -> list[tuple[float, float]]:
+    """(x, y) of every dot of a dot chart (the errorbar markers, not their caps)."""
+    return [
+        (float(line.get_xdata()[0]), float(line.get_ydata()[0]))
+        for line in axes.lines
+        if line.get_marker() not in ("|", "None", "", None) and len(line.get_xdata()) == 1
+    ]
+
+
+def test_differences_in_per_cent_and_in_points_as_the_text_gives_them(figures: Figures) -> None:
     figure = figures["differences"]
-    axes = figure.axes[0]
-    assert axes.get_xscale() == "log"
-    points = sorted(round(line.get_xdata()[0], 6) for line in axes.lines if line.get_marker() not in ("|", "None"))
-    expected = comparison_frame()["relative_change"] + 1
-    assert points == sorted(round(v, 6) for v in expected)
-    assert [t.get_text() for t in axes.get_yticklabels()] == ["Wait", "Completion time", "Trips", "IKM"]
-    assert "integrated changes trips by -67% and completion time by -57%" in figure.get_suptitle().replace("\n", " ")
+    relative, points = (axes for axes in figure.axes if axes.get_ylabel() == "" and axes.get_yticklabels())
+    assert relative.get_xscale() == "log" and points.get_xscale() == "linear"
+    comparison = comparison_frame()
+    ratios = 1 + comparison.loc[comparison["metric"] != "ikm", "relative_change"]
+    assert sorted(round(x, 6) for x, _ in dots(relative)) == sorted(round(v, 6) for v in ratios)
+    ikm = comparison.loc[comparison["metric"] == "ikm", "difference"]
+    assert sorted(x for x, _ in dots(points)) == pytest.approx(sorted(ikm)), "IKM in points, as the text"
+    assert [t.get_text() for t in relative.get_yticklabels()] == ["Wait", "Completion time", "Trips"]
+    assert [t.get_text() for t in points.get_yticklabels()] == ["IKM"]
+    assert "+16.0 points" in {t.get_text() for t in points.texts}
+    assert "against siloed, integrated cuts the number of trips by 67% and cuts the completion time by 57%" in (
+        figure.get_suptitle().replace("\n", " ").lower()
+    )
+
+
+def test_differences_label_the_ends_of_their_axes(figures: Figures) -> None:
+    figure = figures["differences"]
+    figure.draw_without_rendering()
+    for axes in figure.axes:
+        if not axes.get_yticklabels():
+            continue
+        ticks = axes.get_xticks()
+        low, high = axes.get_xlim()
+        shown = [t.get_text() for t in axes.get_xticklabels() if low <= t.get_position()[0] <= high]
+        assert shown[0] and shown[-1], "the extreme ticks carry labels"
+        xs = [x for x, _ in dots(axes)]
+        assert min(ticks[ticks >= low]) <= min(xs) and max(ticks[ticks <= high]) >= max(xs), "data inside the ticks"
+
+
+def test_equal_changes_never_hide_one_another() -> None:
+    """Two configurations with the same change: two dots on rows of their own, each with its value written."""
+    comparison = comparison_frame()
+    mall = comparison["configuration"] == "mall"
+    for column in ("difference", "relative_change", "relative_ci_low", "relative_ci_high", "ci_low", "ci_high"):
+        comparison.loc[mall, column] = comparison.loc[~mall, column].to_numpy()
+    figure = plots.differences_figure(comparison, "en", COLOURS, CONFIGURATIONS, "integrated")
+    for axes in figure.axes:
+        found = dots(axes)
+        if not found:
+            continue
+        assert len(set(found)) == len(found), "no dot sits on another"
+        values = [t.get_text() for t in axes.texts if t.get_text().startswith(("+", "-"))]
+        assert len(values) == len(found)
 
 
 def test_satisfaction_names_the_elements_and_grades(figures: Figures, scenario: Scenario) -> None:
