@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import string
 from collections.abc import Callable
 from typing import Any
@@ -425,3 +426,25 @@ def test_wrapping_measures_the_font() -> None:
     assert len(lines) > 1
     assert all(plots.text_width(line, 9) <= 1.0 for line in lines)
     assert np.isclose(plots.text_width("", 9), 0)
+
+
+def test_indonesian_reads_as_an_indonesian_analyst_writes() -> None:
+    """'SK' is a Surat Keputusan; warm-up and common random numbers have their usual Indonesian terms."""
+    every = " ".join(ID.values())
+    assert not re.search(r"\bSK\b", every)
+    for literal in ("memanaskan", "keberuntungan", "mengubah kunjungan"):
+        assert literal not in every
+    assert "periode pemanasan (warm-up)" in ID["method"] and "bilangan acak bersama" in ID["method"]
+    assert all("selang kepercayaan 95%" in ID[key] for key in ("change_down", "change_up", "change_same"))
+
+
+def test_changes_read_with_a_direction_word() -> None:
+    """'mengubah kunjungan -73%' was the old title: a decrease now reads 'menurunkan ... 73%'."""
+    figure = plots.differences_figure(comparison_frame(), "id", COLOURS, CONFIGURATIONS, "integrated")
+    title = figure.get_suptitle().replace("\n", " ")
+    assert "integrated menurunkan jumlah kunjungan 67% dan menurunkan waktu penyelesaian 57%" in title
+    bahasa = language("id")
+    row = {"difference": 1.5, "ci_low": 0.5, "ci_high": 2.5, "relative_change": 0.25}
+    assert bahasa.direction("trips", row) == "menaikkan jumlah kunjungan 25%"
+    assert bahasa.direction("trips", {**row, "ci_low": -0.5}) == "tidak mengubah jumlah kunjungan"
+    assert language("en").direction("ikm", {**row, "difference": -4.0, "ci_high": -1.0}) == "cuts the IKM by 4.0 points"
