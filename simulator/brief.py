@@ -10,12 +10,13 @@ manifest.
 from __future__ import annotations
 
 import base64
+import dataclasses
 import html
 import io
 import itertools
 import math
 import multiprocessing
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -89,6 +90,12 @@ class Brief:
     colours: dict[str, str] = field(default_factory=dict)
     more: str = ""
     """Where the other figures are."""
+    focus: str = ""
+    """The configuration the brief argues for."""
+    left_out: list[str] = field(default_factory=list)
+    """Figures the PDF leaves out for room (they stay in brief.html and figures/)."""
+    table_pair: list[str] = field(default_factory=list)
+    """When the PDF's key table shows only the reference and the focus, those two."""
 
     @property
     def rows(self) -> list[tuple[str, list[Cell]]]:
@@ -207,7 +214,7 @@ def warnings(
             share = float(row[column])
             if np.isfinite(share) and share > BUSY:
                 found.append(words.say(key, name=plots.label(name), desk=words.desk(desk), share=words.percent(share)))
-    several = services is not None and len(run.scenario.services) > 1
+    several = services is not None and len(run.scenario.services) > 1 and ALL_SERVICES not in services
     for service in services if several and services else [ALL_SERVICES]:
         means = plots.keyed(run["summary"], service)
         for name in configurations:
@@ -288,8 +295,15 @@ def lever_sentence(
     return words.say("lever_step", name=plots.label(name), delta=words.number(delta, 2, signed=True))
 
 
-def brief_services(scenario: Scenario, services: Sequence[str] | None) -> list[str]:
-    """The services a brief tells of, by their rows in the result files: one service's rows are `all`'s."""
+def brief_services(run: RunFolder, services: Sequence[str] | None) -> list[str]:
+    """The services a brief tells of, by their rows in the result files.
+
+    One service: its rows (the same as `all`'s). A folder written before the
+    files had a `service` column: `all`, the only rows it has.
+    """
+    scenario = run.scenario
+    if "service" not in run["summary"].columns:
+        return [ALL_SERVICES]
     if len(scenario.services) == 1:
         return [next(iter(scenario.services))]
     return list(services) if services else list(scenario.services)
@@ -302,8 +316,8 @@ def content(run: RunFolder, lang: str, services: Sequence[str] | None = None) ->
     names = run.configurations
     baseline = names[0]
     focus = plots.focus_of(names, scenario)
-    shown = brief_services(scenario, services)
-    several = len(scenario.services) > 1
+    shown = brief_services(run, services)
+    several = len(scenario.services) > 1 and ALL_SERVICES not in shown
     chosen = FINDINGS if len(shown) < 3 else FINDINGS_MANY
     findings: list[tuple[str, list[str]]] = []
     tables: list[tuple[str, list[tuple[str, list[Cell]]]]] = []
@@ -362,6 +376,7 @@ def content(run: RunFolder, lang: str, services: Sequence[str] | None = None) ->
         method=method(words, run),
         warnings=warnings(words, run, names, shown),
         colours=plots.palette(names, scenario),
+        focus=focus,
     )
 
 
@@ -391,13 +406,13 @@ def figure_makers(run: RunFolder, lang: str, services: Sequence[str] | None = No
     colours = plots.palette(names, scenario)
     focus = plots.focus_of(names, scenario)
     pair = list(dict.fromkeys([names[0], focus]))
-    shown = brief_services(scenario, services)
-    split = shown if len(scenario.services) > 1 else None
+    shown = brief_services(run, services)
+    split = shown if len(scenario.services) > 1 and ALL_SERVICES not in shown else None
     makers: dict[str, Callable[[], Figure]] = {
         "timeline": lambda: timeline.timeline_figure(
-            run["citizens"], run["contacts"], run["work"], scenario, pair, lang, colours, shown
+            run["citizens"], run["contacts"], run["work"], scenario, pair, lang, colours, split
         ),
-        "lead_time": lambda: plots.lead_time_figure(run["citizens"], scenario, lang, colours, names, shown),
+        "lead_time": lambda: plots.lead_time_figure(run["citizens"], scenario, lang, colours, names, split),
         "headline": lambda: plots.headline_figure(run["summary"], lang, colours, names, focus, scenario, split),
         "satisfaction": lambda: plots.satisfaction_figure(run["summary"], scenario, lang, colours, names, focus, split),
         "queues": lambda: plots.queues_figure(run["hours"], lang, colours, names),
@@ -698,6 +713,14 @@ def _blocks(brief: Brief) -> list[Block]:
         return draw
 
     figures = [figure(png) for _, _, png in brief.figures]
+    notes = []
+    if brief.table_pair:
+        shown = words.listing([plots.label(name) for name in brief.table_pair])
+        notes.append(words.say("pdf_table_pair", names=shown))
+    if brief.left_out:
+        notes.append(words.say("pdf_left_out", names=words.listing([words.say(f"name_{n}") for n in brief.left_out])))
+    if notes:
+        figures.append(section(words.say("figures_heading"), notes, size=8.5))
     return [
         header,
         section(words.say("configurations_heading"), [], brief.configurations),
@@ -749,27 +772,65 @@ def _pdf_date(manifest: Mapping[str, Any]) -> datetime | None:
         return None
 
 
-def paginate(blocks: Sequence[Block]) -> tuple[list[Block], list[Block], float, float]:
+def paginate(blocks: Sequence[Block]) -> tuple[list[Block], list[Block], float, float] | None:
     """Split the brief over two pages where the smaller of the two pages' figure scales is largest.
 
-    Figures are not drawn below half their size unless nothing else fits (a
-    brief of many services: `--services` chooses fewer).
+    None when no split keeps every figure at half its size or more.
     """
     best: tuple[float, int, float, float] | None = None
-    for smallest in (MIN_SCALE, 0.05):
-        for cut in range(1, len(blocks)):
-            first, second = _scale(blocks[:cut], smallest), _scale(blocks[cut:], smallest)
-            if first is None or second is None:
-                continue
-            if best is None or min(first, second) > best[0] + 1e-6:
-                best = (min(first, second), cut, first, second)
-        if best is not None:
-            break
+    for cut in range(1, len(blocks)):
+        first, second = _scale(blocks[:cut]), _scale(blocks[cut:])
+        if first is None or second is None:
+            continue
+        if best is None or min(first, second) > best[0] + 1e-6:
+            best = (min(first, second), cut, first, second)
     if best is None:
-        cut = max(1, len(blocks) // 2)
-        return list(blocks[:cut]), list(blocks[cut:]), MIN_SCALE, MIN_SCALE
+        return None
     _, cut, first, second = best
     return list(blocks[:cut]), list(blocks[cut:]), first, second
+
+
+def fitted(brief: Brief) -> tuple[Brief, tuple[list[Block], list[Block], float, float]]:
+    """The brief as two A4 pages hold it, and its pages, with every figure at half its size or more.
+
+    When it does not fit (a brief of many services), the PDF first shows only
+    the reference and the focus configuration in the key table, then leaves
+    the tallest figures to brief.html and figures/, and says so. If the words
+    alone outgrow two pages, they are cut in two halves.
+    """
+    for trial in _reductions(brief):
+        pages = paginate(_blocks(trial))
+        if pages is not None:
+            return trial, pages
+    blocks = _blocks(trial)
+    cut = max(1, len(blocks) // 2)
+    return trial, (blocks[:cut], blocks[cut:], MIN_SCALE, MIN_SCALE)
+
+
+def _reductions(brief: Brief) -> Iterator[Brief]:
+    """The brief, then smaller and smaller versions of it for the PDF."""
+    yield brief
+    pair = list(dict.fromkeys([brief.rows[0][0], brief.focus])) if brief.rows else []
+    if len({name for name, _ in brief.rows}) > len(pair):
+        pooled = plots.capital(brief.lang.say("all_services"))
+        tables = [
+            (heading, [row for row in rows if row[0] in pair]) for heading, rows in brief.tables if heading != pooled
+        ]
+        brief = dataclasses.replace(brief, tables=tables, table_pair=pair)
+        yield brief
+    shown = list(brief.figures)
+    while shown:
+        shown.remove(max(shown, key=lambda figure: _aspect(figure[2])))
+        kept = {name for name, _, _ in shown}
+        yield dataclasses.replace(
+            brief, figures=list(shown), left_out=[name for name, _, _ in brief.figures if name not in kept]
+        )
+
+
+def _aspect(png: bytes) -> float:
+    """Height over width of a PNG."""
+    pixels = imread(io.BytesIO(png), format="png")
+    return float(pixels.shape[0]) / float(pixels.shape[1])
 
 
 def to_pdf(brief: Brief, path: Path, manifest: Mapping[str, Any]) -> None:
@@ -778,7 +839,7 @@ def to_pdf(brief: Brief, path: Path, manifest: Mapping[str, Any]) -> None:
     Figures are scaled down together on a page where it needs it, never up;
     the only date in the file is the run's end, from the manifest.
     """
-    first, second, first_scale, second_scale = paginate(_blocks(brief))
+    brief, (first, second, first_scale, second_scale) = fitted(brief)
     pages = []
     with mpl.rc_context(plots.STYLE):  # type: ignore[arg-type]
         for number, (blocks, scale) in enumerate(((first, first_scale), (second, second_scale)), start=1):

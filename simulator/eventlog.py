@@ -159,7 +159,7 @@ def xes_lines(contacts: pd.DataFrame, citizens: pd.DataFrame | None, start: date
     firsts = np.flatnonzero(np.r_[True, (keys[1:] != keys[:-1]).any(axis=1)]) if len(keys) else np.array([], int)
     ends = np.r_[firsts[1:], len(keys)]
     cases = _cases(contacts.iloc[order[firsts]], citizens)
-    yield _HEAD + f"\t<string key=\"concept:name\" value={quoteattr(name)}/>\n"
+    yield _HEAD + f'\t<string key="concept:name" value={quoteattr(name)}/>\n'
     for begin in range(0, len(firsts), TRACES_PER_CHUNK):
         stop = min(begin + TRACES_PER_CHUNK, len(firsts))
         offset = int(firsts[begin])

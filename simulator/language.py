@@ -104,11 +104,12 @@ EN: dict[str, str] = {
     "lead_none": "no completed applicants",
     "figure_none": "No completed applicants under any configuration shown",
     "timeline_title_services": "A typical applicant of each service, under {names}",
-    "timeline_panel_service": "{service} | {panel}",
     "headline_title_services": (
         "{focus} against {baseline}, per service: completion time shorter in {count} of {total} services"
     ),
     "differences_relative": "change in per cent (log scale)",
+    "differences_relative_short": "per cent",
+    "differences_points_short": "points",
     "figure_services_title": "{focus} against {baseline}, service by service",
     "differences_title_services": (
         "Against {baseline}, {focus} shortens the completion time in {count} of {total} services (paired 95% intervals)"
@@ -351,6 +352,11 @@ EN: dict[str, str] = {
     "kicker": "Policy brief",
     "figure_label": "Figure {number}.",
     "pdf_footer": "{title} | servicecycle simulation",
+    "pdf_left_out": "For room, this PDF leaves out {names}: they are in brief.html and in the folder figures/.",
+    "pdf_table_pair": (
+        "For room, this PDF's key table shows {names}, service by service; brief.html and summary.csv have "
+        "every configuration and every service together."
+    ),
     "name_timeline": "the typical applicant's journey",
     "name_lead_time": "completion times against the standard",
     "name_headline": "the headline figures with their intervals",
@@ -429,11 +435,12 @@ ID: dict[str, str] = {
     "lead_none": "tidak ada pemohon yang selesai",
     "figure_none": "Tidak ada pemohon yang selesai pada pola pelayanan mana pun yang ditampilkan",
     "timeline_title_services": "Pemohon tipikal setiap layanan, pada pola {names}",
-    "timeline_panel_service": "{service} | {panel}",
     "headline_title_services": (
         "{focus} dibanding {baseline}, per layanan: waktu penyelesaian lebih singkat pada {count} dari {total} layanan"
     ),
     "differences_relative": "perubahan dalam persen (skala log)",
+    "differences_relative_short": "persen",
+    "differences_points_short": "poin",
     "figure_services_title": "Pola {focus} dibanding {baseline}, layanan demi layanan",
     "differences_title_services": (
         "Dibanding {baseline}, pola {focus} mempersingkat waktu penyelesaian pada {count} dari {total} layanan "
@@ -675,6 +682,11 @@ ID: dict[str, str] = {
     "kicker": "Ringkasan kebijakan",
     "figure_label": "Gambar {number}.",
     "pdf_footer": "{title} | simulasi servicecycle",
+    "pdf_left_out": "Agar muat, PDF ini tidak memuat {names}: semuanya ada di brief.html dan di folder figures/.",
+    "pdf_table_pair": (
+        "Agar muat, tabel angka utama dalam PDF ini hanya memuat {names}, per layanan; brief.html dan "
+        "summary.csv memuat semua pola pelayanan dan semua layanan bersama."
+    ),
     "name_timeline": "perjalanan pemohon tipikal",
     "name_lead_time": "waktu penyelesaian dibanding standar",
     "name_headline": "angka utama dengan selangnya",

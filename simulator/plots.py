@@ -627,8 +627,13 @@ RELATIVE_METRICS = ("wait_minutes", "lead_time_days", "trips", "rejections", "ci
 """Differences shown in per cent of the reference (on a log scale of the ratio)."""
 POINT_METRICS = ("ikm", "within_standard_share", "abandoned_share")
 """Differences shown in points, as the text gives them: IKM points, percentage points of a share."""
-SERVICE_METRICS = {"relative": ("wait_minutes", "lead_time_days", "trips"), "points": ("ikm", "within_standard_share")}
-"""The differences a figure of several services shows for each."""
+SERVICE_METRICS = (
+    ("lead_time_days", "relative"),
+    ("trips", "relative"),
+    ("ikm", "points"),
+    ("within_standard_share", "points"),
+)
+"""The differences a figure of several services shows: a panel each, a row per service."""
 LOG_TICKS = (0.01, 0.02, 0.05, 0.1, 0.2, 0.3, 0.5, 0.75, 1.0, 1.5, 2.0, 3.0, 5.0, 10.0, 20.0, 50.0, 100.0)
 """Ratios (1 + relative change) that may label the log axis: -99% to +9,900%."""
 DOT_PITCH = 0.17
@@ -646,15 +651,18 @@ def _difference(row: Mapping[str, Any] | None, kind: str, metric: str) -> tuple[
     return tuple(scale * float(row[k]) for k in ("difference", "ci_low", "ci_high"))  # type: ignore[return-value]
 
 
-def _log_axis(axes: Axes, values: Sequence[float], words: Language) -> None:
-    """A log axis of ratios from a labelled tick below the smallest value to one above the largest."""
+def _log_axis(axes: Axes, values: Sequence[float], words: Language, most: int = 7) -> None:
+    """A log axis of ratios from a labelled tick below the smallest value to one above the largest (`most` ticks)."""
     low, high = finite_limits([max(v, LOG_TICKS[0]) for v in values], (1.0, 1.0))
     low, high = min(low, 1.0), max(high, 1.0)
     lower = max([c for c in LOG_TICKS if c <= low], default=LOG_TICKS[0])
     upper = min([c for c in LOG_TICKS if c >= high], default=LOG_TICKS[-1])
     ticks = [c for c in LOG_TICKS if lower <= c <= upper]
-    if len(ticks) > 7:  # the ends, no change, halving and doubling, and the decades
+    if len(ticks) > most:  # the ends, no change, halving and doubling, and the decades
         ticks = [c for c in ticks if c in (lower, upper, 0.1, 0.5, 1.0, 2.0, 10.0)]
+    if len(ticks) > most:  # the ends and no change
+        ticks = [c for c in ticks if c in (lower, upper, 1.0)]
+    ticks = _apart(ticks, np.log, 7 if most > 3 else 4)
     axes.set_xscale("log")
     axes.set_xlim(lower / 1.06, upper * 1.06)
     axes.xaxis.set_major_locator(ticker.FixedLocator(ticks))
@@ -663,14 +671,29 @@ def _log_axis(axes: Axes, values: Sequence[float], words: Language) -> None:
     axes.axvline(1, color="#333333", lw=1)
 
 
-def _points_axis(axes: Axes, values: Sequence[float], words: Language) -> None:
-    """A linear axis of points with a labelled tick at or beyond each end of the values, and zero."""
+def _apart(ticks: Sequence[float], scale: Callable[[Any], Any], parts: int) -> list[float]:
+    """The ticks without those inside within 1/`parts` of the axis of an end (their labels would touch)."""
+    if len(ticks) < 3:
+        return list(ticks)
+    place = [float(scale(t)) for t in ticks]
+    span = place[-1] - place[0]
+    inside = [
+        t for t, p in zip(ticks[1:-1], place[1:-1], strict=True) if min(p - place[0], place[-1] - p) > span / parts
+    ]
+    return [ticks[0], *inside, ticks[-1]]
+
+
+def _points_axis(axes: Axes, values: Sequence[float], words: Language, most: int = 6) -> None:
+    """A linear axis of points with a labelled tick at or beyond each end of the values, and zero (`most` bins)."""
     low, high = finite_limits([*values, 0.0], (0.0, 0.0))
     if high - low < 1e-9:
         low, high = low - 1, high + 1
-    ticks = ticker.MaxNLocator(6, steps=[1, 2, 2.5, 5, 10]).tick_values(low, high)
+    ticks = ticker.MaxNLocator(most, steps=[1, 2, 2.5, 5, 10]).tick_values(low, high)
     ticks = [t for k, t in enumerate(ticks) if t <= high or k == 0 or ticks[k - 1] < high]
     ticks = [t for k, t in enumerate(ticks) if t >= low or k == len(ticks) - 1 or ticks[k + 1] > low]
+    if len(ticks) > (most if most <= 3 else most + 1):  # the ends and zero
+        ticks = [t for k, t in enumerate(ticks) if k in (0, len(ticks) - 1) or t == 0]
+    ticks = _apart(ticks, lambda v: v, 7 if most > 3 else 4)
     pad = 0.03 * (ticks[-1] - ticks[0])
     axes.set_xlim(ticks[0] - pad, ticks[-1] + pad)
     axes.xaxis.set_major_locator(ticker.FixedLocator(ticks))
@@ -695,7 +718,8 @@ def differences_figure(
     Waits, completion times, trips, rejections and cost in per cent on a log
     scale of the ratio; the IKM and shares in points. Each configuration has a
     row of its own in every metric and its value written at the right, so equal
-    values never hide one another. Several services: a block per service.
+    values never hide one another. Several services: a panel per metric, a row
+    per service (`_differences_by_service`).
     """
     words = language(lang)
     baseline = str(comparison["baseline"].iloc[0])
@@ -703,29 +727,16 @@ def differences_figure(
     colours = colours if colours is not None else palette([baseline, *names])
     shown = list(services) if services else [ALL_SERVICES]
     rows = {service: keyed(comparison, service) for service in shown}
-    many = len(shown) > 1
-    kinds = {
-        "relative": SERVICE_METRICS["relative"] if many else RELATIVE_METRICS,
-        "points": SERVICE_METRICS["points"] if many else POINT_METRICS,
+    chosen = focus if focus is not None and focus in names else names[-1]
+    if len(shown) > 1:
+        return _differences_by_service(words, rows, shown, baseline, names, colours, chosen, scenario)
+    own = rows[shown[0]]
+    layout = {
+        kind: [m for m in metrics if any(np.isfinite(_difference(own.get((n, m)), kind, m)[0]) for n in names)]
+        for kind, metrics in (("relative", RELATIVE_METRICS), ("points", POINT_METRICS))
     }
-    layout: dict[str, list[tuple[str, str, float]]] = {}
-    headings: dict[str, list[tuple[str, float]]] = {}
-    for kind, metrics in kinds.items():
-        y, layout[kind], headings[kind] = 0.0, [], []
-        for service in shown:
-            present = [
-                m
-                for m in metrics
-                if any(np.isfinite(_difference(rows[service].get((n, m)), kind, m)[0]) for n in names)
-            ]
-            if many and present:
-                headings[kind].append((service, y))
-                y -= 1.4
-            for metric in present:
-                layout[kind].append((service, metric, y))
-                y -= len(names) + 0.7
-    used = [kind for kind in kinds if layout[kind]]
-    heights = [sum(len(names) + 0.7 for _ in layout[k]) + 1.4 * len(headings[k]) + 0.3 for k in used]
+    used = [kind for kind in layout if layout[kind]]
+    heights = [len(layout[kind]) * (len(names) + 0.7) + 0.3 for kind in used]
     figure = Figure(
         figsize=(WIDTH, 1.5 + DOT_PITCH * sum(heights) + 0.45 * len(used) + 0.2 * math.ceil(len(names) / 3)),
         layout="constrained",
@@ -733,23 +744,23 @@ def differences_figure(
     panels: list[Axes] = list(figure.subplots(len(used), 1, squeeze=False, height_ratios=heights)[:, 0]) if used else []
     for axes, kind in zip(panels, used, strict=True):
         values = []
-        for k, (service, metric, top) in enumerate(layout[kind]):
+        tops = [-k * (len(names) + 0.7) for k in range(len(layout[kind]))]
+        for k, (metric, top) in enumerate(zip(layout[kind], tops, strict=True)):
             if k % 2 == 0:
                 axes.axhspan(top - len(names) + 0.15, top + 0.55, color="#f3f3f3", zorder=0, lw=0)
             for j, name in enumerate(names):
-                row = rows[service].get((name, metric))
+                row = own.get((name, metric))
                 mean, low, high = _difference(row, kind, metric)
-                if not np.isfinite(mean):
+                if row is None or not np.isfinite(mean):
                     continue
-                y = top - j
-                shown_mean = max(mean, LOG_TICKS[0]) if kind == "relative" else mean
-                bounds = [max(v, LOG_TICKS[0]) if kind == "relative" else v for v in (low, high)]
-                _dots(axes, [(shown_mean, bounds[0], bounds[1], colours[name], marker(colours, name))], [y])
-                values += [v for v in (shown_mean, *bounds) if np.isfinite(v)]
-                text = words.change(metric, row)[0] if row is not None else ""
+                drawn = [
+                    max(v, LOG_TICKS[0]) if kind == "relative" and np.isfinite(v) else v for v in (mean, low, high)
+                ]
+                _dots(axes, [(*drawn, colours[name], marker(colours, name))], [top - j])  # type: ignore[list-item]
+                values += [v for v in drawn if np.isfinite(v)]
                 axes.annotate(
-                    text,
-                    xy=(1.0, y),
+                    words.change(metric, row)[0],
+                    xy=(1.0, top - j),
                     xycoords=("axes fraction", "data"),
                     xytext=(5, 0),
                     textcoords="offset points",
@@ -762,14 +773,8 @@ def differences_figure(
             _log_axis(axes, values, words)
         else:
             _points_axis(axes, values, words)
-        ticks = [top - (len(names) - 1) / 2 for _, _, top in layout[kind]]
-        axes.set_yticks(ticks, [words.metric_label(m) for _, m, _ in layout[kind]])
-        for service, y in headings[kind]:
-            axes.text(0.01, y, service_name(scenario, service, words) if scenario else service, fontsize=9,
-                      fontweight="bold", transform=axes.get_yaxis_transform(), va="center")  # fmt: skip
-        lowest = min(top - len(names) + 0.15 for _, _, top in layout[kind])
-        highest = max([top + 0.55 for _, _, top in layout[kind]] + [y + 0.7 for _, y in headings[kind]])
-        axes.set_ylim(lowest, highest)
+        axes.set_yticks([top - (len(names) - 1) / 2 for top in tops], [words.metric_label(m) for m in layout[kind]])
+        axes.set_ylim(min(tops) - len(names) + 0.15, 0.55)
         axes.tick_params(axis="y", length=0)
         axes.grid(axis="x", color="#dddddd", lw=0.6)
         axes.set_xlabel(words.say(f"differences_{kind}"))
@@ -782,7 +787,61 @@ def differences_figure(
         for n in names
     ]  # fmt: skip
     legend_below(figure, handles, columns=3, note=words.say("differences_xlabel", baseline=label(baseline)))
-    chosen = focus if focus in names else names[-1]
+    put_title(figure, _differences_title(words, rows, shown, baseline, chosen))
+    return figure
+
+
+def _differences_by_service(
+    words: Language,
+    rows: Mapping[str, Mapping[tuple[str, str], Mapping[str, Any]]],
+    shown: Sequence[str],
+    baseline: str,
+    names: Sequence[str],
+    colours: Mapping[str, str],
+    chosen: str,
+    scenario: Scenario | None,
+) -> Figure:
+    """Several services: a panel per metric side by side, a row per service, a dot per configuration in it.
+
+    Each configuration has its own place in every row, so equal changes never hide one another.
+    """
+    pitch = 0.8 / len(names)
+    height = 1.6 + (0.25 + DOT_PITCH * len(names)) * len(shown) + 0.2 * math.ceil(len(names) / 3)
+    figure = Figure(figsize=(WIDTH, height), layout="constrained")
+    panels = figure.subplots(1, len(SERVICE_METRICS), sharey=True, squeeze=False)[0]
+    for axes, (metric, kind) in zip(panels, SERVICE_METRICS, strict=True):
+        values = []
+        for k, service in enumerate(shown):
+            centre = len(shown) - 1 - k
+            if k % 2 == 0:
+                axes.axhspan(centre - 0.5, centre + 0.5, color="#f3f3f3", zorder=0, lw=0)
+            for j, name in enumerate(names):
+                mean, low, high = _difference(rows[service].get((name, metric)), kind, metric)
+                if not np.isfinite(mean):
+                    continue
+                if kind == "relative":
+                    mean, low, high = (max(v, LOG_TICKS[0]) if np.isfinite(v) else v for v in (mean, low, high))
+                _dots(
+                    axes, [(mean, low, high, colours[name], marker(colours, name))], [centre + 0.4 - pitch * (j + 0.5)]
+                )
+                values += [v for v in (mean, low, high) if np.isfinite(v)]
+        if kind == "relative":
+            _log_axis(axes, values, words, most=3)
+        else:
+            _points_axis(axes, values, words, most=3)
+        axes.set_title(_fill(words.metric_label(metric), WIDTH / len(SERVICE_METRICS) - 0.3, 10), fontsize=10)
+        axes.set_xlabel(words.say(f"differences_{kind}_short"))
+        axes.grid(axis="x", color="#dddddd", lw=0.6)
+        axes.tick_params(axis="y", length=0)
+    labels = [_fill(service_name(scenario, s, words) if scenario else s, 1.4) for s in shown]
+    panels[0].set_yticks(range(len(shown))[::-1], labels)
+    panels[0].set_ylim(-0.5, len(shown) - 0.5)
+    handles = [
+        (Line2D([], [], ls="", marker=marker(colours, n), color=colours[n], markeredgecolor="#222222", markersize=7),
+         label(n))
+        for n in names
+    ]  # fmt: skip
+    legend_below(figure, handles, columns=3, note=words.say("differences_xlabel", baseline=label(baseline)))
     put_title(figure, _differences_title(words, rows, shown, baseline, chosen))
     return figure
 

@@ -203,22 +203,25 @@ def timeline_figure(
         case: [step.id for step in scenario.services[str(c["service"])].steps] if c is not None else []
         for case, c in chosen.items()
     }
-    heights = [0.58 + 0.23 * len(lanes[case]) + (0.2 if many else 0) for case in cases]
+    columns = len(shown) if many else 1
+    width = plots.WIDTH / columns - (1.3 if columns == 1 else 0.9)
+    titles = {case: _panel_title(words, scenario, case, chosen[case], many, width) for case in cases}
+    grid_rows = [cases[k : k + columns] for k in range(0, len(cases), columns)]
+    heights = [
+        max(0.5 + 0.23 * len(lanes[case]) + 0.17 * titles[case].count("\n") for case in row) for row in grid_rows
+    ]
     note = plots.note_text(words.say("timeline_note", minutes=MIN_ACTIVITY_MINUTES))
     figure = Figure(figsize=(plots.WIDTH, 0.9 + sum(heights)), layout="constrained")
-    panels = figure.subplots(len(cases), 1, sharex=True, squeeze=False, height_ratios=heights)[:, 0]
+    grid = figure.subplots(len(grid_rows), columns, sharex=True, squeeze=False, height_ratios=heights)
+    panels = [axes for row in grid for axes in row]
     used: set[str] = set()
     end = 1.0
     summaries = {}
-    for axes, case in zip(panels, cases, strict=True):
-        service, name = case
+    for k, (axes, case) in enumerate(zip(panels, cases, strict=True)):
+        name = case[1]
         citizen = chosen[case]
-        prefix = plots.service_name(scenario, service, words) if many and service is not None else ""
+        axes.set_title(titles[case], color=colours[name], fontweight="bold", pad=3)
         if citizen is None:
-            title = words.say("timeline_none", name=plots.label(name))
-            if prefix:
-                title = words.say("timeline_panel_service", service=prefix, panel=title)
-            axes.set_title(title, color=colours[name], fontweight="bold")
             axes.set_yticks([])
             continue
         mine = {"configuration": name, "replication": 0, "citizen": citizen["citizen"]}
@@ -227,15 +230,9 @@ def timeline_figure(
         clock = _Clock(calendar, float(citizen["arrival"]))
         end = max(end, _timeline_panel(axes, citizen, own_contacts, own_work, lanes[case], clock, colours[name], used))
         days = words.value("lead_time_days", float(citizen["lead_time_days"]))
-        trips = words.count("trip", int(citizen["trips"]))
-        summaries[case] = words.say("timeline_summary", trips=trips, days=days)
-        rejections = words.count("rejection", int(citizen["rejections"]))
-        title = words.say("timeline_panel", name=plots.label(name), trips=trips, rejections=rejections, days=days)
-        if prefix:
-            title = words.say("timeline_panel_service", service=prefix, panel=title)
-        title = "\n".join(plots.wrap(title, plots.WIDTH - 1.2, 10, bold=True))
-        axes.set_title(title, color=colours[name], fontweight="bold", pad=3)
-        axes.set_yticks(range(len(lanes[case]) + 1), [words.say("timeline_applicant"), *map(words.desk, lanes[case])])
+        summaries[case] = words.say("timeline_summary", trips=words.count("trip", int(citizen["trips"])), days=days)
+        labels = [words.say("timeline_applicant"), *map(words.desk, lanes[case])]
+        axes.set_yticks(range(len(lanes[case]) + 1), labels if k % columns == 0 else [""] * len(labels))
         axes.set_ylim(len(lanes[case]) + 0.45, -1.0)
         axes.tick_params(axis="y", length=0)
         axes.spines[["left"]].set_visible(False)
@@ -244,10 +241,12 @@ def timeline_figure(
         for day in range(0, last_day, 2):
             axes.axvspan(day, day + 1, color="#efefef", zorder=0, lw=0)
         axes.set_xlim(0, last_day)
-    panels[-1].set_xticks([d + 0.5 for d in range(last_day)], [str(d + 1) for d in range(last_day)])
-    panels[-1].tick_params(axis="x", length=0)
-    panels[-1].set_xlabel(words.say("timeline_xlabel"))
-    for axes in panels[:-1]:
+    step = max(1, math.ceil(last_day / (12 if columns == 1 else 6)))
+    for axes in grid[-1]:
+        axes.set_xticks([d + 0.5 for d in range(0, last_day, step)], [str(d + 1) for d in range(0, last_day, step)])
+        axes.tick_params(axis="x", length=0)
+        axes.set_xlabel("\n".join(plots.wrap(words.say("timeline_xlabel"), width + 0.4, 9.5)))
+    for axes in [axes for row in grid[:-1] for axes in row]:
         axes.tick_params(axis="x", labelbottom=False, length=0)
     entries = _timeline_legend(used, words)
     columns = plots.legend_columns([text for _, text in entries]) if entries else 1
@@ -256,6 +255,32 @@ def timeline_figure(
     plots.legend_below(figure, entries, columns=columns, note=note)
     plots.put_title(figure, _title(words, summaries, cases, shown, many))
     return figure
+
+
+def _panel_title(
+    words: Language,
+    scenario: Scenario,
+    case: tuple[str | None, str],
+    citizen: pd.Series | None,
+    many: bool,
+    width: float,
+) -> str:
+    """A panel's title: (the service,) the configuration and the applicant's trips, rejections and days."""
+    service, name = case
+    if citizen is None:
+        title = words.say("timeline_none", name=plots.label(name))
+    else:
+        title = words.say(
+            "timeline_panel",
+            name=plots.label(name),
+            trips=words.count("trip", int(citizen["trips"])),
+            rejections=words.count("rejection", int(citizen["rejections"])),
+            days=words.value("lead_time_days", float(citizen["lead_time_days"])),
+        )
+    lines = plots.wrap(title, width, 10, bold=True)
+    if many and service is not None:
+        lines = (*plots.wrap(plots.service_name(scenario, service, words), width, 10, bold=True), *lines)
+    return "\n".join(lines)
 
 
 def _title(

@@ -10,7 +10,9 @@ from __future__ import annotations
 
 import copy
 import fcntl
+import io
 import re
+import shutil
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -18,6 +20,7 @@ from typing import Any
 import pandas as pd
 import pytest
 import yaml
+from matplotlib.figure import Figure
 
 from simulator import brief, plots, study_plots, timeline
 from simulator.brief import make_figures_and_brief
@@ -134,9 +137,9 @@ def test_the_typical_applicant_is_chosen_per_service(edges_run: Path) -> None:
         run["citizens"], run["contacts"], run["work"], run.scenario, ["siloed", "integrated"], "en"
     )
     titles = [axes.get_title(loc="left").replace("\n", " ") for axes in figure.axes]
-    assert titles[0] == "Building approval (PBG) | siloed: no completed applicants in replication 0"
-    assert titles[1].startswith("Building approval (PBG) | integrated: 1 trip")
-    assert titles[3].startswith("Certificate check | integrated: 1 trip")
+    assert titles[0] == "Building approval (PBG) siloed: no completed applicants in replication 0"
+    assert titles[1].startswith("Building approval (PBG) integrated: 1 trip")
+    assert titles[3].startswith("Certificate check integrated: 1 trip")
 
 
 def test_figures_split_by_service_say_where_no_number_exists(edges_run: Path) -> None:
@@ -223,3 +226,37 @@ def test_one_colour_per_configuration_in_runs_sweeps_and_warm_up(
     for name in ("trips", "warmup"):
         shown = line_colours(made[name])
         assert shown["siloed"] == colours["siloed"] and shown["integrated"] == colours["integrated"], name
+
+
+def _png_bytes(figure: Any) -> bytes:
+    """A figure as PNG bytes at 30 dpi: drawn at 150 dpi in the PDF, a fifth of its height in inches."""
+    buffer = io.BytesIO()
+    figure.savefig(buffer, format="png", dpi=30)
+    return buffer.getvalue()
+
+
+def test_the_pdf_leaves_out_what_two_pages_cannot_hold(edges_run: Path, tmp_path: Path) -> None:
+    """Too tall a figure for half its size: the PDF names it and leaves it to brief.html; the rest stays."""
+    content = brief.content(read_run(edges_run), "en")
+    content.figures = [("timeline", "tall", _png_bytes(Figure(figsize=(plots.WIDTH, 150)))),
+                       ("lead_time", "short", _png_bytes(Figure(figsize=(plots.WIDTH, 10))))]  # fmt: skip
+    fitted, pages = brief.fitted(content)
+    assert [name for name, _, _ in fitted.figures] == ["lead_time"] and fitted.left_out == ["timeline"]
+    assert min(pages[2], pages[3]) >= brief.MIN_SCALE
+    brief.to_pdf(content, tmp_path / "brief.pdf", {})
+    assert 1 <= len(re.findall(rb"/Type\s*/Page(?![a-z])", (tmp_path / "brief.pdf").read_bytes())) <= 2
+    html = brief.to_html(content)
+    assert html.count("<img ") == 2, "brief.html keeps every figure"
+
+
+def test_a_folder_from_before_the_service_column_still_plots(edges_run: Path, tmp_path: Path) -> None:
+    """Its statistics have only every service together: the brief tells of them, without service headings."""
+    old = tmp_path / "old"
+    shutil.copytree(edges_run, old, ignore=shutil.ignore_patterns("figures", "brief*"))
+    for name in ("summary", "comparison", "replications"):
+        frame = pd.read_csv(old / f"{name}.csv")
+        frame[frame["service"] == "all"].drop(columns="service").to_csv(old / f"{name}.csv", index=False)
+    run = read_run(old)
+    content = brief.content(run, "en")
+    assert [heading for heading, _ in content.tables] == [""]
+    assert set(brief.figures(run, "en")) >= {"timeline", "lead_time", "headline", "differences", "satisfaction"}
