@@ -67,7 +67,7 @@ def run_once(scenario: Scenario, configuration: str, replication: int, records: 
         places, hours = place_table(logs, setup, window), hourly_table(logs, setup, window)
     citizens = citizen_table(logs, scenario, setup, window, Streams(scenario.seed, replication))
     elements = scenario.satisfaction.elements
-    busy = busy_minutes(logs, window.calendar)
+    busy = busy_minutes(logs, window.calendar, citizens["in_horizon"].to_numpy())
     metrics = run_metrics(citizens, staff_cost(scenario, setup, window), elements, list(scenario.services), busy)
     if not records:
         return Run(configuration, replication, metrics)

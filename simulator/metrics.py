@@ -256,19 +256,25 @@ def _in_progress(starts: Minutes, ends: Minutes, times: Minutes) -> Minutes:
     return (begun - over).astype(np.float64)
 
 
-def busy_minutes(records: RunRecords, calendar: WorkCalendar) -> dict[str, float]:
-    """Working minutes staff spent on each service's citizens: counter contacts served and back-office work."""
+def busy_minutes(
+    records: RunRecords, calendar: WorkCalendar, of: NDArray[np.bool_] | None = None
+) -> dict[str, float]:
+    """Working minutes staff spent on each service's citizens (those marked in `of`, by citizen number).
+
+    Counter contacts served and back-office work; the staff cost of a service
+    is shared out by these (`run_metrics`).
+    """
     services = pd.Categorical(records.citizens["service"])
     minutes = np.zeros(len(services.categories))
     for log, worked in (
         (records.contacts, records.contacts["kind"].isin(["submission", "pickup"]).to_numpy()),
         (records.work, (records.work["kind"] == "backoffice").to_numpy()),
     ):
-        started, ended = log["started"].to_numpy()[worked], log["ended"].to_numpy()[worked]
-        served = ~np.isnan(started)
-        spent = calendar.working_minutes_of(ended[served]) - calendar.working_minutes_of(started[served])
-        whose = services.codes[log["citizen"].to_numpy()[worked][served]]
-        minutes += np.bincount(whose, weights=spent, minlength=len(minutes))
+        citizen = log["citizen"].to_numpy()
+        chosen = worked & ~np.isnan(log["started"].to_numpy()) & (of[citizen] if of is not None else True)
+        started, ended = log["started"].to_numpy()[chosen], log["ended"].to_numpy()[chosen]
+        spent = calendar.working_minutes_of(ended) - calendar.working_minutes_of(started)
+        minutes += np.bincount(services.codes[citizen[chosen]], weights=spent, minlength=len(minutes))
     return {str(service): float(value) for service, value in zip(services.categories, minutes, strict=True)}
 
 
@@ -282,8 +288,9 @@ def run_metrics(
     """The KPIs of one run from its citizen table (all citizens, counted or not): every service together, then each.
 
     The staff cost is shared out among `services` by their share of the
-    staff's busy minutes (`busy`, from `busy_minutes`): a service's
-    `staff_cost_per_case` is its share of the cost over its completed citizens.
+    staff's busy minutes on the horizon's citizens (`busy`, from
+    `busy_minutes`): a service's `staff_cost_per_case` is its share of the
+    cost over its completed citizens of the horizon.
     """
     metrics = {ALL_SERVICES: _kpis(citizens, staff_total, elements)}
     total = sum((busy or {}).values())
