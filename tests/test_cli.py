@@ -287,28 +287,26 @@ def test_progress_bar_on_a_terminal_only(tiny_file: Path, tmp_path: Path) -> Non
         assert b"4/4" not in (out / "manifest.json").read_bytes()
 
 
-def test_plot_remakes_figures_in_another_language(tiny_file: Path, tmp_path: Path) -> None:
+def test_plot_writes_each_language_beside_the_others_and_records_it(tiny_file: Path, tmp_path: Path) -> None:
+    """The issue's case: plot --lang id on a --no-plots folder, then English: neither overwrites the other."""
     out = tmp_path / "run"
     assert main(["run", str(tiny_file), "--out", str(out), "--jobs", "1", "--quiet", "--no-plots"]) == 0
     assert not (out / "figures").exists() and not (out / "brief.html").exists()
+    assert json.loads((out / "manifest.json").read_text())["languages"] == []
     assert main(["plot", str(out), "--lang", "id"]) == 0
-    assert "Ringkasan kebijakan" in (out / "brief.id.html").read_text(encoding="utf-8")
-    assert (out / "figures" / "timeline.id.png").exists() and not (out / "figures" / "timeline.png").exists()
-    assert main(["plot", str(tmp_path / "nowhere")]) == 2
-
-
-def test_plot_in_bahasa_leaves_the_english_files_and_records_the_language(tiny_file: Path, tmp_path: Path) -> None:
-    out = tmp_path / "run"
-    assert main(["run", str(tiny_file), "--out", str(out), "--jobs", "1", "--quiet"]) == 0
-    english = {p: p.read_bytes() for p in [out / "brief.html", out / "brief.pdf", *(out / "figures").iterdir()]}
-    assert json.loads((out / "manifest.json").read_text())["languages"] == ["en"]
-    assert main(["plot", str(out), "--lang", "id"]) == 0
-    assert all(path.read_bytes() == data for path, data in english.items()), "English files untouched"
     assert "Ringkasan kebijakan" in (out / "brief.id.html").read_text(encoding="utf-8")
     assert (out / "brief.id.pdf").exists() and (out / "figures" / "lead_time.id.svg").exists()
+    assert (out / "figures" / "timeline.id.png").exists() and not (out / "figures" / "timeline.png").exists()
+    bahasa = {p: p.read_bytes() for p in [out / "brief.id.html", out / "brief.id.pdf", *(out / "figures").iterdir()]}
+    assert main(["plot", str(out)]) == 0
+    assert all(path.read_bytes() == data for path, data in bahasa.items()), "Bahasa Indonesia files untouched"
+    assert "Policy brief" in (out / "brief.html").read_text(encoding="utf-8")
     manifest = json.loads((out / "manifest.json").read_text())
-    assert manifest["languages"] == ["en", "id"]
-    assert {"brief.id.html", "brief.id.pdf", "figures/timeline.id.png", "brief.html"} <= set(manifest["files"])
+    assert manifest["languages"] == ["id", "en"]
+    assert {"brief.id.html", "brief.id.pdf", "figures/timeline.id.png", "brief.html", "figures/timeline.png"} <= set(
+        manifest["files"]
+    )
+    assert main(["plot", str(tmp_path / "nowhere")]) == 2
 
 
 def test_run_speaks_bahasa_on_the_terminal_too(
