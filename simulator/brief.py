@@ -337,6 +337,8 @@ def content(run: RunFolder, lang: str, services: Sequence[str] | None = None) ->
             for m in chosen
             if (focus, m) in comparison
         ]
+        if all(plots.mean_of(means, name, "arrived") == 0 for name in names):
+            sentences = [plots.capital(words.say("no_applicants")) + "."]
         heading = _service_heading(words, scenario, service) if several else ""
         findings.append((heading, sentences))
         tables.append((heading, key_table(words, run["summary"], names, service)))
@@ -350,10 +352,14 @@ def content(run: RunFolder, lang: str, services: Sequence[str] | None = None) ->
     if several and not services:
         tables.append((plots.capital(words.say("all_services")), key_table(words, run["summary"], names)))
     lead = ""
-    if findings and findings[0][1]:
-        lead = findings[0][1].pop(0)
+    nobody = plots.capital(words.say("no_applicants")) + "."
+    told = [(service, sentences) for service, (_, sentences) in zip(shown, findings, strict=True) if sentences]
+    told = [(service, sentences) for service, sentences in told if sentences != [nobody]]
+    if told:
+        service, sentences = told[0]
+        lead = sentences.pop(0)
         if several:
-            lead = f"{plots.service_name(scenario, shown[0], words)}: {lead}"
+            lead = f"{plots.service_name(scenario, service, words)}: {lead}"
     if not several:
         extra = lever_sentence(words, run, names, shown[0])
         findings[0][1].extend([extra] if extra else [])

@@ -409,7 +409,8 @@ def lead_time_figure(
                 for n in dict.fromkeys([baseline, focus])
                 if n in within[service]
             )
-            title = f"{service_name(scenario, service, words)}\n{words.say('lead_within')}: {listed}"
+            shares = f"{words.say('lead_within')}: {listed}" if listed else words.say("no_applicants")
+            title = f"{service_name(scenario, service, words)}\n{shares}"
             axes.set_title("\n".join(_fill(part, WIDTH / columns - 0.4, 10) for part in title.split("\n")), pad=16)
         elif axes.get_legend_handles_labels()[0]:
             axes.legend(loc="upper left", bbox_to_anchor=(1.01, 1), borderaxespad=0)
@@ -438,9 +439,12 @@ def _lead_title(
     if len(shown) > 1:
         if focus == baseline:
             return words.say("lead_title_many_one", name=label(baseline), total=len(shown))
-        better = sum(1 for s in shown if within[s].get(focus, math.nan) > within[s].get(baseline, math.nan))
+        known = [s for s in shown if focus in within[s] and baseline in within[s]]
+        if not known:
+            return words.say("figure_services_title", baseline=label(baseline), focus=label(focus))
+        better = sum(1 for s in known if within[s][focus] > within[s][baseline])
         return words.say(
-            "lead_title_many", focus=label(focus), baseline=label(baseline), count=better, total=len(shown)
+            "lead_title_many", focus=label(focus), baseline=label(baseline), count=better, total=len(known)
         )
     service = shown[0]
     shares = {name: words.percent(within[service].get(name, math.nan)) for name in (baseline, focus)}

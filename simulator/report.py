@@ -81,34 +81,42 @@ def _rows(frame: pd.DataFrame, service: str) -> dict[tuple[str, str], dict[str, 
     return {(str(row["configuration"]), str(row["metric"])): row for row in rows}
 
 
+def _nobody(summary: Mapping[tuple[str, str], Mapping[str, Any]], configuration: str) -> bool:
+    """No applicant of the service arrived in the counted days of any replication."""
+    row = summary.get((configuration, "arrived"))
+    return row is not None and float(row["mean"]) == 0
+
+
 def _block(results: Results, words: Language, service: str) -> list[str]:
     """The baseline's headline figures for one service, then each configuration's change against it."""
     summary = _rows(results.summary, service)
+    changes = _rows(results.comparison, service)
     baseline = results.baseline
     lines = [words.say("text_baseline", name=baseline)]
-    for metric in HEADLINE:
-        row = summary[(baseline, metric)]
-        interval = (
-            "  "
-            + words.say(
-                "text_interval",
-                low=words.value(metric, row["ci_low"], graded=False),
-                high=words.value(metric, row["ci_high"], graded=False),
-            )
-            if not math.isnan(row["ci_low"])
-            else ""
-        )
-        unit = _unit(words, metric) if not math.isnan(row["mean"]) else ""
-        lines.append(f"  {words.term(metric):<20} {words.value(metric, row['mean'])}{unit}{interval}")
-    changes = _rows(results.comparison, service)
+    lines += [f"  {words.say('no_applicants')}"] if _nobody(summary, baseline) else _figures(words, summary, baseline)
     for configuration in results.configurations[1:]:
         lines += ["", words.say("text_versus", name=configuration, baseline=baseline)]
+        if _nobody(summary, baseline) or _nobody(summary, configuration):
+            lines.append(f"  {words.say('no_applicants')}")
+            continue
         for metric in HEADLINE:
             before, after = (float(summary[(name, metric)]["mean"]) for name in (baseline, configuration))
-            change = headline_change(
-                metric, changes[(configuration, metric)], words, before, after, results.replications
-            )
-            lines.append(f"  {change}")
+            row = changes[(configuration, metric)]
+            lines.append(f"  {headline_change(metric, row, words, before, after, results.replications)}")
+    return lines
+
+
+def _figures(words: Language, summary: Mapping[tuple[str, str], Mapping[str, Any]], name: str) -> list[str]:
+    """A configuration's headline figures, each with its 95% interval."""
+    lines = []
+    for metric in HEADLINE:
+        row = summary[(name, metric)]
+        interval = ""
+        if not math.isnan(row["ci_low"]):
+            low, high = (words.value(metric, row[k], graded=False) for k in ("ci_low", "ci_high"))
+            interval = "  " + words.say("text_interval", low=low, high=high)
+        unit = _unit(words, metric) if not math.isnan(row["mean"]) else ""
+        lines.append(f"  {words.term(metric):<20} {words.value(metric, row['mean'])}{unit}{interval}")
     return lines
 
 

@@ -157,20 +157,29 @@ def test_figures_split_by_service_say_where_no_number_exists(edges_run: Path) ->
 
 @pytest.mark.parametrize(
     ("case", "configurations", "replications"),
-    [("one replication", None, 1), ("nobody completes or answers anywhere", ["siloed"], 2)],
+    [
+        ("one replication", None, 1),
+        ("nobody completes or answers anywhere", ["siloed"], 2),
+        ("nobody applies for one service", None, 2),
+    ],
 )
 def test_figures_and_brief_at_the_edges(
     tmp_path: Path, case: str, configurations: list[str] | None, replications: int
 ) -> None:
     data = copy.deepcopy(EDGES)
-    if case.startswith("nobody"):
+    if case.startswith("nobody completes"):
         data["satisfaction"] = {"abandoned_respond": False}  # no IKM either
+    if case.startswith("nobody applies"):
+        data["services"]["pbg"]["arrivals"]["per_day"] = 0.001
     folder = write(tmp_path, data, configurations, replications)
     for name in FIGURES:
         if name != "differences" or configurations is None:
             assert (folder / "figures" / f"{name}.png").exists(), name
     html = text_of((folder / "brief.html").read_text(encoding="utf-8"))
     assert "no completed applicants" in html
+    if case.startswith("nobody applies"):
+        findings = html.split("What changes")[1].split("Key figures")[0]
+        assert "Building approval (PBG) (standard 5 working days) No applicants in the counted days." in findings
     if replications == 1:
         table = html.split("Key figures")[1].split("Figures")[0].split("Gave up")[1]
         assert "[" not in table, "no interval from one replication"
