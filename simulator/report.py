@@ -109,6 +109,7 @@ def _block(results: Results, words: Language, service: str) -> list[str]:
 def _figures(words: Language, summary: Mapping[tuple[str, str], Mapping[str, Any]], name: str) -> list[str]:
     """A configuration's headline figures, each with its 95% interval."""
     lines = []
+    width = max(len(words.term(metric)) for metric in HEADLINE)
     for metric in HEADLINE:
         row = summary[(name, metric)]
         interval = ""
@@ -116,7 +117,7 @@ def _figures(words: Language, summary: Mapping[tuple[str, str], Mapping[str, Any
             low, high = (words.value(metric, row[k], graded=False) for k in ("ci_low", "ci_high"))
             interval = "  " + words.say("text_interval", low=low, high=high)
         unit = _unit(words, metric) if not math.isnan(row["mean"]) else ""
-        lines.append(f"  {words.term(metric):<20} {words.value(metric, row['mean'])}{unit}{interval}")
+        lines.append(f"  {words.term(metric):<{width}} {words.value(metric, row['mean'])}{unit}{interval}")
     return lines
 
 
