@@ -11,7 +11,6 @@ every counted journey has ended.
 from __future__ import annotations
 
 import bisect
-import itertools
 import math
 from collections import deque
 from collections.abc import Iterable, Iterator
@@ -235,7 +234,7 @@ Arrival = tuple[float, str]
 
 
 def arrivals(scenario: Scenario, calendar: WorkCalendar, streams: Streams) -> Iterator[Arrival]:
-    """Arrivals day after working day, in time order, for as long as they are asked for.
+    """Arrivals day after working day, in time order, as they are asked for (at most TAIL_DAYS past the horizon).
 
     Each service's arrivals are a Poisson process whose rate is constant within
     each opening hour, in proportion to the service's hour-of-day profile. Day k
@@ -247,7 +246,7 @@ def arrivals(scenario: Scenario, calendar: WorkCalendar, streams: Streams) -> It
         for sid, service in scenario.services.items()
     ]
     names = [sid for sid, _, _ in profiles]
-    for k in itertools.count():
+    for k in range(scenario.horizon_days + TAIL_DAYS):
         midnight = calendar.workday(k) * DAY
         times: list[NDArray[np.float64]] = []
         services: list[NDArray[np.int64]] = []
@@ -285,15 +284,6 @@ def simulate(
         bound = scenario.max_in_system
         recorder = world.recorder
         for when, service in source:
-            if when >= tail_end:
-                raise OverloadError(
-                    f"{world.counted_in_system:,} counted citizens of configuration {configuration!r} "
-                    f"(replication {replication}) were still in the system {TAIL_DAYS} working days after the "
-                    f"horizon; the busiest place is {world.busiest()}: add staff or lower the arrivals"
-                )
-            if when >= counted_until and world.admitting_counted:
-                world.admitting_counted = False
-                world.check_end()
             yield env.timeout(when - env.now)
             if world.in_system >= bound:
                 raise OverloadError(
@@ -306,9 +296,20 @@ def simulate(
             world.in_system += 1
             world.counted_in_system += counted
             start(Journey(world, recorder.arrive(when, service), service, counted).live())
+        yield env.timeout(max(0.0, tail_end - env.now))
+        raise OverloadError(
+            f"{world.counted_in_system:,} counted citizens of configuration {configuration!r} "
+            f"(replication {replication}) were still in the system {TAIL_DAYS} working days after the "
+            f"horizon; the busiest place is {world.busiest()}: add staff or lower the arrivals"
+        )
+
+    def close_horizon() -> simpy.events.ProcessGenerator:
+        """No counted citizen arrives after the horizon: the run may end with the last counted journey."""
+        yield world.env.timeout(counted_until)
         world.admitting_counted = False
         world.check_end()
 
     start(admit())
+    start(close_horizon())
     world.env.run(until=world.all_counted_ended)
     return world.recorder.frames()

@@ -315,3 +315,11 @@ def test_a_single_window_waits_for_a_same_day_output_only_when_it_is_the_last() 
     pickups = contacts(records).query("kind == 'pickup'")
     assert list(pickups["step"]) == ["a+b"] and in_last_hour(pickups["started"], 2)
     assert records.citizens.iloc[0]["trips"] == 2
+
+
+def test_a_run_where_nobody_arrives_ends_at_the_horizon() -> None:
+    """So few arrivals that none comes in a year: the run ends at the horizon with nobody counted."""
+    data = case([{"id": "a", "agency": "x", "counter": 10}], {"x": {}})
+    data["services"]["permit"]["arrivals"] = {"per_day": 1e-6}
+    records = simulate(validate(data, "case.yaml"), "tried", 0)
+    assert records.citizens.empty
