@@ -25,12 +25,16 @@ from simulator.language import LANGUAGES, language
 from simulator.loading import ScenarioError, load_scenario
 from simulator.metrics import HEADLINE
 from simulator.model import OverloadError
+from simulator.optimise import Optimum, optimise
+from simulator.optimise_question import MONTHLY, PER_CASE, Question, make_variable, parse_objective, parse_requirement
+from simulator.optimise_text import answer, guarantee, markdown
 from simulator.output import (
     DestinationError,
     add_language,
     check_destination,
     manifest,
     new_run_folder,
+    write_optimise,
     write_run,
     write_sweep,
     write_warmup,
@@ -40,7 +44,7 @@ from simulator.scenario import Scenario, did_you_mean
 from simulator.sweeps import parameters_of, parse_setting, points, run_sweep
 from simulator.warmup import NEGLIGIBLE_MINUTES, default_horizon, settled, study_warmup
 
-COMMANDS = ("run", "check", "sweep", "warmup", "plot")
+COMMANDS = ("run", "check", "sweep", "warmup", "plot", "optimise")
 FORCE_HELP = f"run even when a place gets far more work than its staff can do (mean offered load above {HOPELESS})"
 RESULTS_ROOT = Path("results")
 
@@ -68,6 +72,16 @@ def _share(text: str) -> float:
     return value
 
 
+def _positive(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        value = 0.0
+    if not 0 < value < float("inf"):
+        raise argparse.ArgumentTypeError(f"expected a number above 0, found {text!r}")
+    return value
+
+
 def parser() -> argparse.ArgumentParser:
     """The argument parser of `run_sim.py`."""
     top = argparse.ArgumentParser(
@@ -76,18 +90,19 @@ def parser() -> argparse.ArgumentParser:
         epilog="`run_sim.py SCENARIO ...` is short for `run_sim.py run SCENARIO ...`.",
     )
     commands = top.add_subparsers(dest="command", required=True)
-    common = argparse.ArgumentParser(add_help=False)
-    common.add_argument("scenario", type=Path, help="scenario file (.yaml or .toml)")
-    common.add_argument("--out", type=Path, help="write the result files here (a new or empty folder)")
+    shared = argparse.ArgumentParser(add_help=False)  # of every command that simulates, optimise included
+    shared.add_argument("scenario", type=Path, help="scenario file (.yaml or .toml)")
+    shared.add_argument("--out", type=Path, help="write the result files here (a new or empty folder)")
+    shared.add_argument("--seed", type=_at_least(0), help="seed (default: the scenario's)")
+    shared.add_argument("--jobs", type=_at_least(1), help="worker processes (default: all cores)")
+    shared.add_argument("--executor", choices=KINDS, default="local", help="where replications run (default local)")
+    shared.add_argument("--scheduler", help="address of a Dask scheduler (with --executor dask; default: start one)")
+    shared.add_argument("--quiet", action="store_true", help="print nothing but errors")
+    shared.add_argument("--lang", choices=LANGUAGES, default="en", help="language of figures and brief (default en)")
+    shared.add_argument("--no-plots", action="store_true", help="write no figures and no brief")
+    common = argparse.ArgumentParser(add_help=False, parents=[shared])
     common.add_argument("--replications", type=_at_least(1), help="replications per configuration")
-    common.add_argument("--seed", type=_at_least(0), help="seed (default: the scenario's)")
     common.add_argument("--configurations", help="comma-separated names; the first is the baseline")
-    common.add_argument("--jobs", type=_at_least(1), help="worker processes (default: all cores)")
-    common.add_argument("--executor", choices=KINDS, default="local", help="where replications run (default local)")
-    common.add_argument("--scheduler", help="address of a Dask scheduler (with --executor dask; default: start one)")
-    common.add_argument("--quiet", action="store_true", help="print nothing but errors")
-    common.add_argument("--lang", choices=LANGUAGES, default="en", help="language of figures and brief (default en)")
-    common.add_argument("--no-plots", action="store_true", help="write no figures and no brief")
     common.add_argument("--force", action="store_true", help=FORCE_HELP)
 
     run = commands.add_parser("run", parents=[common], help="simulate every configuration and write the result files")
@@ -109,6 +124,46 @@ def parser() -> argparse.ArgumentParser:
 
     warmup = commands.add_parser("warmup", parents=[common], help="suggest warmup_days with MSER-5")
     warmup.add_argument("--horizon-days", type=_at_least(10), help="length of the long run (default: 4x, >= 100)")
+
+    best = commands.add_parser(
+        "optimise",
+        parents=[shared],
+        help="the cheapest staffing that meets requirements, or the best one within a budget",
+    )
+    best.add_argument("--configuration", required=True, help="the configuration whose staffing is chosen")
+    best.add_argument(
+        "--vary",
+        action="append",
+        default=[],
+        metavar="PATH=LOW..HIGH",
+        help="a whole-number staffing field and its range, e.g. agencies.tax.backoffice=1..6",
+    )
+    best.add_argument(
+        "--require",
+        action="append",
+        default=[],
+        metavar="METRIC<=X",
+        help='a metric of summary.csv (of a service: METRIC[SERVICE]), e.g. "wait_minutes_p90<=30"',
+    )
+    goal = best.add_mutually_exclusive_group()
+    goal.add_argument(
+        "--minimise",
+        metavar="METRIC",
+        help=f"{MONTHLY} (the default) or {PER_CASE}; with --budget, a wait or completion time",
+    )
+    goal.add_argument("--maximise", metavar="METRIC", help="with --budget: ikm or within_standard_share")
+    best.add_argument("--budget", type=_positive, metavar="AMOUNT", help="the most the staff may cost a month")
+    best.add_argument("--confidence", type=_share, default=0.95, help="of the answer (default 0.95)")
+    best.add_argument(
+        "--indifference",
+        type=_positive,
+        metavar="X",
+        help="differences of the objective that do not matter (default: by metric)",
+    )
+    best.add_argument("--replications", type=_at_least(2), default=10, help="of each staffing at first (default 10)")
+    best.add_argument(
+        "--max-replications", type=_at_least(2), default=40, help="the most of a staffing still in doubt (default 40)"
+    )
 
     plot = commands.add_parser("plot", help="remake the figures and the brief of a finished run folder")
     plot.add_argument("folder", type=Path, help="a run folder written by `run`")
@@ -136,7 +191,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     except SystemExit as stop:
         return stop.code if isinstance(stop.code, int) else 2
     try:
-        commands = {"run": run, "sweep": sweep, "warmup": warmup, "plot": plot, "check": check}
+        commands = {"run": run, "sweep": sweep, "warmup": warmup, "plot": plot, "check": check, "optimise": optimise_}
         return commands[args.command](args, args_list)
     except KeyboardInterrupt:
         print("interrupted: nothing was written", file=sys.stderr)
@@ -304,6 +359,112 @@ def sweep(args: argparse.Namespace, argv: list[str]) -> int:
             print(f"warning: {warning}", file=sys.stderr)
         print(f"\n{language(args.lang).say('text_files', folder=folder)}")
     return 0
+
+
+def _question(args: argparse.Namespace, scenario: Scenario) -> Question:
+    """The optimiser's question from the arguments, every part checked."""
+    source = args.scenario.name
+    name = args.configuration
+    if name not in scenario.configurations:
+        known = list(scenario.configurations)
+        raise ScenarioError(
+            f"{source}: --configuration: unknown configuration {name!r}{did_you_mean(name, known)} "
+            f"(expected one of: {', '.join(known)})"
+        )
+    if not args.vary:
+        raise ScenarioError(f"{source}: nothing to vary: give --vary PATH=LOW..HIGH, e.g. front_office_counters=2..8")
+    variables = tuple(make_variable(scenario, name, text, source) for text in args.vary)
+    paths = [variable.path for variable in variables]
+    if len(set(paths)) != len(paths):
+        twice = next(path for path in paths if paths.count(path) > 1)
+        raise ScenarioError(f"{source}: --vary: {twice} is given twice")
+    requirements = tuple(parse_requirement(scenario, text, source) for text in args.require)
+    maximise = args.maximise is not None
+    objective = parse_objective(scenario, args.maximise if maximise else args.minimise, maximise, args.budget, source)
+    if not requirements and objective.trend != "improves":
+        raise ScenarioError(f'{source}: nothing to meet: give --require, e.g. "wait_minutes_p90<=30"')
+    if args.max_replications < args.replications:
+        raise ScenarioError(
+            f"{source}: --max-replications {args.max_replications} is fewer than --replications {args.replications}"
+        )
+    return Question(
+        scenario,
+        name,
+        variables,
+        requirements,
+        objective,
+        args.budget,
+        args.confidence,
+        args.indifference,
+        args.replications,
+        args.max_replications,
+    )
+
+
+def optimise_(args: argparse.Namespace, argv: list[str]) -> int:
+    scenario = load_scenario(args.scenario)
+    if args.seed is not None:
+        scenario = scenario.model_copy(update={"seed": args.seed})
+    question = _question(args, scenario)
+    folder = args.out or new_run_folder(args.scenario, RESULTS_ROOT, datetime.now(), "optimise")
+    check_destination(folder)
+    started = datetime.now()
+    with _workers(args) as (executor, progress):
+        result = optimise(question, executor, progress, source=args.scenario.name)
+    meta = manifest(args.scenario, scenario, argv, started, datetime.now(), **_optimise_settings(result))
+    from simulator.optimise_plots import frontier_figures  # noqa: PLC0415 (matplotlib only when drawing)
+
+    finish = None if args.no_plots else partial(frontier_figures, result, args.lang)
+    write_optimise(folder, result, meta, markdown(result), finish)
+    if not args.quiet:
+        print(_optimise_summary(result))
+        print(f"\n{guarantee(result)}")
+        print(f"\nresult files: {folder}")
+    return 0
+
+
+def _optimise_settings(result: Optimum) -> dict[str, object]:
+    """What the manifest keeps of an optimisation: the question, the answer, and the simulations it took."""
+    question = result.question
+    simulations = {str(stage): count for stage, count in result.simulations.items()}
+    simulations["total"] = result.total_simulations
+    return {
+        "configurations": [question.configuration],
+        "replications": f"{question.first} to {question.most} per staffing, at looks {list(question.looks)}",
+        "optimise": {
+            "vary": {v.given: [v.low, v.high] for v in question.variables},
+            "require": [r.text for r in question.requirements],
+            "objective": ("maximise " if question.objective.maximise else "minimise ") + question.objective.label,
+            "budget": question.budget,
+            "confidence": question.confidence,
+            "indifference": result.indifference,
+            "chosen": question.named(result.chosen) if result.chosen is not None else None,
+            "chosen_staff_cost_per_month": None if result.chosen is None else result.chosen_cost,
+            "simulations": simulations,
+            "staffings": {
+                "in_ranges": result.grid,
+                "within_budget": result.within_budget,
+                "judged": len(result.verdicts),
+                "ruled_out_unsimulated": result.inferred,
+                "outdone_unsimulated": result.outdone,
+            },
+            "confirmations": result.confirmations,
+            "contradictions": result.contradictions,
+            "guarantee": guarantee(result),
+        },
+    }
+
+
+def _optimise_summary(result: Optimum) -> str:
+    """The answer as the command line prints it: the chosen staffing and its numbers, then every candidate."""
+    question = result.question
+    lines = [answer(result), ""]
+    table = result.candidates
+    paths = [v.given for v in question.variables]
+    shown = [*paths, MONTHLY, "status", "replications"]
+    lines.append(f"{len(table)} staffings judged ({', '.join(paths)}), in the order judged:")
+    lines.append(table[shown].to_string(index=False, float_format=lambda x: f"{x:,.0f}"))
+    return "\n".join(lines)
 
 
 def warmup(args: argparse.Namespace, argv: list[str]) -> int:

@@ -26,6 +26,7 @@ import yaml
 
 from simulator.eventlog import xes_lines
 from simulator.experiment import Results
+from simulator.optimise import Optimum
 from simulator.scenario import Scenario
 from simulator.stress import stress_des
 from simulator.sweeps import SweepResults
@@ -160,6 +161,23 @@ def add_language(folder: Path, lang: str) -> None:
     files = {p.relative_to(folder).as_posix() for p in folder.rglob("*") if p.is_file()}
     recorded["files"] = sorted(files)
     path.write_text(json.dumps(recorded, indent=2, ensure_ascii=False) + "\n")
+
+
+def write_optimise(
+    folder: Path, optimum: Optimum, manifest: dict[str, Any], report: str, finish: Finish | None = None
+) -> None:
+    """candidates.csv, replications.csv, the chosen staffing's numbers and scenario, and optimise.md (`report`)."""
+    with atomic_folder(folder) as partial:
+        statistics = {"candidates.csv": optimum.candidates, "replications.csv": optimum.replications}
+        if optimum.chosen is not None:
+            statistics["chosen.csv"] = optimum.numbers
+            chosen = optimum.question.at(optimum.chosen).model_dump(mode="json")
+            (partial / "chosen.yaml").write_text(yaml.safe_dump(chosen, sort_keys=False, allow_unicode=True))
+        write_tables(partial, statistics, {})
+        (partial / "optimise.md").write_text(report, encoding="utf-8")
+        if finish is not None:
+            finish(partial)
+        write_scenario_and_manifest(partial, optimum.question.scenario, manifest)
 
 
 def sha256(path: Path) -> str:
