@@ -1,4 +1,4 @@
-"""servicecycle's side: the same queues written as scenarios, the bundled scenarios, and replications in parallel.
+"""servicecycle's side: the same queues written as scenarios, the bundled scenarios, replications in parallel, optimise.
 
 Every measurement goes through the Python API as a user would call it:
 `run_once(scenario, configuration, replication)` simulates, records
@@ -16,8 +16,11 @@ from typing import Any
 
 from benchmarks.child import peak_kib
 from simulator import experiment
+from simulator.executors import make_executor
 from simulator.experiment import run_experiment, run_once
 from simulator.loading import load_scenario, read_mapping, validate
+from simulator.optimise import optimise
+from simulator.optimise_question import Question, make_variable, parse_requirement
 from simulator.scenario import Scenario
 
 MINUTES_PER_DAY = 1440
@@ -180,3 +183,32 @@ def measure_two_at_once(params: dict[str, Any]) -> dict[str, Any]:
     if any(process.exitcode for process in halves):
         raise RuntimeError("a half of the two-at-once run failed")
     return {"seconds": perf_counter() - start, "replications": 2 * half["replications"]}
+
+
+def measure_optimise(params: dict[str, Any]) -> dict[str, Any]:
+    """`optimise` on a bundled scenario, by the monotone search or, with `exhaustive`, every staffing in the ranges."""
+    scenario = bundled_scenario(params["path"], params.get("horizon_days"), params.get("warmup_days"))
+    name, source = params["configuration"], Path(params["path"]).name
+    question = Question(
+        scenario,
+        name,
+        tuple(make_variable(scenario, name, text, source) for text in params["vary"]),
+        tuple(parse_requirement(scenario, text, source) for text in params["require"]),
+        first=params["first"],
+        most=params["most"],
+    )
+    start, cpu = perf_counter(), process_time()
+    with make_executor("local", params["jobs"]) as executor:
+        answer = optimise(question, executor, exhaustive=params["exhaustive"], source=source)
+    return {
+        "seconds": perf_counter() - start,
+        "cpu_seconds": process_time() - cpu,
+        "simulations": answer.total_simulations,
+        "stages": dict(answer.simulations),
+        "judged": len(answer.verdicts),
+        "grid": answer.grid,
+        "chosen": None if answer.chosen is None else list(answer.chosen),
+        "chosen_cost": None if answer.chosen is None else answer.chosen_cost,
+        "confirmations": answer.confirmations,
+        "contradictions": answer.contradictions,
+    }

@@ -460,10 +460,15 @@ def _optimise_summary(result: Optimum) -> str:
     question = result.question
     lines = [answer(result), ""]
     table = result.candidates
+    simulated = table[table["replications"] > 0]
     paths = [v.given for v in question.variables]
-    shown = [*paths, MONTHLY, "status", "replications"]
-    lines.append(f"{len(table)} staffings judged ({', '.join(paths)}), in the order judged:")
-    lines.append(table[shown].to_string(index=False, float_format=lambda x: f"{x:,.0f}"))
+    lines.append(f"{len(simulated)} staffings simulated ({', '.join(paths)}), in the order judged:")
+    shown = simulated[[*paths, MONTHLY, "status", "replications"]]
+    lines.append(shown.to_string(index=False, float_format=lambda x: f"{x:,.0f}"))
+    unsimulated = len(table) - len(simulated)
+    if unsimulated:
+        lines.append(f"and {unsimulated} judged without simulating: their staff could not keep up with the work "
+                     "(offered load of 1 or more; see candidates.csv)")  # fmt: skip
     return "\n".join(lines)
 
 

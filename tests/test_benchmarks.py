@@ -18,7 +18,7 @@ from typing import Any
 import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
-SECTIONS = ("Floor and peer", "Realistic", "Growth", "Parallel", "Targets")
+SECTIONS = ("Floor and peer", "Realistic", "Growth", "Parallel", "Optimise", "Targets")
 ERLANG_C = {1: 9.0, 5: 6.4286}  # stations -> total mean wait: M/M/1 at rho 0.9, five M/M/2 at rho 0.75
 
 
@@ -65,7 +65,7 @@ def test_every_target_has_a_verdict(quick: dict[str, Any]) -> None:
     targets = quick["json"]["targets"]
     assert len(targets) >= 6
     names = " ".join(t["name"] for t in targets)
-    for word in ("M/M/1", "tandem", "memory", "growth", "parallel"):
+    for word in ("M/M/1", "tandem", "memory", "growth", "parallel", "optimise"):
         assert word in names
     block = quick["table"].split("Targets (reported, not asserted)")[1].split("\n\n")[0]
     rows = block.strip().splitlines()[2:]  # under the rule and the column names
@@ -75,7 +75,7 @@ def test_every_target_has_a_verdict(quick: dict[str, Any]) -> None:
 
 def test_samples_are_sane(quick: dict[str, Any]) -> None:
     sections = quick["json"]["sections"]
-    assert set(sections) == {"floor", "realistic", "growth", "parallel"}
+    assert set(sections) == {"floor", "realistic", "growth", "parallel", "optimise"}
     for section in sections.values():
         for task in section:
             assert task["samples"], task["label"]
@@ -109,3 +109,12 @@ def test_realistic_growth_and_parallel_count_what_they_ran(quick: dict[str, Any]
     serial, parallel, ceiling = (task["samples"][0] for task in sections["parallel"])
     assert serial["citizens"] == parallel["citizens"] > 0  # the same replications on any number of workers
     assert ceiling["replications"] == serial["replications"] and ceiling["seconds"] > 0
+
+
+def test_optimise_gives_the_grids_answer_from_fewer_simulations(quick: dict[str, Any]) -> None:
+    search, grid = (task["samples"][0] for task in quick["json"]["sections"]["optimise"])
+    assert search["chosen"] is not None and search["chosen"] == grid["chosen"]
+    assert search["chosen_cost"] == grid["chosen_cost"]
+    assert 0 < search["simulations"] < grid["simulations"]
+    assert grid["judged"] == grid["grid"] > search["judged"]
+    assert search["simulations"] == sum(search["stages"].values())
