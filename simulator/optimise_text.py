@@ -21,6 +21,10 @@ WORDS: dict[str, dict[str, str]] = {
             "The cheapest staffing of {configuration} that meets {requirements} costs {cost} a month: {staffing}. "
             "With it, {numbers}."
         ),
+        "per_case": (
+            "The staffing of {configuration} with the lowest staff cost per case that meets {requirements} is "
+            "{staffing}: {per_case} per case {interval}, {cost} a month. With it, {numbers}."
+        ),
         "cheapest_none": (
             "No staffing of {configuration} within the ranges searched ({ranges}) could be shown to meet "
             "{requirements}{why}."
@@ -98,6 +102,11 @@ WORDS: dict[str, dict[str, str]] = {
         "cheapest": (
             "Susunan pegawai termurah untuk pola {configuration} yang memenuhi {requirements} berbiaya {cost} per "
             "bulan: {staffing}. Dengan susunan ini, {numbers}."
+        ),
+        "per_case": (
+            "Susunan pegawai pola {configuration} dengan biaya pegawai per berkas terendah yang memenuhi "
+            "{requirements} adalah {staffing}: {per_case} per berkas {interval}, {cost} per bulan. Dengan susunan "
+            "ini, {numbers}."
         ),
         "cheapest_none": (
             "Tidak ada susunan pegawai pola {configuration} dalam rentang yang dicari ({ranges}) yang terbukti "
@@ -295,10 +304,15 @@ def answer(optimum: Optimum, lang: str = "en") -> str:
         return words.say("cheapest_none", ranges=words.ranges(question), why=why, **common)
     staffing = words.staffing(question, optimum.chosen)
     numbers = _numbers(optimum, words)
-    if not budgeted:
-        return words.say("cheapest", cost=words.money(optimum.chosen_cost), staffing=staffing, numbers=numbers,
-                         **common)  # fmt: skip
     objective = question.objective
+    cost = words.money(optimum.chosen_cost)
+    if objective.trend == "cost":
+        return words.say("cheapest", cost=cost, staffing=staffing, numbers=numbers, **common)
+    if objective.trend == "rises":
+        mean, low, high = _row(optimum, objective.metric, objective.service)
+        interval = words.say("interval", low=words.money(low), high=words.money(high))
+        return words.say("per_case", per_case=words.money(mean), interval=interval, cost=cost, staffing=staffing,
+                         numbers=numbers, **common)  # fmt: skip
     mean, low, high = _row(optimum, objective.metric, objective.service)
     meeting = words.say("meeting", requirements=common["requirements"]) if question.requirements else ""
     return words.say(
@@ -308,7 +322,7 @@ def answer(optimum: Optimum, lang: str = "en") -> str:
         value=words.value(objective.metric, mean),
         interval=words.interval(objective.metric, low, high),
         staffing=staffing,
-        cost=words.money(optimum.chosen_cost),
+        cost=cost,
         meeting=meeting,
         numbers=numbers,
         configuration=question.configuration,

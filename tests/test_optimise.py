@@ -336,3 +336,17 @@ def test_vary_is_required(office_file: Path, tmp_path: Path, capsys: pytest.Capt
     assert main(["optimise", str(office_file), "--configuration", "siloed", "--require", "ikm>=1", "--out",
                  str(out)]) == 2  # fmt: skip
     assert "nothing to vary" in capsys.readouterr().err and not out.exists()
+
+
+def test_the_lowest_cost_per_case(office: Scenario) -> None:
+    """Cost per case only grows with staff once the requirements hold: the least staffed feasible ones contend."""
+    asked = question(office, "wait_minutes<=8", objective=Objective(PER_CASE))
+    answer = optimise(asked, Serial())
+    assert answer.chosen is not None and answer.selection is not None
+    table = answer.candidates
+    feasible = table[table["status"] == "feasible"]
+    paths = ["agencies.office.counters", "agencies.registry.counters"]
+    chosen = table[table["chosen"]][paths].to_numpy()[0]
+    assert not any((row <= chosen).all() and (row != chosen).any() for row in feasible[paths].to_numpy())
+    assert "with the lowest staff cost per case that meets the wait at most 8 minutes" in brief_section(answer)[0]
+    assert answer.question.alphas == pytest.approx((0.025, 0.025))
