@@ -66,10 +66,13 @@ def frontier_figure(optimum: Optimum, metric: str, service: str = ALL, lang: str
         axes.axvline(optimum.question.budget, color="0.35", linestyle=":", linewidth=1.2,
                      label=f"{words.say('budget_line')}: {words.money(optimum.question.budget)}")  # fmt: skip
     unit = words.unit(metric)
+    axes.set_ylabel(words.label(metric, service) + (f" ({unit})" if unit else ""))
+    largest = float(table[MONTHLY].max()) if len(table) else 0.0
+    digits = 6 if largest >= 1e7 else 3 if largest >= 1e4 else 0
+    scale_word = f" ({words.say(f'axis_scale_{digits}')})" if digits else ""
+    axes.set_xlabel(words.say("axis_cost") + scale_word)
+    axes.xaxis.set_major_formatter(ticker.FuncFormatter(lambda x, _: words.base.localise(f"{x / 10**digits:,g}")))
     name = words.metric(metric, service)
-    axes.set_ylabel(plots.capital(name) + (f" ({unit})" if unit else ""))
-    axes.set_xlabel(words.say("axis_cost"))
-    axes.xaxis.set_major_formatter(ticker.FuncFormatter(lambda x, _: words.money(x)))
     axes.grid(alpha=0.3)
     axes.legend(loc="best", fontsize=plots.SMALLEST_FONT)
     plots.put_title(figure, words.say("frontier_title", metric=name, count=len(simulated)))

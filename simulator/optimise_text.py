@@ -87,6 +87,10 @@ WORDS: dict[str, dict[str, str]] = {
         "service": "{metric} of {service}",
         "frontier_title": "Staff cost a month against {metric}: {count} staffings simulated",
         "axis_cost": "Staff cost a month",
+        "axis_scale_6": "millions",
+        "axis_scale_3": "thousands",
+        "label_wait_minutes_p90": "90th-percentile wait",
+        "label_lead_time_days_p90": "90th-percentile completion time",
         "feasible": "meets every requirement",
         "not_feasible": "not shown to meet them",
         "chosen": "chosen",
@@ -174,6 +178,10 @@ WORDS: dict[str, dict[str, str]] = {
         "service": "{metric} layanan {service}",
         "frontier_title": "Biaya pegawai per bulan terhadap {metric}: {count} susunan disimulasikan",
         "axis_cost": "Biaya pegawai per bulan",
+        "axis_scale_6": "juta",
+        "axis_scale_3": "ribu",
+        "label_wait_minutes_p90": "Waktu tunggu persentil ke-90",
+        "label_lead_time_days_p90": "Waktu penyelesaian persentil ke-90",
         "feasible": "memenuhi setiap persyaratan",
         "not_feasible": "tidak terbukti memenuhi",
         "chosen": "terpilih",
@@ -208,6 +216,12 @@ class Words:
 
     def metric(self, metric: str, service: str = ALL) -> str:
         name = self.words.get(f"metric_{metric}") or self.base.words.get(f"metric_{metric}") or metric
+        return name if service == ALL else self.say("service", metric=name, service=service)
+
+    def label(self, metric: str, service: str = ALL) -> str:
+        """A metric as an axis label: 'Wait', 'IKM', '90th-percentile wait'."""
+        name = self.words.get(f"label_{metric}") or self.base.words.get(f"label_{metric}")
+        name = name or self.metric(metric)[:1].upper() + self.metric(metric)[1:]
         return name if service == ALL else self.say("service", metric=name, service=service)
 
     def unit(self, metric: str) -> str:
@@ -283,10 +297,10 @@ def _row(optimum: Optimum, metric: str, service: str) -> tuple[float, float, flo
 
 
 def _why_none(optimum: Optimum, words: Words) -> str:
-    """The verdict of the staffing with the most staff that was judged, as the reason nothing met."""
+    """Why nothing met: the verdict of the staffing with the most staff that was simulated (or else judged)."""
     if not optimum.verdicts:
         return ""
-    most = max(optimum.verdicts, key=lambda staffing: (sum(staffing), staffing))
+    most = max(optimum.verdicts, key=lambda s: (optimum.verdicts[s].replications > 0, sum(s), optimum.costs[s], s))
     return words.say("why", reason=f"{words.staffing(optimum.question, most)}: {optimum.verdicts[most].reason}")
 
 
@@ -367,24 +381,26 @@ def guarantee(optimum: Optimum, lang: str = "en") -> str:
 
 def search_sentence(optimum: Optimum, words: Words) -> str:
     question = optimum.question
-    stages = [words.say(f"stage_{stage}", count=count) for stage, count in optimum.simulations.items() if count]
-    overloaded = sum(
-        1 for verdict in optimum.verdicts.values() if verdict.status == "overloaded" and not verdict.replications
-    )
-    within = words.say("within_budget", within=optimum.within_budget) if question.budget is not None else ""
+
+    def count(number: int) -> str:
+        return words.base.localise(f"{number:,}")
+
+    stages = [words.say(f"stage_{stage}", count=count(n)) for stage, n in optimum.simulations.items() if n]
+    overloaded = sum(1 for v in optimum.verdicts.values() if v.status == "overloaded" and not v.replications)
+    within = words.say("within_budget", within=count(optimum.within_budget)) if question.budget is not None else ""
     return words.say(
         "search",
-        simulations=f"{optimum.total_simulations:,}",
+        simulations=count(optimum.total_simulations),
         stages=", ".join(stages),
-        simulated=len(optimum.verdicts) - overloaded,
-        grid=f"{optimum.grid:,}",
+        simulated=count(len(optimum.verdicts) - overloaded),
+        grid=count(optimum.grid),
         budget=within,
-        inferred=optimum.inferred,
-        outdone=optimum.outdone,
-        overloaded=overloaded,
+        inferred=count(optimum.inferred),
+        outdone=count(optimum.outdone),
+        overloaded=count(overloaded),
         first=question.first,
-        candidates=f"{optimum.within_budget:,}",
-        naive=f"{optimum.within_budget * question.first:,}",
+        candidates=count(optimum.within_budget),
+        naive=count(optimum.within_budget * question.first),
     )
 
 
