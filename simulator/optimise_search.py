@@ -185,13 +185,20 @@ class Search:
         return open_
 
     def next_batch(self) -> list[Staffing]:
-        """The staffings to simulate next: one that splits the undecided ones best, or every one that must be."""
+        """The staffings to simulate next: one that splits the undecided ones best, or every one that must be.
+
+        The first is the fullest staffing the budget allows, alone: if it fails,
+        nothing can pass, and one staffing settles the question.
+        """
         open_ = self.undecided()
         if not open_.any():
             return []
         if self.exhaustive or self.trend == "improves":
             chosen = open_ if self.exhaustive else extremes(open_, highest=True)
             return [self.space.staffing(tuple(cell)) for cell in np.argwhere(chosen)]
+        fullest = extremes(self.space.allowed, highest=True)
+        if not self.evaluated.any() and fullest.sum() == 1:
+            return [self.space.staffing(tuple(int(k) for k in np.argwhere(fullest)[0]))]
         down = _below(open_)
         if self.trend == "cost":
             costs = np.sort(self.space.cost[open_])

@@ -71,7 +71,7 @@ def test_a_bisection_in_one_dimension() -> None:
     grid = space((1,), (64,), (1.0,))
     contenders, _, judged = drive(grid, "cost", lambda s: s[0] >= 37)
     assert contenders == [(37,)]
-    assert judged <= 7  # log2(64) + 1
+    assert judged <= 8  # the fullest first, then log2(64) + 1
 
 
 def test_failures_that_say_nothing_of_others_rule_nothing_out() -> None:
@@ -109,6 +109,12 @@ def test_within_a_budget_the_contenders_are_the_fullest_feasible_staffings() -> 
     assert all(grid.cost[grid.cell(s)] <= 30 for s in contenders)
     assert judged < int(grid.allowed.sum()) / 2
     assert search.outdone > 0, "staffings below a feasible one are never simulated"
+
+
+def test_when_the_fullest_staffing_fails_nothing_else_is_simulated() -> None:
+    grid = space((1, 1, 1), (6, 5, 4), (1.0, 2.0, 3.0))
+    contenders, search, judged = drive(grid, "cost", lambda s: False)
+    assert contenders == [] and judged == 1 and search.inferred == grid.cost.size - 1
 
 
 def test_an_exhaustive_search_judges_everything_within_the_budget() -> None:
