@@ -462,7 +462,8 @@ def _optimise_summary(result: Optimum) -> str:
     table = result.candidates
     simulated = table[table["replications"] > 0]
     paths = [v.given for v in question.variables]
-    lines.append(f"{len(simulated)} staffings simulated ({', '.join(paths)}), in the order judged:")
+    many = "s" if len(simulated) != 1 else ""
+    lines.append(f"{len(simulated)} staffing{many} simulated ({', '.join(paths)}), in the order judged:")
     shown = simulated[[*paths, MONTHLY, "status", "replications"]]
     lines.append(shown.to_string(index=False, float_format=lambda x: f"{x:,.0f}"))
     unsimulated = len(table) - len(simulated)
