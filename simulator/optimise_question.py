@@ -159,16 +159,14 @@ class Question:
         return {v.given: value for v, value in zip(self.variables, staffing, strict=True)}
 
 
-def parse_range(text: str) -> tuple[str, int, int]:
-    """'agencies.tax.backoffice=1..6' -> ('agencies.tax.backoffice', 1, 6)."""
+def parse_range(text: str, where: str) -> tuple[str, int, int]:
+    """'agencies.tax.backoffice=1..6' -> ('agencies.tax.backoffice', 1, 6); `where` starts an error's message."""
     match = re.fullmatch(r"\s*([^=\s]+)\s*=\s*(-?\d+)\s*\.\.\s*(-?\d+)\s*", text)
     if not match:
-        raise ScenarioError(
-            f"--vary {text}: expected PATH=LOW..HIGH with whole numbers, e.g. agencies.tax.counters=1..6"
-        )
+        raise ScenarioError(f"{where}: expected PATH=LOW..HIGH with whole numbers, e.g. agencies.tax.counters=1..6")
     path, low, high = match.group(1), int(match.group(2)), int(match.group(3))
     if low > high:
-        raise ScenarioError(f"--vary {text}: the range is empty ({low} is more than {high})")
+        raise ScenarioError(f"{where}: the range is empty ({low} is more than {high})")
     return path, low, high
 
 
@@ -185,8 +183,8 @@ def staff_path(scenario: Scenario, configuration: str, path: str, source: str) -
             f"{source}: not a staffing number: expected a path ending in {', '.join(STAFF_FIELDS)} "
             "(e.g. agencies.tax.counters, front_office_counters)"
         )
-    if parts == ["front_office_counters"]:
-        return f"configurations.{configuration}.front_office_counters"
+    if parts[0] == "front_office_counters":
+        return f"configurations.{configuration}.{path}"
     if parts[0] == "configurations" and len(parts) > 1 and parts[1] != configuration:
         raise ScenarioError(f"{source}: belongs to configuration {parts[1]!r}, not to {configuration!r}")
     if parts[0] == "agencies" and len(parts) >= 3:
@@ -205,8 +203,8 @@ def _staff(scenario: Scenario, configuration: str) -> tuple[Any, ...]:
 
 def make_variable(scenario: Scenario, configuration: str, text: str, source: str) -> Variable:
     """A `--vary PATH=LOW..HIGH`, checked: a staffing field of the configuration that takes both ends."""
-    given, low, high = parse_range(text)
     where = f"{source}: --vary {text}"
+    given, low, high = parse_range(text, where)
     path = staff_path(scenario, configuration, given, where)
     ends = {}
     for value in dict.fromkeys((low, high, high + 1 if low == high else high)):
