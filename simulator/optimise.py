@@ -34,7 +34,7 @@ from simulator.optimise_question import ALL, MONTHLY, PER_CASE, Question, Staffi
 from simulator.optimise_search import Search, Verdict, space_of
 from simulator.scenario import Scenario
 from simulator.selection import Selection, judge, one_sided_half_width, select_best
-from simulator.statistics import interval
+from simulator.statistics import bounded_interval, natural_range
 
 INDIFFERENCE = {
     "ikm": 0.5,
@@ -346,7 +346,7 @@ def _candidates(
                 "replications": len(got), "reason": verdict.reason}  # fmt: skip
         for metric, service in interest:
             values = trials.series(staffing, metric, service, got) if got else np.array([])
-            mean, low, high = interval(values, question.confidence)
+            mean, low, high = bounded_interval(values, *natural_range(metric), level=question.confidence)
             label = _label(metric, service)
             row |= {label: mean, f"{label}_ci_low": low, f"{label}_ci_high": high}
         rows.append(row)
@@ -360,7 +360,7 @@ def _numbers(trials: Trials, chosen: Staffing, offset: int, confidence: float) -
     rows = []
     for metric, service in keys:
         values = trials.series(chosen, metric, service, got)
-        mean, low, high = interval(values, confidence)
+        mean, low, high = bounded_interval(values, *natural_range(metric), level=confidence)
         rows.append((metric, service, mean, low, high, int(np.count_nonzero(~np.isnan(values)))))
     return pd.DataFrame(rows, columns=["metric", "service", "mean", "ci_low", "ci_high", "replications"])
 

@@ -432,7 +432,7 @@ def markdown(optimum: Optimum) -> str:
         lines += [f"- `{path}` = {value}" for path, value in question.named(optimum.chosen).items()]
         lines += [f"- {MONTHLY}: {optimum.chosen_cost:,.0f}", ""]
         lines += [f"Its numbers over {int(optimum.numbers['replications'].max())} replications "
-                  f"(`chosen.csv`; {question.confidence:.0%} Student t intervals):", ""]  # fmt: skip
+                  f"(`chosen.csv`; {question.confidence:.0%} intervals, within each metric's natural range):", ""]  # fmt: skip
         lines += ["| metric | service | mean | interval |", "|---|---|---:|---|"]
         for row in optimum.numbers.itertuples():
             lines.append(f"| {row.metric} | {row.service} | {row.mean:.4g} | {row.ci_low:.4g} to {row.ci_high:.4g} |")
