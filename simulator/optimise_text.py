@@ -431,8 +431,12 @@ def markdown(optimum: Optimum) -> str:
         lines += ["## The chosen staffing", ""]
         lines += [f"- `{path}` = {value}" for path, value in question.named(optimum.chosen).items()]
         lines += [f"- {MONTHLY}: {optimum.chosen_cost:,.0f}", ""]
-        lines += [f"Its numbers over {int(optimum.numbers['replications'].max())} replications "
-                  f"(`chosen.csv`; {question.confidence:.0%} intervals, within each metric's natural range):", ""]  # fmt: skip
+        count = int(optimum.numbers["replications"].max())
+        level = f"{question.confidence:.0%}"
+        lines += [
+            f"Its numbers over {count} replications (`chosen.csv`; {level} intervals, in each metric's range):",
+            "",
+        ]
         lines += ["| metric | service | mean | interval |", "|---|---|---:|---|"]
         for row in optimum.numbers.itertuples():
             lines.append(f"| {row.metric} | {row.service} | {row.mean:.4g} | {row.ci_low:.4g} to {row.ci_high:.4g} |")
