@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import copy
 import json
+import re
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -16,6 +17,7 @@ from matplotlib.figure import Figure
 from simulator.cli import main
 from simulator.executors import Serial
 from simulator.experiment import metrics_frame, run_once
+from simulator.language import LANGUAGES
 from simulator.loading import ScenarioError, load_scenario, validate
 from simulator.optimise import Optimum, optimise
 from simulator.optimise_plots import frontier_figure
@@ -33,7 +35,7 @@ from simulator.optimise_question import (
     parse_requirement,
 )
 from simulator.optimise_search import space_of
-from simulator.optimise_text import brief_section, markdown
+from simulator.optimise_text import WORDS, brief_section, markdown
 from simulator.scenario import Scenario
 
 WriteScenario = Callable[[dict[str, Any] | str, str], Path]
@@ -351,3 +353,12 @@ def test_the_lowest_cost_per_case(office: Scenario) -> None:
     assert not any((row <= chosen).all() and (row != chosen).any() for row in feasible[paths].to_numpy())
     assert "with the lowest staff cost per case that meets the wait at most 8 minutes" in brief_section(answer)[0]
     assert answer.question.alphas == pytest.approx((0.025, 0.025))
+
+
+def test_every_language_has_every_sentence_with_the_same_blanks() -> None:
+    assert set(WORDS) == set(LANGUAGES)
+    english = WORDS["en"]
+    for lang, words in WORDS.items():
+        assert set(words) == set(english), lang
+        for key, text in words.items():
+            assert set(re.findall(r"{(\w+)}", text)) == set(re.findall(r"{(\w+)}", english[key])), (lang, key)
