@@ -262,8 +262,8 @@ def test_frontier_figure(answered: Optimum) -> None:
     assert "Staff cost a month against the wait" in figure.texts[0].get_text()
 
 
-def run_cli(office_file: Path, out: Path, *more: str) -> int:
-    arguments = ["optimise", str(office_file), "--configuration", "siloed", *VARY, *SMALL, "--out", str(out)]
+def run_cli(office_file: Path, out: Path, *more: str, vary: list[str] = VARY) -> int:
+    arguments = ["optimise", str(office_file), "--configuration", "siloed", *vary, *SMALL, "--out", str(out)]
     return main([*arguments, *more])
 
 
@@ -290,8 +290,10 @@ def test_optimise_writes_its_folder(office_file: Path, tmp_path: Path, capsys: p
 
 
 def test_results_do_not_depend_on_the_workers(office_file: Path, tmp_path: Path) -> None:
+    vary = ["--vary", "agencies.office.counters=1..4"]
     for jobs, out in (("1", tmp_path / "one"), ("2", tmp_path / "two")):
-        assert run_cli(office_file, out, "--require", "wait_minutes<=8", "--jobs", jobs, "--no-plots", "--quiet") == 0
+        more = ("--require", "wait_minutes<=8", "--jobs", jobs, "--no-plots", "--quiet")
+        assert run_cli(office_file, out, *more, vary=vary) == 0
     for name in ("candidates.csv", "replications.csv", "chosen.csv"):
         assert (tmp_path / "one" / name).read_bytes() == (tmp_path / "two" / name).read_bytes(), name
 
