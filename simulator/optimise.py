@@ -97,17 +97,14 @@ class Trials:
                 self.progress(done + len(runs), done + len(tasks))
         self.simulations[stage] += len(tasks)
         for (staffing, replication), run in zip(todo, runs, strict=True):
-            if staffing not in self.values:
-                self.values[staffing] = {}
+            got = self.values.setdefault(staffing, {})
             if run is None:
                 self.broken.add(staffing)
-                self.values[staffing][replication] = {}
+                got[replication] = {}
                 continue
             frame = metrics_frame([run])
-            services = frame["service"] if "service" in frame.columns else [ALL] * len(frame)
-            self.values[staffing][replication] = dict(
-                zip(zip(frame["metric"], services, strict=True), frame["value"], strict=True)
-            )
+            keys = zip(frame["metric"], frame["service"], strict=True)
+            got[replication] = dict(zip(keys, frame["value"], strict=True))
             self.frames.append((staffing, stage, frame))
 
     def series(self, staffing: Staffing, metric: str, service: str, replications: Iterable[int]) -> np.ndarray:

@@ -21,7 +21,6 @@ from pydantic import ValidationError
 
 from simulator.calendar import WorkCalendar
 from simulator.configurations import resolve
-from simulator.experiment import metrics_frame
 from simulator.loading import ScenarioError, describe
 from simulator.metrics import HEADLINE, Window, staff_cost
 from simulator.scenario import Scenario, changed, did_you_mean
@@ -53,8 +52,6 @@ MONTHLY = "staff_cost_per_month"
 PER_CASE = "staff_cost_per_case"
 MONTH_DAYS = 365.25 / 12
 """Calendar days in a month: 21.7 working days of a five-day week."""
-PER_SERVICE = "service" in metrics_frame([]).columns
-"""Whether this version reports metrics per service (a `service` column), or all services together only."""
 Staffing = tuple[int, ...]
 """One value per decision variable, in the order of the question."""
 Trend = Literal["cost", "rises", "improves"]
@@ -250,12 +247,9 @@ def check_metric(scenario: Scenario, metric: str, service: str | None, where: st
         raise ScenarioError(f"{where}: unknown metric {metric!r}{did_you_mean(metric, known)} (expected one of the "
                             f"metrics of summary.csv: {', '.join(known)})")  # fmt: skip
     service = service or ALL
-    if service != ALL:
-        if service not in scenario.services:
-            raise ScenarioError(f"{where}: unknown service {service!r} (expected {ALL} or one of: "
-                                f"{', '.join(scenario.services)})")  # fmt: skip
-        if not PER_SERVICE:
-            raise ScenarioError(f"{where}: this version reports metrics of all services together only (use {ALL})")
+    if service != ALL and service not in scenario.services:
+        raise ScenarioError(f"{where}: unknown service {service!r}{did_you_mean(service, scenario.services)} "
+                            f"(expected {ALL} or one of: {', '.join(scenario.services)})")  # fmt: skip
     return metric, service
 
 

@@ -25,7 +25,6 @@ from simulator.optimise_question import (
     MONTH_DAYS,
     MONTHLY,
     PER_CASE,
-    PER_SERVICE,
     Objective,
     Question,
     known_metrics,
@@ -155,6 +154,7 @@ def test_requirements_name_a_metric_of_summary_and_a_threshold(office: Scenario)
         ("ikm>=nan", "expected METRIC<=NUMBER"),
         ("ikn>=76", "unknown metric 'ikn'; did you mean 'ikm'?"),
         ("ikm[permit]>=70", "unknown service 'permit'"),
+        ("ikm[visits]>=70", "unknown service 'visits'; did you mean 'visit'?"),
     ],
 )
 def test_wrong_requirements_are_refused(office: Scenario, text: str, said: str) -> None:
@@ -164,12 +164,9 @@ def test_wrong_requirements_are_refused(office: Scenario, text: str, said: str) 
 
 
 def test_a_service_is_named_in_brackets(office: Scenario) -> None:
-    if PER_SERVICE:
-        need = parse_requirement(office, "ikm[visit]>=70", "x")
-        assert (need.metric, need.service, need.label) == ("ikm", "visit", "ikm[visit]")
-    else:
-        with pytest.raises(ScenarioError, match="all services together only"):
-            parse_requirement(office, "ikm[visit]>=70", "x")
+    need = parse_requirement(office, "ikm[visit]>=70", "x")
+    assert (need.metric, need.service, need.label, need.text) == ("ikm", "visit", "ikm[visit]", "ikm[visit]>=70")
+    assert parse_requirement(office, "ikm[all]>=70", "x").label == "ikm"
 
 
 def test_objectives(office: Scenario) -> None:
