@@ -6,33 +6,142 @@ function. The same uniform gives a longer time under a slower distribution, so
 configurations compared on the same citizens stay in step (common random
 numbers).
 
+Every parameter is finite and at most `MAX_PARAMETER`; a scenario field
+further bounds the largest value its distribution can ever draw (see
+`at_most`), so no draw overflows or stretches the working calendar without end.
+
 >>> Exponential(mean=10).quantile(np.array([0.5])).round(3)
 array([6.931])
+>>> round(Exponential(mean=10).largest(), 1)
+367.4
 """
 
 from __future__ import annotations
 
 import difflib
 import math
+from collections.abc import Callable, Iterator
 from typing import Annotated, Any, Literal
 
 import numpy as np
 from numpy.typing import NDArray
 from pydantic import (
+    AfterValidator,
     BaseModel,
     BeforeValidator,
     ConfigDict,
     Field,
+    GetCoreSchemaHandler,
+    SerializationInfo,
     SerializeAsAny,
     Strict,
     ValidationError,
     model_validator,
 )
-from pydantic_core import PydanticCustomError
+from pydantic_core import PydanticCustomError, core_schema
 
 FloatArray = NDArray[np.float64]
-NonNegative = Annotated[float, Strict(), Field(ge=0, allow_inf_nan=False)]
-Positive = Annotated[float, Strict(), Field(gt=0, allow_inf_nan=False)]
+MAX_PARAMETER = 1e12
+"""The largest number any distribution parameter (or observed value) may be."""
+MAX_SPREAD = 1e6
+"""The largest sd / mean of a lognormal or gamma distribution."""
+U_MAX = 1 - 2**-53
+"""The largest uniform number a stream draws (NumPy's `random()` is in [0, 1) with 53 bits)."""
+NonNegative = Annotated[float, Strict(), Field(ge=0, le=MAX_PARAMETER, allow_inf_nan=False)]
+Positive = Annotated[float, Strict(), Field(gt=0, le=MAX_PARAMETER, allow_inf_nan=False)]
+
+
+def _refuse(path: tuple[str | int, ...], message: str) -> PydanticCustomError:
+    return PydanticCustomError("scenario", "{message}", {"message": message, "path": path})
+
+
+class Sample:
+    """Observed values: an immutable float64 array, compared and serialised like a list of numbers.
+
+    A million values cost 8 MB here, not the 32 MB of a list of Python floats.
+
+    >>> Sample([4.5, 6, 3]) == [4.5, 6.0, 3.0]
+    True
+    """
+
+    __slots__ = ("_sorted", "array")
+
+    def __init__(self, values: Any) -> None:
+        array = np.array(values, dtype=np.float64)
+        array.flags.writeable = False
+        self.array: FloatArray = array
+        self._sorted: FloatArray | None = None
+
+    def sorted(self) -> FloatArray:
+        """The values in increasing order (sorted once)."""
+        if self._sorted is None:
+            self._sorted = np.sort(self.array)
+        return self._sorted
+
+    def __reduce__(self) -> tuple[type[Sample], tuple[FloatArray]]:
+        return Sample, (self.array,)
+
+    def __len__(self) -> int:
+        return len(self.array)
+
+    def __iter__(self) -> Iterator[float]:
+        return iter(self.array.tolist())
+
+    def __eq__(self, other: object) -> bool:
+        if isinstance(other, Sample):
+            return bool(np.array_equal(self.array, other.array))
+        if isinstance(other, list | tuple | np.ndarray):
+            try:
+                return bool(np.array_equal(self.array, np.asarray(other, dtype=np.float64)))
+            except (TypeError, ValueError):
+                return False
+        return NotImplemented
+
+    def __hash__(self) -> int:
+        return hash(self.array.tobytes())
+
+    def __repr__(self) -> str:
+        shown = ", ".join(f"{value:g}" for value in self.array[:5])
+        return f"Sample([{shown}{', ...' if len(self) > 5 else ''}], {len(self)} values)"
+
+    @classmethod
+    def __get_pydantic_core_schema__(cls, source: Any, handler: GetCoreSchemaHandler) -> core_schema.CoreSchema:
+        return core_schema.no_info_plain_validator_function(
+            cls.of,
+            serialization=core_schema.plain_serializer_function_ser_schema(cls._dump, info_arg=True),
+        )
+
+    @classmethod
+    def of(cls, values: Any) -> Sample:
+        """Validated observed values: at least one, each a finite number from 0 to MAX_PARAMETER."""
+        if isinstance(values, Sample):
+            return values
+        if isinstance(values, np.ndarray) and values.dtype == np.float64 and values.ndim == 1:
+            array = values
+        elif isinstance(values, list | tuple):
+            for k, value in enumerate(values):
+                if not isinstance(value, int | float) or isinstance(value, bool):
+                    raise _refuse((k,), f"expected a number, found {_short(value)}")
+                if isinstance(value, int) and abs(value) > MAX_PARAMETER:
+                    raise _refuse((k,), f"expected a number <= {MAX_PARAMETER:g}, found {_short(value)}")
+            array = np.asarray(values, dtype=np.float64)
+        else:
+            raise _refuse((), f"expected a list of numbers, found {_short(values)}")
+        if not len(array):
+            raise _refuse((), "expected at least one value, found none")
+        wrong = ~((array >= 0) & (array <= MAX_PARAMETER))  # NaN is wrong too
+        if wrong.any():
+            k = int(np.argmax(wrong))
+            raise _refuse((k,), f"expected a number from 0 to {MAX_PARAMETER:g}, found {float(array[k])!r}")
+        return cls(array)
+
+    def _dump(self, info: SerializationInfo) -> Any:
+        return self.array.tolist() if info.mode == "json" else self
+
+
+def _short(value: Any) -> str:
+    text = repr(value)
+    return text if len(text) <= 60 else text[:57] + "..."
 
 
 class Spec(BaseModel):
@@ -52,6 +161,10 @@ class Spec(BaseModel):
     def is_zero(self) -> bool:
         """True when every draw is 0 (no work at all)."""
         return False
+
+    def largest(self) -> float:
+        """The largest value a draw can take: the quantile of the largest uniform a stream gives."""
+        return float(self.quantile(np.array([U_MAX]))[0])
 
 
 class Fixed(Spec):
@@ -132,6 +245,11 @@ class Lognormal(Spec):
     mean: Positive
     sd: NonNegative
 
+    @model_validator(mode="after")
+    def _spread(self) -> Lognormal:
+        _check_spread(self.mean, self.sd)
+        return self
+
     def expected(self) -> float:
         return self.mean
 
@@ -150,6 +268,11 @@ class Gamma(Spec):
     mean: Positive
     sd: Positive
 
+    @model_validator(mode="after")
+    def _spread(self) -> Gamma:
+        _check_spread(self.mean, self.sd)
+        return self
+
     def expected(self) -> float:
         return self.mean
 
@@ -165,20 +288,26 @@ class Empirical(Spec):
     """Observed values, sampled with replacement."""
 
     dist: Literal["empirical"] = "empirical"
-    values: Annotated[list[NonNegative], Field(min_length=1)]
-    source: Annotated[str, Strict()] = ""
+    values: Sample
+    source: Annotated[str, Strict(), Field(max_length=2000)] = ""
     """Where the values come from; the loader fills it in for values read from a CSV file."""
 
     def expected(self) -> float:
-        return sum(self.values) / len(self.values)
+        return float(self.values.array.mean())
 
     @property
     def is_zero(self) -> bool:
-        return not any(self.values)
+        return not self.values.array.any()
 
     def quantile(self, u: FloatArray) -> FloatArray:
-        observed = np.sort(np.asarray(self.values, dtype=np.float64))  # monotone in u, for common random numbers
+        observed = self.values.sorted()  # monotone in u, for common random numbers
         return observed[np.minimum((u * len(observed)).astype(np.intp), len(observed) - 1)]
+
+
+def _check_spread(mean: float, sd: float) -> None:
+    """Refuse an sd above MAX_SPREAD times the mean: the shape of the distribution stays a finite number."""
+    if sd > MAX_SPREAD * mean:
+        raise ValueError(f"sd ({sd:g}) must be at most {MAX_SPREAD:g} times the mean ({mean:g})")
 
 
 KINDS: dict[str, type[Spec]] = {
@@ -214,3 +343,29 @@ def parse_distribution(value: Any) -> Spec:
 
 
 Distribution = Annotated[SerializeAsAny[Spec], BeforeValidator(parse_distribution)]
+
+
+def at_most(limit: float, unit: str) -> Callable[[Spec], Spec]:
+    """A check that no draw of a distribution can exceed `limit` (in `unit`)."""
+
+    def check(spec: Spec) -> Spec:
+        largest = spec.largest()
+        if not largest <= limit:
+            raise _refuse(
+                (),
+                f"its largest possible draw is {largest:.3g} {unit}: expected a distribution whose draws stay "
+                f"within {limit:g} {unit} (see docs/limits.md)",
+            )
+        return spec
+
+    return check
+
+
+MAX_MINUTES = 1e8
+"""The largest duration in minutes any draw may take (about 190 years)."""
+MAX_WORKING_DAYS = 1e5
+"""The largest approval wait in working days any draw may take (about 400 years)."""
+Minutes = Annotated[Distribution, AfterValidator(at_most(MAX_MINUTES, "minutes"))]
+"""A distribution of minutes (counter, back-office work, patience)."""
+WorkingDays = Annotated[Distribution, AfterValidator(at_most(MAX_WORKING_DAYS, "working days"))]
+"""A distribution of working days (approval waits)."""

@@ -2,7 +2,9 @@
 
 A `Scenario` is immutable data, validated once. Errors carry the path of the
 field (`services.business_start.steps[1].agency`), what was found and what was
-expected; the loader turns them into one message for the user.
+expected; the loader turns them into one message for the user. Every number
+has an upper bound, so that whatever a file says, a run's memory and time stay
+bounded (docs/limits.md lists them all).
 """
 
 from __future__ import annotations
@@ -15,21 +17,50 @@ from collections.abc import Callable, Iterable, Mapping
 from datetime import date
 from typing import Annotated, Any, Literal, NamedTuple, NoReturn
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, Strict, ValidationError, model_validator
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    Strict,
+    ValidationError,
+    model_validator,
+)
 from pydantic_core import PydanticCustomError
 
-from simulator.distributions import Distribution, Fixed
+from simulator.distributions import Fixed, Minutes, WorkingDays
 
 Path = tuple[str | int, ...]
 
-Id = Annotated[str, Strict(), Field(pattern=r"^[A-Za-z_][A-Za-z0-9_-]*$")]
+MAX_STAFF = 10_000
+"""Counters or back-office staff of one place."""
+MAX_TRAVEL_MINUTES = 10_000.0
+"""Travel, walking, hand-off and pickup minutes (about a week)."""
+MAX_MONEY = 1e12
+"""Fees, costs per trip and wages per hour, in the scenario's currency (a trillion rupiah)."""
+MAX_PER_DAY = 1_000_000.0
+"""Mean arrivals of one service per working day."""
+MAX_HORIZON_DAYS = 10_000
+"""Working days of a run (about 40 years)."""
+MAX_REPLICATIONS = 10_000
+MAX_ITEMS = 1_000
+"""Agencies, services, documents and configurations of a scenario; holidays are up to 10 times as many."""
+MAX_STEPS = 100
+"""Steps of one service (and documents or steps one step requires)."""
+MAX_SWEEP_POINTS = 1_000
+"""Points of a sweep's grid."""
+
+Id = Annotated[str, Strict(), Field(pattern=r"^[A-Za-z_][A-Za-z0-9_-]*$", max_length=100)]
 Count = Annotated[int, Strict(), Field(ge=0)]
-AtLeastOne = Annotated[int, Strict(), Field(ge=1)]
-NonNegative = Annotated[float, Strict(), Field(ge=0, allow_inf_nan=False)]
-Positive = Annotated[float, Strict(), Field(gt=0, allow_inf_nan=False)]
+Staff = Annotated[int, Strict(), Field(ge=0, le=MAX_STAFF)]
+ReworkDays = Annotated[int, Strict(), Field(ge=1, le=1_000)]
+TravelMinutes = Annotated[float, Strict(), Field(ge=0, le=MAX_TRAVEL_MINUTES, allow_inf_nan=False)]
+Money = Annotated[float, Strict(), Field(ge=0, le=MAX_MONEY, allow_inf_nan=False)]
 Probability = Annotated[float, Strict(), Field(ge=0, le=1)]
 Flag = Annotated[bool, Strict()]
-Text = Annotated[str, Strict()]
+Text = Annotated[str, Strict(), Field(max_length=200)]
+LongText = Annotated[str, Strict(), Field(max_length=20_000)]
 Score = Annotated[float, Strict(), Field(ge=1, le=4)]
 
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
@@ -74,7 +105,23 @@ def _check_clock(text: str) -> str:
     return text
 
 
-Clock = Annotated[str, Strict(), AfterValidator(_check_clock)]
+def _clock_text(value: Any) -> Any:
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        raise PydanticCustomError(
+            "clock",
+            'expected a time "HH:MM" in quotes, e.g. "08:00", found the number {found} (write "{hint}")',
+            {"found": repr(value), "hint": _as_clock(value)},
+        )
+    return value
+
+
+def _as_clock(number: float) -> str:
+    """8.3 -> '08:30': what a number written for a time most likely meant."""
+    hours, minutes = divmod(round(float(number) * 100), 100) if 0 <= number < 25 else (0, 0)
+    return f"{hours:02d}:{minutes:02d}" if minutes < 60 else "HH:MM"
+
+
+Clock = Annotated[str, BeforeValidator(_clock_text), Strict(), AfterValidator(_check_clock)]
 
 
 class Record(BaseModel):
@@ -99,11 +146,11 @@ class Record(BaseModel):
 class Calendar(Record):
     """Opening hours, working weekdays and holidays; day 0 is `start`."""
 
-    start: date = date(2026, 1, 5)
+    start: Annotated[date, Field(ge=date(1900, 1, 1), le=date(2199, 12, 31))] = date(2026, 1, 5)
     open: Clock = "08:00"
     close: Clock = "16:00"
-    workdays: Annotated[list[Weekday], Field(min_length=1)] = ["mon", "tue", "wed", "thu", "fri"]
-    holidays: list[date] = []
+    workdays: Annotated[list[Weekday], Field(min_length=1, max_length=7)] = ["mon", "tue", "wed", "thu", "fri"]
+    holidays: Annotated[list[date], Field(max_length=10 * MAX_ITEMS)] = []
 
     @model_validator(mode="after")
     def _hours(self) -> Calendar:
@@ -132,7 +179,7 @@ class Document(Record):
 
     p_defective: Probability = 0.0
     held_by_government: Flag = False
-    rework_days: AtLeastOne | None = None
+    rework_days: ReworkDays | None = None
     """Working days to fix this document once a counter names it wrong (default: the citizens' rework_days)."""
 
 
@@ -140,21 +187,21 @@ class Agency(Record):
     """A provider: its front-office counters and back-office staff."""
 
     name: Text | None = None
-    counters: Count = 1
-    backoffice: Count = 1
-    travel_minutes: NonNegative = 30.0
-    competence: Positive = 1.0
+    counters: Staff = 1
+    backoffice: Staff = 1
+    travel_minutes: TravelMinutes = 30.0
+    competence: Annotated[float, Strict(), Field(gt=0, le=100, allow_inf_nan=False)] = 1.0
     error_rate: Annotated[float, Strict(), Field(ge=0, lt=1)] = 0.0
-    pickup_minutes: NonNegative = 5.0
-    wage_per_hour: NonNegative = 0.0
+    pickup_minutes: TravelMinutes = 5.0
+    wage_per_hour: Money = 0.0
 
 
 class Arrivals(Record):
     """A Poisson stream of new citizens per working day, shaped by hour of day."""
 
-    per_day: Positive
-    profile: list[NonNegative] | None = None
-    source: Text = ""
+    per_day: Annotated[float, Strict(), Field(gt=0, le=MAX_PER_DAY, allow_inf_nan=False)]
+    profile: Annotated[list[Annotated[float, Strict(), Field(ge=0, le=1e6)]], Field(max_length=24)] | None = None
+    source: LongText = ""
     """Where the numbers come from; the loader fills it in for counts read from a CSV file."""
 
     @model_validator(mode="after")
@@ -169,11 +216,11 @@ class Step(Record):
 
     id: Id
     agency: Id
-    counter: Distribution
-    backoffice: Distribution = Fixed(value=0)
-    approval_days: Distribution = Fixed(value=0)
-    requires: list[Id] = []
-    after: list[Id] = []
+    counter: Minutes
+    backoffice: Minutes = Fixed(value=0)
+    approval_days: WorkingDays = Fixed(value=0)
+    requires: Annotated[list[Id], Field(max_length=MAX_STEPS)] = []
+    after: Annotated[list[Id], Field(max_length=MAX_STEPS)] = []
     pickup: Literal["next_day", "same_day"] = "next_day"
     """`same_day`: an output ready before closing is collected on the trip it was submitted on."""
 
@@ -186,9 +233,9 @@ class Step(Record):
 class Service(Record):
     name: Text | None = None
     arrivals: Arrivals
-    standard_days: Positive
-    fee: NonNegative = 0.0
-    steps: Annotated[list[Step], Field(min_length=1)]
+    standard_days: Annotated[float, Strict(), Field(gt=0, le=MAX_HORIZON_DAYS, allow_inf_nan=False)]
+    fee: Money = 0.0
+    steps: Annotated[list[Step], Field(min_length=1, max_length=MAX_STEPS)]
 
     def step_ids(self) -> list[str]:
         return [step.id for step in self.steps]
@@ -211,10 +258,10 @@ class Service(Record):
 class Citizens(Record):
     """How citizens behave: patience, persistence, rework and travel cost."""
 
-    patience_minutes: Distribution | None = None
-    max_visits: AtLeastOne = 10
-    rework_days: AtLeastOne = 1
-    cost_per_trip: NonNegative = 0.0
+    patience_minutes: Minutes | None = None
+    max_visits: Annotated[int, Strict(), Field(ge=1, le=1_000)] = 10
+    rework_days: ReworkDays = 1
+    cost_per_trip: Money = 0.0
 
 
 class Levers(NamedTuple):
@@ -251,10 +298,10 @@ class Configuration(Record):
     once_only: Flag | None = None
     delivery: Literal["in_person", "digital"] | None = None
     online_share: Probability = 0.0
-    front_office_counters: AtLeastOne | None = None
-    front_office_travel_minutes: NonNegative | None = None
-    walk_minutes: NonNegative = 3.0
-    handoff_minutes: NonNegative = 30.0
+    front_office_counters: Annotated[int, Strict(), Field(ge=1, le=MAX_STAFF)] | None = None
+    front_office_travel_minutes: TravelMinutes | None = None
+    walk_minutes: TravelMinutes = 3.0
+    handoff_minutes: TravelMinutes = 30.0
     agencies: dict[Id, dict[str, Any]] = {}
     documents: dict[Id, dict[str, Any]] = {}
     services: dict[Id, ServiceChanges] = {}
@@ -268,7 +315,8 @@ class Configuration(Record):
 ELEMENTS = tuple(f"U{i}" for i in range(1, 10))
 DRIVEN = ELEMENTS[:6]
 """Elements scored from what happened to the citizen; the others are baselines."""
-Thresholds3 = tuple[NonNegative, NonNegative, NonNegative]
+Threshold = Annotated[float, Strict(), Field(ge=0, le=MAX_MONEY, allow_inf_nan=False)]
+Thresholds3 = tuple[Threshold, Threshold, Threshold]
 
 
 class Thresholds(Record):
@@ -303,8 +351,8 @@ class Satisfaction(Record):
     """The IKM survey of PermenPANRB 14/2017 as every simulated citizen answers it."""
 
     model: Literal["ikm2017"] = "ikm2017"
-    acceptable_wait_minutes: NonNegative = 30.0
-    crowding: Count = 20
+    acceptable_wait_minutes: Annotated[float, Strict(), Field(ge=0, le=1e6, allow_inf_nan=False)] = 30.0
+    crowding: Annotated[int, Strict(), Field(ge=0, le=1_000_000)] = 20
     baseline: dict[Id, Score] = {}
     weights: dict[Id, Annotated[float, Strict(), Field(ge=0, le=1)]] | None = None
     thresholds: Thresholds = Thresholds()
@@ -342,7 +390,7 @@ class Satisfaction(Record):
 class Brief(Record):
     """How the policy brief tells the story."""
 
-    steps: list[Id] = []
+    steps: Annotated[list[Id], Field(max_length=MAX_ITEMS)] = []
     """Configurations that add one lever at a time, in order, for the lever-by-lever figure."""
 
 
@@ -358,22 +406,25 @@ class Scenario(Record):
     """A service catalogue and the configurations to compare on it."""
 
     name: Text
-    description: Text = ""
-    seed: Count = 1
-    horizon_days: AtLeastOne = 20
+    description: LongText = ""
+    seed: Annotated[int, Strict(), Field(ge=0, le=2**64 - 1)] = 1
+    horizon_days: Annotated[int, Strict(), Field(ge=1, le=MAX_HORIZON_DAYS)] = 20
     warmup_days: Count = 0
-    replications: AtLeastOne = 10
+    replications: Annotated[int, Strict(), Field(ge=1, le=MAX_REPLICATIONS)] = 10
     calendar: Calendar = Calendar()
-    documents: dict[Id, Document] = {}
-    agencies: Annotated[dict[Id, Agency], Field(min_length=1)]
-    services: Annotated[dict[Id, Service], Field(min_length=1)]
+    documents: Annotated[dict[Id, Document], Field(max_length=MAX_ITEMS)] = {}
+    agencies: Annotated[dict[Id, Agency], Field(min_length=1, max_length=MAX_ITEMS)]
+    services: Annotated[dict[Id, Service], Field(min_length=1, max_length=MAX_ITEMS)]
     citizens: Citizens = Citizens()
-    configurations: Annotated[dict[Id, Configuration], Field(min_length=1)]
+    configurations: Annotated[dict[Id, Configuration], Field(min_length=1, max_length=MAX_ITEMS)]
     satisfaction: Satisfaction = Satisfaction()
     brief: Brief = Brief()
-    max_in_system: AtLeastOne = 20_000
+    max_in_system: Annotated[int, Strict(), Field(ge=1, le=10_000_000)] = 20_000
     """A run stops, naming the busiest place, when more citizens than this are in the system at once."""
-    sweep: dict[Annotated[str, Strict()], Annotated[list[Any], Field(min_length=1)]] = {}
+    sweep: Annotated[
+        dict[Annotated[str, Strict(), Field(max_length=500)], Annotated[list[Any], Field(min_length=1)]],
+        Field(max_length=20),
+    ] = {}
     """Dotted paths into the scenario and the values each takes: the grid of a sweep."""
 
     @model_validator(mode="after")
@@ -384,6 +435,8 @@ class Scenario(Record):
                 f"warm-up ({self.warmup_days} days) must be shorter than the horizon ({self.horizon_days} days)",
             )
         check_catalogue(self.catalogue(), self.calendar, ())
+        if (points := math.prod(len(values) for values in self.sweep.values())) > MAX_SWEEP_POINTS:
+            refuse(("sweep",), f"a grid of {points:,} points: expected at most {MAX_SWEEP_POINTS:,} (docs/limits.md)")
         for path, values in self.sweep.items():
             for k, value in enumerate(values):
                 _nested(("sweep", path, k), functools.partial(changed, self, {path: value}), apart=True)
@@ -431,7 +484,7 @@ def changed(scenario: Scenario, settings: Mapping[str, Any]) -> Scenario:
     `agencies.tax.counters`, `services.permit.steps.nib.counter.mean`,
     `configurations.integrated.front_office_counters`.
     """
-    data = scenario.model_dump(mode="json", exclude={"sweep"})
+    data = scenario.model_dump(exclude={"sweep"})  # python objects: observed samples are shared, not copied
     for path, value in settings.items():
         try:
             _place(data, path, value)
