@@ -9,7 +9,8 @@ import pandas as pd
 import pytest
 
 from simulator.experiment import Results, run_experiment
-from simulator.output import DestinationError, check_destination, new_run_folder, write_run
+from simulator.folders import DestinationError, check_destination, new_run_folder
+from simulator.output import write_run
 from simulator.scenario import Scenario
 
 
