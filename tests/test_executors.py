@@ -77,29 +77,40 @@ def divide(x: int) -> float:
 FLAKY = """
 import sys
 from pathlib import Path
-from simulator.executors import DaskCluster
+from simulator.executors import DaskCluster, ExecutorError
+from simulator.model import OverloadError
 
 def flaky(marker: str) -> str:
     path = Path(marker)
     if not path.exists():
         path.write_text("failed once")
-        raise RuntimeError("a passing fault")
+        raise OSError("a passing fault of the machine")
     return "done"
 
 def broken(marker: str) -> str:
-    raise RuntimeError("always wrong")
+    raise OSError("always wrong")
+
+def overloaded(marker: str) -> str:
+    path = Path(marker + ".overloaded")
+    path.write_text(path.read_text() + "x" if path.exists() else "x")
+    raise OverloadError("more than 10 citizens in the system at once")
 
 if __name__ == "__main__":
-    with DaskCluster(None, 1) as cluster:
+    with DaskCluster(None, 1, quiet=True) as cluster:
         print(list(cluster.map(flaky, [sys.argv[1]])))
         try:
             list(cluster.map(broken, [sys.argv[1]]))
-        except RuntimeError as error:
+        except ExecutorError as error:
             print("stopped:", error)
+        try:
+            list(cluster.map(overloaded, [sys.argv[1]]))
+        except OverloadError as error:
+            print("overloaded:", error, "after", len(Path(sys.argv[1] + ".overloaded").read_text()), "run")
 """
 
 
-def test_a_failed_dask_task_is_retried_once(tmp_path: Path) -> None:
+def test_a_failed_dask_task_is_retried_once_but_not_an_error_of_the_model(tmp_path: Path) -> None:
+    """A fault of the machine is retried once; an overloaded system is not run again (it would fail again)."""
     script = tmp_path / "flaky.py"
     script.write_text(FLAKY)
     done = subprocess.run(
@@ -107,4 +118,9 @@ def test_a_failed_dask_task_is_retried_once(tmp_path: Path) -> None:
         timeout=120, check=False,
     )  # fmt: skip
     assert done.returncode == 0, done.stderr[-800:]
-    assert done.stdout.splitlines() == ["['done']", "stopped: always wrong"]
+    assert done.stdout.splitlines() == [
+        "['done']",
+        "stopped: a task failed twice on the Dask cluster: OSError('always wrong')",
+        "overloaded: more than 10 citizens in the system at once after 1 run",
+    ]
+    assert done.stderr == "", "--quiet silences distributed's logs"
