@@ -1,62 +1,79 @@
 """The command line: `main(argv) -> exit code`; parse, call, print.
 
 Exit codes: 0 done; 2 a wrong scenario or argument, or an overloaded system
-(one message, nothing written); 130 interrupted (nothing written); 1 anything
-else.
+(one message, nothing written); 130 interrupted with Ctrl-C and 143 ended by
+SIGTERM (nothing written); 1 anything else (one message).
 """
 
 from __future__ import annotations
 
 import argparse
+import difflib
+import math
+import os
+import signal
 import sys
+import threading
 import traceback
 from collections.abc import Callable, Iterator, Sequence, Sized
 from contextlib import contextmanager
 from datetime import datetime
 from functools import partial
 from pathlib import Path
+from types import FrameType
 
 from tqdm import tqdm
 
 from simulator.capacity import HOPELESS, HopelessLoadError, load_table, offered_load, overloads, refuse_hopeless
 from simulator.executors import KINDS, Executor, ExecutorError, make_executor
 from simulator.experiment import Precision, Progress, run_experiment
+from simulator.folders import Claim, DestinationError, claim_folder, claim_new_run_folder
 from simulator.language import LANGUAGES, language
-from simulator.loading import ScenarioError, load_scenario
+from simulator.loading import ScenarioError, checked_run_folder, load_scenario
 from simulator.metrics import HEADLINE
 from simulator.model import OverloadError
 from simulator.optimise import Optimum, optimise
 from simulator.optimise_question import MONTHLY, PER_CASE, Question, make_variable, parse_objective, parse_requirement
 from simulator.optimise_text import answer, guarantee, markdown
 from simulator.output import (
-    DestinationError,
-    add_language,
-    check_destination,
+    FiguresError,
+    WriteError,
     manifest,
-    new_run_folder,
     write_optimise,
     write_run,
     write_sweep,
     write_warmup,
 )
 from simulator.report import comparison_text, few_replications, precision_text, sweep_text
-from simulator.scenario import Scenario, did_you_mean
+from simulator.scenario import MAX_REPLICATIONS, Scenario, did_you_mean
 from simulator.sweeps import parameters_of, parse_setting, points, run_sweep
-from simulator.warmup import NEGLIGIBLE_MINUTES, default_horizon, settled, study_warmup
+from simulator.warmup import NEGLIGIBLE_MINUTES, default_horizon, settled, study_warmup, tail
+from simulator.workload import Workload, check_workload, journeys_per_run
 
 COMMANDS = ("run", "check", "sweep", "warmup", "plot", "optimise")
-FORCE_HELP = f"run even when a place gets far more work than its staff can do (mean offered load above {HOPELESS})"
+FORCE_HELP = (
+    f"run even when a place gets far more work than its staff can do (mean offered load above {HOPELESS}), "
+    "or the work is above the limits of docs/limits.md"
+)
 RESULTS_ROOT = Path("results")
+MAX_MESSAGE = 2_000
+"""Characters of an error message; the rest is cut (a file with 200,000 columns would say 1.5 MB)."""
 
 
-def _at_least(lowest: int) -> Callable[[str], int]:
+class Terminated(KeyboardInterrupt):
+    """SIGTERM: what a scheduler, a container or `timeout` sends to end a run."""
+
+
+def _at_least(lowest: int, highest: int = 10**9) -> Callable[[str], int]:
     def number(text: str) -> int:
         try:
-            value = int(text)
+            value = int(text) if len(text) < 30 else lowest - 1
         except ValueError:
             value = lowest - 1
-        if value < lowest:
-            raise argparse.ArgumentTypeError(f"expected a whole number of at least {lowest}, found {text!r}")
+        if not lowest <= value <= highest:
+            raise argparse.ArgumentTypeError(
+                f"expected a whole number from {lowest} to {highest:,}, found {text[:30]!r}"
+            )
         return value
 
     return number
@@ -93,15 +110,17 @@ def parser() -> argparse.ArgumentParser:
     shared = argparse.ArgumentParser(add_help=False)  # of every command that simulates, optimise included
     shared.add_argument("scenario", type=Path, help="scenario file (.yaml or .toml)")
     shared.add_argument("--out", type=Path, help="write the result files here (a new or empty folder)")
-    shared.add_argument("--seed", type=_at_least(0), help="seed (default: the scenario's)")
-    shared.add_argument("--jobs", type=_at_least(1), help="worker processes (default: all cores)")
-    shared.add_argument("--executor", choices=KINDS, default="local", help="where replications run (default local)")
+    shared.add_argument("--seed", type=_at_least(0, 2**64 - 1), help="seed (default: the scenario's)")
+    shared.add_argument("--jobs", type=_at_least(1, 1024), help="worker processes (default: all cores)")
+    shared.add_argument("--executor", choices=KINDS, help="where replications run (default local)")
     shared.add_argument("--scheduler", help="address of a Dask scheduler (with --executor dask; default: start one)")
     shared.add_argument("--quiet", action="store_true", help="print nothing but errors")
     shared.add_argument("--lang", choices=LANGUAGES, default="en", help="language of figures and brief (default en)")
     shared.add_argument("--no-plots", action="store_true", help="write no figures and no brief")
     common = argparse.ArgumentParser(add_help=False, parents=[shared])
-    common.add_argument("--replications", type=_at_least(1), help="replications per configuration")
+    common.add_argument(
+        "--replications", type=_at_least(1, MAX_REPLICATIONS), help="replications per configuration"
+    )
     common.add_argument("--configurations", help="comma-separated names; the first is the baseline")
     common.add_argument("--force", action="store_true", help=FORCE_HELP)
 
@@ -115,7 +134,12 @@ def parser() -> argparse.ArgumentParser:
     )
     run.add_argument("--metrics", default="wait_minutes,lead_time_days", help="metrics for --precision")
     run.add_argument("--services", help="comma-separated services to print and brief (default: every service)")
-    run.add_argument("--max-replications", type=_at_least(3), default=200, help="the most --precision may run")
+    run.add_argument(
+        "--max-replications",
+        type=_at_least(3, MAX_REPLICATIONS),
+        default=200,
+        help="the most replications --precision may run (default 200)",
+    )
     run.add_argument("--event-log", choices=("xes",), help="also write the contact log for process mining (xes)")
 
     sweep = commands.add_parser("sweep", parents=[common], help="run a grid of scenario values")
@@ -160,9 +184,14 @@ def parser() -> argparse.ArgumentParser:
         metavar="X",
         help="differences of the objective that do not matter (default: by metric)",
     )
-    best.add_argument("--replications", type=_at_least(2), default=10, help="of each staffing at first (default 10)")
     best.add_argument(
-        "--max-replications", type=_at_least(2), default=40, help="the most of a staffing still in doubt (default 40)"
+        "--replications", type=_at_least(2, MAX_REPLICATIONS), default=10, help="of each staffing at first (default 10)"
+    )
+    best.add_argument(
+        "--max-replications",
+        type=_at_least(2, MAX_REPLICATIONS),
+        default=40,
+        help="the most of a staffing still in doubt (default 40)",
     )
 
     plot = commands.add_parser("plot", help="remake the figures and the brief of a finished run folder")
@@ -184,32 +213,106 @@ def parser() -> argparse.ArgumentParser:
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line; returns the exit code."""
     args_list = list(sys.argv[1:] if argv is None else argv)
-    if args_list and args_list[0] not in COMMANDS and not args_list[0].startswith("-"):
+    shorthand = bool(args_list) and args_list[0] not in COMMANDS and not args_list[0].startswith("-")
+    if problem := _unreadable_argument(args_list) or (shorthand and _misspelt_command(args_list[0])):
+        _say(f"error: {problem}")
+        return 2
+    if shorthand:
         args_list.insert(0, "run")
     try:
         args = parser().parse_args(args_list)
     except SystemExit as stop:
         return stop.code if isinstance(stop.code, int) else 2
+    with _terminate_like_interrupt():
+        return _command(args, args_list)
+
+
+def _command(args: argparse.Namespace, argv: list[str]) -> int:
+    """Run the command the arguments name; the exit code."""
     try:
         commands = {"run": run, "sweep": sweep, "warmup": warmup, "plot": plot, "check": check, "optimise": optimise_}
-        return commands[args.command](args, args_list)
+        return commands[args.command](args, argv)
+    except Terminated:
+        _say("terminated: nothing was written")
+        return 143
     except KeyboardInterrupt:
-        print("interrupted: nothing was written", file=sys.stderr)
+        _say("interrupted: nothing was written")
         return 130
     except Exception as error:
         return _failure(args, error)
 
 
+def _unreadable_argument(arguments: Sequence[str]) -> str:
+    """What makes an argument unusable as a name: a NUL character, or bytes that are not UTF-8."""
+    for argument in arguments:
+        if "\0" in argument:
+            return f"{argument[:60]!a}: an argument cannot hold a NUL character"
+        if any("\udc80" <= character <= "\udcff" for character in argument):
+            return f"{argument[:60]!a}: not UTF-8 text; give file and folder names in UTF-8"
+    return ""
+
+
+def _misspelt_command(word: str) -> str:
+    """'unknown command 'chek'; did you mean 'check'?' for a word that is no file and close to a command."""
+    if Path(word).suffix.lower() in (".yaml", ".yml", ".toml") or Path(word).exists():
+        return ""
+    close = difflib.get_close_matches(word, COMMANDS, n=1, cutoff=0.6)
+    if not close:
+        return ""
+    return f"unknown command {word[:40]!r}; did you mean {close[0]!r}? (commands: {', '.join(COMMANDS)})"
+
+
+@contextmanager
+def _terminate_like_interrupt() -> Iterator[None]:
+    """SIGTERM ends a command as Ctrl-C does: workers stopped, nothing half-written left behind."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+
+    command = os.getpid()
+
+    def terminate(signum: int, frame: FrameType | None) -> None:
+        if os.getpid() != command:  # a process forked from this one (a pool's worker): end as by default
+            signal.signal(signal.SIGTERM, signal.SIG_DFL)
+            os.kill(os.getpid(), signal.SIGTERM)
+            return
+        signal.signal(signal.SIGTERM, signal.SIG_IGN)  # cleaning up is not cut short by a second one
+        raise Terminated
+
+    previous = signal.signal(signal.SIGTERM, terminate)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+
+
+def _say(text: str) -> None:
+    """One message on stderr, cut to MAX_MESSAGE characters."""
+    if len(text) > MAX_MESSAGE:
+        text = f"{text[:MAX_MESSAGE]}... ({len(text) - MAX_MESSAGE:,} more characters)"
+    print(text, file=sys.stderr)
+
+
 def _failure(args: argparse.Namespace, error: Exception) -> int:
     """Say what went wrong, without a traceback unless it is a defect of ours; the exit code."""
     if isinstance(error, ScenarioError | DestinationError):
-        print(f"error: {error}", file=sys.stderr)
+        _say(f"error: {error}")
         return 2
     if isinstance(error, OverloadError | HopelessLoadError):
-        print(f"error: {args.scenario.name}: the system is overloaded: {error}", file=sys.stderr)
+        _say(f"error: {args.scenario.name}: the system is overloaded: {error}")
         return 2
-    if isinstance(error, ExecutorError):
-        print(f"error: {error}", file=sys.stderr)
+    if isinstance(error, ExecutorError | WriteError):
+        _say(f"error: {error}")
+        return 1
+    if isinstance(error, FiguresError):
+        _say(
+            f"error: the figures and the brief could not be made ({error}); the result files are in "
+            f"{error.folder} without them. Please report this with the scenario file; "
+            f"`run_sim.py plot {error.folder}` tries again"
+        )
+        return 1
+    if isinstance(error, MemoryError):
+        _say("error: out of memory: try fewer replications or configurations, or a shorter horizon")
         return 1
     traceback.print_exception(error)
     print("internal error: please report it with the scenario file", file=sys.stderr)
@@ -250,21 +353,36 @@ def chosen_services(scenario: Scenario, source: str, text: str | None) -> list[s
     return names
 
 
-def _prepare(args: argparse.Namespace, kind: str = "") -> tuple[Scenario, list[str], Path]:
-    """The scenario (with --seed), the configurations and the destination, all checked.
-
-    The offered load of the configurations to run is warned about, and refused
-    when hopeless unless --force (a sweep checks each of its points instead).
-    """
+def _prepare(args: argparse.Namespace) -> tuple[Scenario, list[str]]:
+    """The scenario (with --seed) and the configurations, and the executor's arguments, all checked."""
+    if args.scheduler is not None:
+        _check_scheduler(args.scheduler, args.executor)
     scenario = load_scenario(args.scenario)
     names = chosen_configurations(scenario, args.scenario.name, args.configurations)
     if args.seed is not None:
         scenario = scenario.model_copy(update={"seed": args.seed})
-    folder = args.out or new_run_folder(args.scenario, RESULTS_ROOT, datetime.now(), kind)
-    check_destination(folder)
-    if kind != "sweep":
-        _weigh_load(args, scenario, names)
-    return scenario, names, folder
+    return scenario, names
+
+
+def _check_scheduler(address: str, executor: str | None) -> None:
+    """Refuse a --scheduler without --executor dask, or one that is not an address."""
+    if executor != "dask":
+        raise ScenarioError(f"--scheduler {address[:60]!r}: a scheduler is for --executor dask; add it")
+    from distributed.comm.addressing import parse_address, parse_host_port  # noqa: PLC0415 (Dask only then)
+    from distributed.comm.registry import backends  # noqa: PLC0415
+
+    try:
+        protocol, location = parse_address(address)
+        if protocol in ("tcp", "tls"):
+            parse_host_port(location, 8786)
+    except (ValueError, TypeError) as error:
+        raise ScenarioError(
+            f"--scheduler {address[:60]!r}: expected an address such as tcp://host:8786 ({error})"
+        ) from None
+    if protocol not in backends:
+        raise ScenarioError(
+            f"--scheduler {address[:60]!r}: unknown protocol {protocol!r} (expected one of: {', '.join(backends)})"
+        )
 
 
 def _weigh_load(args: argparse.Namespace, scenario: Scenario, names: list[str], point: str = "") -> None:
@@ -272,15 +390,29 @@ def _weigh_load(args: argparse.Namespace, scenario: Scenario, names: list[str], 
     loads = offered_load(scenario, names)
     if not args.quiet:
         for warning in overloads(loads, scenario.satisfaction.acceptable_wait_minutes):
-            print(f"warning: {args.scenario.name}: {point}{warning}", file=sys.stderr)
+            _say(f"warning: {args.scenario.name}: {point}{warning}")
     if not args.force:
         refuse_hopeless(loads, point)
 
 
 @contextmanager
-def _workers(args: argparse.Namespace) -> Iterator[tuple[Executor, Progress | None]]:
+def _claimed(args: argparse.Namespace, kind: str = "") -> Iterator[Claim]:
+    """The run folder, claimed before anything is simulated; given up again if the command fails."""
+    if args.out is not None:
+        claim = claim_folder(args.out)
+    else:
+        claim = claim_new_run_folder(args.scenario, RESULTS_ROOT, datetime.now(), kind)
+    try:
+        yield claim
+    except BaseException:
+        claim.release()
+        raise
+
+
+@contextmanager
+def _workers(args: argparse.Namespace, tasks: int | None) -> Iterator[tuple[Executor, Progress | None]]:
     """The executor the arguments ask for, and a progress bar on stderr when it is a terminal."""
-    with make_executor(args.executor, args.jobs, args.scheduler) as executor:
+    with make_executor(args.executor or "local", args.jobs, args.scheduler, tasks, args.quiet) as executor:
         if args.quiet or not sys.stderr.isatty():
             yield executor, None
             return
@@ -294,7 +426,7 @@ def _workers(args: argparse.Namespace) -> Iterator[tuple[Executor, Progress | No
 
 
 def run(args: argparse.Namespace, argv: list[str]) -> int:
-    scenario, names, folder = _prepare(args)
+    scenario, names = _prepare(args)
     services = chosen_services(scenario, args.scenario.name, args.services)
     precision = None
     if args.precision is not None:
@@ -303,25 +435,32 @@ def run(args: argparse.Namespace, argv: list[str]) -> int:
         if unknown or not metrics:
             raise ScenarioError(f"--metrics: unknown metric {unknown[:1] or metrics}; expected some of {HEADLINE}")
         precision = Precision(args.precision, metrics, args.max_replications)
-    started = datetime.now()
-    with _workers(args) as (executor, progress):
-        results = run_experiment(scenario, names, args.replications, executor, progress=progress, precision=precision)
-    settings: dict[str, object] = {
-        "replications": results.replications,
-        "configurations": names,
-        "baseline": names[0],
-        "languages": [] if args.no_plots else [args.lang],
-    }
-    if results.precision is not None:
-        settings["precision"] = precision_text(results.precision)
-    meta = manifest(args.scenario, scenario, argv, started, datetime.now(), **settings)
+    replications = args.replications or scenario.replications
+    most = max(replications, precision.max_replications) if precision else replications
+    check_workload(args.scenario.name, Workload(journeys_per_run(scenario), len(names) * most, True), args.force)
+    _weigh_load(args, scenario, names)
+    with _claimed(args) as claim:
+        folder = claim.folder
+        started = datetime.now()
+        with _workers(args, len(names) * replications) as (executor, progress):
+            results = run_experiment(scenario, names, replications, executor, progress=progress, precision=precision)
+        settings: dict[str, object] = {
+            "replications": results.replications,
+            "configurations": names,
+            "baseline": names[0],
+            "languages": [] if args.no_plots else [args.lang],
+        }
+        if results.precision is not None:
+            settings["precision"] = precision_text(results.precision)
+        meta = manifest(args.scenario, scenario, argv, started, datetime.now(), **settings)
 
-    def figures(unfinished: Path) -> None:
-        from simulator.brief import make_figures_and_brief  # noqa: PLC0415 (matplotlib only when drawing)
+        def figures(unfinished: Path) -> None:
+            from simulator.brief import make_figures_and_brief  # noqa: PLC0415 (matplotlib only when drawing)
 
-        make_figures_and_brief(unfinished, args.lang, scenario=scenario, manifest=meta, services=services)
+            make_figures_and_brief(unfinished, args.lang, scenario=scenario, manifest=meta, services=services)
 
-    write_run(folder, results, meta, None if args.no_plots else figures, event_log=args.event_log == "xes")
+        write_run(folder, results, meta, None if args.no_plots else figures, event_log=args.event_log == "xes")
+    folder = args.out or folder
     if not args.quiet:
         print(comparison_text(results, args.lang, services))
         if results.precision is not None:
@@ -334,24 +473,30 @@ def run(args: argparse.Namespace, argv: list[str]) -> int:
 
 
 def sweep(args: argparse.Namespace, argv: list[str]) -> int:
-    scenario, names, folder = _prepare(args, "sweep")
+    scenario, names = _prepare(args)
     parameters = parameters_of(scenario, [parse_setting(text) for text in args.set])
     if not parameters:
         raise ScenarioError(f"{args.scenario.name}: nothing to sweep: give --set PATH=V1,V2 or a sweep: section")
     grid_points = points(scenario, parameters, args.scenario.name)
+    replications = args.replications or scenario.replications
+    runs = len(grid_points) * len(names) * replications
+    per_run = math.ceil(sum(journeys_per_run(point) for _, point in grid_points) / len(grid_points))  # points differ
+    check_workload(args.scenario.name, Workload(per_run, runs, args.keep_records), args.force)
     for values, point in grid_points:
         setting = ", ".join(f"{path}={value}" for path, value in values.items())
         _weigh_load(args, point, names, f"sweep point {setting}: ")
-    replications = args.replications or scenario.replications
-    started = datetime.now()
-    with _workers(args) as (executor, progress):
-        results = run_sweep(scenario, grid_points, names, replications, executor, progress, args.keep_records)
-    grid = {parameter.path: list(parameter.values) for parameter in parameters}
-    settings = {"replications": replications, "configurations": names, "sweep": grid}
-    meta = manifest(args.scenario, scenario, argv, started, datetime.now(), **settings)
-    from simulator.study_plots import sweep_figures  # noqa: PLC0415 (matplotlib only when drawing)
+    with _claimed(args, "sweep") as claim:
+        folder = claim.folder
+        started = datetime.now()
+        with _workers(args, runs) as (executor, progress):
+            results = run_sweep(scenario, grid_points, names, replications, executor, progress, args.keep_records)
+        grid = {parameter.path: list(parameter.values) for parameter in parameters}
+        settings = {"replications": replications, "configurations": names, "sweep": grid}
+        meta = manifest(args.scenario, scenario, argv, started, datetime.now(), **settings)
+        from simulator.study_plots import sweep_figures  # noqa: PLC0415 (matplotlib only when drawing)
 
-    write_sweep(folder, results, meta, None if args.no_plots else partial(sweep_figures, results, args.lang))
+        write_sweep(folder, results, meta, None if args.no_plots else partial(sweep_figures, results, args.lang))
+    folder = args.out or folder
     if not args.quiet:
         print(sweep_text(results, args.lang))
         warning = few_replications(replications, args.lang)
@@ -405,17 +550,20 @@ def optimise_(args: argparse.Namespace, argv: list[str]) -> int:
     scenario = load_scenario(args.scenario)
     if args.seed is not None:
         scenario = scenario.model_copy(update={"seed": args.seed})
+    if args.scheduler is not None:
+        _check_scheduler(args.scheduler, args.executor)
     question = _question(args, scenario)
-    folder = args.out or new_run_folder(args.scenario, RESULTS_ROOT, datetime.now(), "optimise")
-    check_destination(folder)
-    started = datetime.now()
-    with _workers(args) as (executor, progress):
-        result = optimise(question, executor, progress, source=args.scenario.name)
-    meta = manifest(args.scenario, scenario, argv, started, datetime.now(), **_optimise_settings(result))
-    from simulator.optimise_plots import frontier_figures  # noqa: PLC0415 (matplotlib only when drawing)
+    with _claimed(args, "optimise") as claim:
+        folder = claim.folder
+        started = datetime.now()
+        with _workers(args, None) as (executor, progress):
+            result = optimise(question, executor, progress, source=args.scenario.name)
+        meta = manifest(args.scenario, scenario, argv, started, datetime.now(), **_optimise_settings(result))
+        from simulator.optimise_plots import frontier_figures  # noqa: PLC0415 (matplotlib only when drawing)
 
-    finish = None if args.no_plots else partial(frontier_figures, result, args.lang)
-    write_optimise(folder, result, meta, markdown(result), finish)
+        finish = None if args.no_plots else partial(frontier_figures, result, args.lang)
+        write_optimise(folder, result, meta, markdown(result), finish)
+    folder = args.out or folder
     if not args.quiet:
         print(_optimise_summary(result))
         print(f"\n{guarantee(result)}")
@@ -474,22 +622,29 @@ def _optimise_summary(result: Optimum) -> str:
 
 
 def warmup(args: argparse.Namespace, argv: list[str]) -> int:
-    scenario, names, folder = _prepare(args, "warmup")
+    scenario, names = _prepare(args)
     horizon = args.horizon_days or default_horizon(scenario)
     replications = args.replications or min(scenario.replications, 5)
-    started = datetime.now()
-    with _workers(args) as (executor, progress):
-        study = study_warmup(scenario, horizon, replications, names, executor, progress)
-    settings = {
-        "replications": replications,
-        "configurations": names,
-        "suggested_warmup_days": study.suggestion,
-        "suggested_horizon_days": study.horizon_suggestion,
-    }
-    meta = manifest(args.scenario, scenario, argv, started, datetime.now(), **settings)
-    from simulator.study_plots import warmup_figures  # noqa: PLC0415 (matplotlib only when drawing)
+    runs = len(names) * replications
+    work = Workload(journeys_per_run(scenario, horizon + tail(horizon)), runs, kept=True)
+    check_workload(args.scenario.name, work, args.force)
+    _weigh_load(args, scenario, names)
+    with _claimed(args, "warmup") as claim:
+        folder = claim.folder
+        started = datetime.now()
+        with _workers(args, runs) as (executor, progress):
+            study = study_warmup(scenario, horizon, replications, names, executor, progress)
+        settings = {
+            "replications": replications,
+            "configurations": names,
+            "suggested_warmup_days": study.suggestion,
+            "suggested_horizon_days": study.horizon_suggestion,
+        }
+        meta = manifest(args.scenario, scenario, argv, started, datetime.now(), **settings)
+        from simulator.study_plots import warmup_figures  # noqa: PLC0415 (matplotlib only when drawing)
 
-    write_warmup(folder, study, meta, None if args.no_plots else partial(warmup_figures, study, args.lang))
+        write_warmup(folder, study, meta, None if args.no_plots else partial(warmup_figures, study, args.lang))
+    folder = args.out or folder
     if not args.quiet:
         print(f"{scenario.name}: MSER-5 over {horizon} working days x {replications} replications")
         noise = f" (ignored: its mean is under {NEGLIGIBLE_MINUTES:g} minute, noise around zero)"
@@ -511,13 +666,20 @@ def warmup(args: argparse.Namespace, argv: list[str]) -> int:
 
 def plot(args: argparse.Namespace, argv: list[str]) -> int:
     from simulator.brief import make_figures_and_brief  # noqa: PLC0415 (matplotlib only when drawing)
+    from simulator.output import remake_figures  # noqa: PLC0415
 
+    folder = args.folder
+    if not folder.exists():
+        raise ScenarioError(f"{folder}: no such folder (expected a run folder written by `run`)")
+    if not folder.is_dir():
+        raise ScenarioError(f"{folder}: not a folder (expected a run folder written by `run`)")
+    checked = checked_run_folder(folder)  # before copying: a damaged file is named in the folder itself
     services = None
     if args.services is not None:
-        scenario = load_scenario(args.folder / "scenario.yaml")
-        services = chosen_services(scenario, str(args.folder / "scenario.yaml"), args.services)
-    written = make_figures_and_brief(args.folder, args.lang, services=services)
-    add_language(args.folder, args.lang)
+        scenario = load_scenario(folder / "scenario.yaml")
+        services = chosen_services(scenario, str(folder / "scenario.yaml"), args.services)
+    draw = partial(make_figures_and_brief, lang=args.lang, manifest=checked, services=services)
+    written = remake_figures(folder, draw, args.lang)
     print(language(args.lang).say("text_plotted", count=len(written), folder=args.folder, lang=args.lang))
     return 0
 
@@ -538,7 +700,7 @@ def check(args: argparse.Namespace, argv: list[str]) -> int:
     )
     print(f"offered load (rework included):\n{load_table(loads)}")
     for warning in overloads(loads, scenario.satisfaction.acceptable_wait_minutes):
-        print(f"warning: {args.scenario.name}: {warning}", file=sys.stderr)
+        _say(f"warning: {args.scenario.name}: {warning}")
     return 0
 
 

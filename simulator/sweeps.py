@@ -9,6 +9,7 @@ configuration draws the same citizens, so neighbouring points are paired.
 from __future__ import annotations
 
 import itertools
+import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -19,7 +20,7 @@ from pydantic import ValidationError
 from simulator.executors import Executor
 from simulator.experiment import Progress, Task, metrics_frame, run_many
 from simulator.loading import ScenarioError, describe, parse_scalar
-from simulator.scenario import Scenario, changed
+from simulator.scenario import MAX_SWEEP_POINTS, Scenario, changed
 from simulator.statistics import summarise
 
 RECORDS = {"citizens": "citizens", "contacts": "contacts", "work": "work", "agencies": "places", "hours": "hours"}
@@ -37,10 +38,13 @@ class Parameter:
 def parse_setting(text: str) -> Parameter:
     """'agencies.tax.counters=1,2,3' -> Parameter('agencies.tax.counters', (1, 2, 3))."""
     path, equals, values = text.partition("=")
+    shown = text if len(text) <= 80 else text[:77] + "..."
+    if values.count(",") >= MAX_SWEEP_POINTS:
+        raise ScenarioError(f"--set {shown}: more than {MAX_SWEEP_POINTS:,} values (docs/limits.md)")
     pieces = [piece.strip() for piece in values.split(",")]
     if not equals or not path.strip() or not all(pieces):
-        raise ScenarioError(f"--set {text}: expected PATH=VALUE[,VALUE...], e.g. agencies.tax.counters=1,2,3")
-    return Parameter(path.strip(), tuple(parse_scalar(piece, f"--set {text}") for piece in pieces))
+        raise ScenarioError(f"--set {shown}: expected PATH=VALUE[,VALUE...], e.g. agencies.tax.counters=1,2,3")
+    return Parameter(path.strip(), tuple(parse_scalar(piece, f"--set {shown}") for piece in pieces))
 
 
 def parameters_of(scenario: Scenario, settings: Sequence[Parameter]) -> list[Parameter]:
@@ -60,6 +64,10 @@ def grid(parameters: Sequence[Parameter]) -> list[dict[str, Any]]:
 
 def points(scenario: Scenario, parameters: Sequence[Parameter], source: str) -> list[tuple[dict[str, Any], Scenario]]:
     """Every point of the grid and its scenario, each validated; a wrong path or value is a ScenarioError."""
+    count = math.prod(len(parameter.values) for parameter in parameters)
+    if count > MAX_SWEEP_POINTS:
+        raise ScenarioError(f"{source}: a sweep of {count:,} points: expected at most {MAX_SWEEP_POINTS:,} "
+                            "(docs/limits.md)")  # fmt: skip
     found = []
     for values in grid(parameters):
         try:
