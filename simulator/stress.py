@@ -8,6 +8,7 @@ what they cannot say is marked "not filled: ..." for the modeller to add.
 
 from __future__ import annotations
 
+import html
 from collections.abc import Callable, Iterator, Mapping
 from datetime import datetime
 from pathlib import Path
@@ -64,10 +65,15 @@ ITEMS: dict[str, dict[str, str]] = {
 NOT_FILLED = "not filled:"
 
 
+def _plain(text: str) -> str:
+    """A scenario's own words in markdown: any HTML in them shows as text, it is not run by a viewer."""
+    return html.escape(text, quote=False).replace("`", "'")
+
+
 def stress_des(scenario: Scenario, manifest: Manifest) -> str:
     """The markdown text of stress-des.md for a run of `scenario` described by `manifest`."""
     lines = [
-        f"# STRESS-DES report: {scenario.name}",
+        f"# STRESS-DES report: {_plain(scenario.name)}",
         "",
         "The STRESS-DES checklist (Monks et al., 2019, Journal of Simulation 13(1) 55-67, "
         "doi 10.1080/17477778.2018.1442155), filled in by the simulator from `scenario.yaml` (the scenario as run) "
@@ -92,7 +98,7 @@ def _bullets(lines: Iterator[str] | list[str]) -> str:
 
 def _purpose(scenario: Scenario, manifest: Manifest) -> str:
     names = _configurations(scenario, manifest)
-    described = scenario.description.strip() or (
+    described = _plain(scenario.description.strip()) or (
         f"{NOT_FILLED} the scenario has no `description`; its background is in the comments of the scenario file"
     )
     return (
@@ -289,7 +295,7 @@ def _sources(scenario: Scenario, manifest: Manifest) -> str:
     if not found:
         return f"{NOT_FILLED} the scenario names no `source` for its numbers. {comments}"
     return "Sources named in the scenario (with file, column, size and sha256 for data read from CSV files):\n\n" + (
-        _bullets(f"`{path}`: {source}" for path, source in found) + f"\n\n{comments}"
+        _bullets(f"`{path}`: {_plain(source)}" for path, source in found) + f"\n\n{comments}"
     )
 
 
@@ -488,7 +494,8 @@ def _sharing(scenario: Scenario, manifest: Manifest) -> str:
     return (
         f"The model is the `simulator` package (servicecycle) version {version}; this run folder holds the "
         f"scenario as run (`scenario.yaml`, which loads again), the command line and the versions "
-        f"(`manifest.json`); the scenario file `{file}` has sha256 {manifest.get('scenario_sha256', 'unknown')}. "
+        f"(`manifest.json`); the scenario file `{_plain(file)}` has sha256 "
+        f"{manifest.get('scenario_sha256', 'unknown')}. "
         f"{NOT_FILLED} the address of the code repository, its licence and a DOI."
     )
 
