@@ -3,6 +3,10 @@
 from __future__ import annotations
 
 import copy
+import os
+import resource
+import subprocess
+import sys
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -123,3 +127,25 @@ desk for eight applicants a day: nobody ever waits (a zero-wait configuration).
 def edges() -> Scenario:
     """The two-service scenario with an all-abandon and a zero-wait configuration, validated."""
     return validate(copy.deepcopy(EDGES), "edges.yaml")
+
+
+@pytest.fixture
+def limited() -> Callable[..., subprocess.CompletedProcess[str]]:
+    """`limited(*args, memory_mb=, timeout=, code=)`: `run_sim.py ARGS` (or `python -c CODE ARGS`) in a child
+    process whose address space and time are capped, so that a regression fails fast instead of eating the machine.
+    """
+
+    def run(
+        *args: str, memory_mb: int = 600, timeout: float = 60, code: str | None = None
+    ) -> subprocess.CompletedProcess[str]:
+        def cap() -> None:
+            resource.setrlimit(resource.RLIMIT_AS, (memory_mb << 20, memory_mb << 20))
+
+        threads = {name: "1" for name in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS")}
+        env = {**os.environ, **threads, "MPLBACKEND": "Agg", "PYTHONUNBUFFERED": "1"}
+        command = [sys.executable, "-c", code, *args] if code else [sys.executable, "run_sim.py", *args]
+        return subprocess.run(
+            command, cwd=ROOT, capture_output=True, text=True, timeout=timeout, preexec_fn=cap, env=env, check=False
+        )
+
+    return run

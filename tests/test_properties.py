@@ -1,10 +1,12 @@
 """Property: whatever is wrong with a scenario, it is refused with a ScenarioError, never a traceback.
 
 Valid scenarios (the tiny one and each bundled one) are mutated at random: a key dropped anywhere,
-a value given another type, a number flipped, zeroed, made huge or NaN, a key or a referenced name
-misspelt, a name swapped for another one of the scenario, an unknown key added, a list entry
-repeated. Each mutant either validates or is refused with a message that starts with the file name
-and names a field; the command line says the same with exit code 2.
+a value given another type, a number flipped, zeroed, made huge or NaN or pushed toward the extremes
+a float or an integer can hold, a key or a referenced name misspelt, a name swapped for another one
+of the scenario, an unknown key added, a list entry repeated, a part shared with another place (a
+YAML alias once written), and for the command line an alias bomb. Each mutant either validates or is
+refused with a message that starts with the file name and names a field; the command line says the
+same with exit code 2, in bounded time.
 """
 
 from __future__ import annotations
@@ -12,6 +14,7 @@ from __future__ import annotations
 import copy
 import io
 import math
+import time
 from collections.abc import Iterator
 from contextlib import redirect_stderr, redirect_stdout
 from functools import cache
@@ -115,7 +118,15 @@ def other_value() -> st.SearchStrategy[Any]:
 
 
 def changed_number(value: float) -> list[Any]:
-    return [-value, -1, 0, 0.0, 10**30, 1e308, -1e308, math.nan, math.inf, -math.inf, value + 0.5, str(value)]
+    powers = (3, 6, 9, 12, 19, 100, 154, 300, 400)
+    if isinstance(value, int):
+        toward_extremes = [value * 10**k for k in powers]
+    else:
+        toward_extremes = [value * 10.0**k if k < 308 else value * math.inf for k in powers]
+    edges = [10**400, -(10**400), 2**64, 2**63 - 1, 1e19, 1e154, 1.7e308, 5e-324, -5e-324, 1e-300]
+    simple = [-value, -1, 0, 0.0, 10**30, 1e308, -1e308, math.nan, math.inf, -math.inf, str(value)]
+    simple += [value + 0.5] if abs(value) < 1e300 else []
+    return simple + toward_extremes + edges
 
 
 def names_in(data: Data) -> list[str]:
@@ -131,7 +142,9 @@ def mutation(draw: st.DrawFn, data: Data) -> str:
     everything = list(walk(data))
     assume(everything)
     kind = draw(
-        st.sampled_from(["drop", "retype", "number", "rename_key", "misspell", "swap_name", "add_key", "repeat"])
+        st.sampled_from(
+            ["drop", "retype", "number", "rename_key", "misspell", "swap_name", "add_key", "repeat", "share"]
+        )
     )
     if kind == "number" and (numbers := [where for where, value in everything if is_number(value)]):
         where = draw(pick(numbers))
@@ -160,6 +173,11 @@ def mutation(draw: st.DrawFn, data: Data) -> str:
         key = draw(st.sampled_from(["extra", *(near_miss_plain(k) for k in parent if isinstance(k, str))]))
         parent[key] = draw(other_value())
         return f"{where} + {key!r}"
+    if kind == "share" and (parts := [where for where, value in everything if isinstance(value, dict | list)]):
+        where, other = draw(pick(parts)), draw(pick(parts))
+        if where[: len(other)] != other and other[: len(where)] != where:  # neither inside the other
+            put(data, where, at(data, other))  # the same object twice: written as an anchor and an alias
+            return f"{where} is {other}"
     if kind == "repeat" and (lists := [where for where, value in everything if isinstance(value, list) and value]):
         where = draw(pick(lists))
         entries = at(data, where)
@@ -179,11 +197,23 @@ def near_miss_plain(word: str) -> str:
 
 
 @st.composite
-def mutant(draw: st.DrawFn, bases: list[tuple[str, Data]]) -> tuple[Data, list[str]]:
-    """One of `bases`, deep-copied and changed one to three times, with what was changed."""
+def mutant(draw: st.DrawFn, bases: list[tuple[str, Data]], bombs: bool = False) -> tuple[Data, list[str]]:
+    """One of `bases`, deep-copied and changed one to three times, with what was changed.
+
+    With `bombs`, a change may also put an alias bomb somewhere: lists of lists that share their parts,
+    which YAML writes in a few hundred bytes and which would expand to billions of entries.
+    """
     name, base = draw(st.sampled_from(bases))
     data = copy.deepcopy(base)
     changes = [draw(mutation(data)) for _ in range(draw(st.integers(1, 3)))]
+    if bombs and draw(st.booleans()):
+        where = draw(pick([(), *(where for where, value in walk(data) if isinstance(value, dict))]))
+        levels = draw(st.integers(2, 10))
+        bomb: Any = ["x"] * 9
+        for _ in range(levels - 1):
+            bomb = [bomb] * 9
+        at(data, where)[draw(st.sampled_from(["extra", "profile", "holidays", "values"]))] = bomb
+        changes.append(f"{where} gets an alias bomb of {levels} levels")
     return data, [name, *changes]
 
 
@@ -250,8 +280,9 @@ def test_a_mutated_scenario_is_valid_or_refused_cleanly(choice: st.DataObject, t
 def test_check_command_on_a_mutated_file_exits_0_or_2_without_traceback(
     choice: st.DataObject, tiny_data: Data, cli_folder: Path
 ) -> None:
-    data, _ = choice.draw(mutant(bases(tiny_data)), label="mutant")
+    data, _ = choice.draw(mutant(bases(tiny_data), bombs=True), label="mutant")
     path = cli_folder / SOURCE
+    started = time.monotonic()
     path.write_text(yaml.safe_dump(data, sort_keys=False, allow_unicode=True), encoding="utf-8")
     try:
         expected: Scenario | str = load_scenario(path)
@@ -275,6 +306,7 @@ def test_check_command_on_a_mutated_file_exits_0_or_2_without_traceback(
         assert out.getvalue().startswith(f"ok: {SOURCE}: {expected.name!r}: ")
         said = err.getvalue().splitlines()
         assert all(line.startswith(f"warning: {SOURCE}: ") and "overloaded" in line for line in said), said
+    assert time.monotonic() - started < 20, "checking a file took too long"
 
 
 # --- the mutation machinery itself -----------------------------------------------------------------
