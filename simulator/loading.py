@@ -584,8 +584,7 @@ def read_run(
     if missing:
         raise ScenarioError(f"{folder}: not a complete run folder: missing {', '.join(missing)}")
     if manifest is None:  # a folder on disk: its files must be those the run wrote
-        manifest = read_manifest(folder)
-        check_files(folder, manifest, [name for name in needed if name != "manifest.json"])
+        manifest = checked_run_folder(folder)
     text = {"configuration": str, "baseline": str, "metric": str, "agency": str, "service": str, "step": str}
     tables = {name: pd.read_csv(folder / f"{name}.csv", dtype=text) for name in RESULT_TABLES}
     if scenario is None:
@@ -596,6 +595,17 @@ def read_run(
 MAX_MANIFEST_BYTES = 16 << 20
 CHECKED = (".csv", ".yaml", ".parquet")
 """Files of a run folder that are read back, and so checked against their sha256 in the manifest."""
+
+
+def checked_run_folder(folder: Path) -> dict[str, Any]:
+    """The manifest of a run folder whose tables and scenario are those the run wrote; else a ScenarioError."""
+    needed = [*(f"{name}.csv" for name in RESULT_TABLES), "scenario.yaml", "manifest.json"]
+    missing = [name for name in needed if not (folder / name).is_file()]
+    if missing:
+        raise ScenarioError(f"{folder}: not a complete run folder: missing {', '.join(missing)}")
+    manifest = read_manifest(folder)
+    check_files(folder, manifest, needed[:-1])
+    return manifest
 
 
 def read_manifest(folder: Path) -> dict[str, Any]:

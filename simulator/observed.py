@@ -72,7 +72,7 @@ class Table:
         return self.delimiter != ","
 
     def rows(self) -> Iterator[tuple[int, list[str]]]:
-        """(row, cells) of every non-blank row after the header (the file's first line is row 1)."""
+        """(row, cells) of every non-blank row after the header; a row is the line it starts on (the first is 1)."""
         text = io.TextIOWrapper(io.BytesIO(self.data), encoding="utf-8-sig", newline="")
         reader = csv.reader(text, delimiter=self.delimiter)
         width = len(self.header)
@@ -93,14 +93,14 @@ class Table:
                 continue
             if len(cells) > width and any(cell.strip() for cell in cells[width:]):
                 raise DataError(
-                    f"{self.file} row {reader.line_num}: {len(cells)} cells, but the header has {width} "
+                    f"{self.file} row {start}: {len(cells)} cells, but the header has {width} "
                     f"(split by {self.delimiter!r}; a decimal comma needs quotes, or ';' between cells)",
                     "csv",
                 )
             count += 1
             if count > MAX_ROWS:
                 raise DataError(f"{self.file} has more than {MAX_ROWS:,} rows (docs/limits.md)", "csv")
-            yield reader.line_num, cells
+            yield start, cells
 
     def cells(self, column: str, key: str = "column") -> Iterator[tuple[int, str]]:
         """(row, text) of every row in `column`; refuses a column that is not there, or has no values."""
