@@ -240,16 +240,27 @@ def test_a_full_disk_is_one_line_and_leaves_nothing(
 def test_no_arrivals_with_figures_is_not_a_traceback(
     tiny_data: Data, write_scenario: WriteScenario, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    tiny_data["services"]["visit"]["arrivals"]["per_day"] = 1e-9
+    tiny_data["services"]["visit"]["arrivals"]["per_day"] = 0.02  # with seed 1, nobody comes in the 3 days
     path = write_scenario(tiny_data, "empty.yaml")
     out = tmp_path / "out"
     code = main(["run", str(path), "--out", str(out), "--jobs", "1", "--replications", "2", "--quiet"])
     error = capsys.readouterr().err
-    assert "Traceback" not in error and code in (0, 1)
+    assert "Traceback" not in error and code in (0, 1), error
+    assert len(pd.read_csv(out / "citizens.csv")) == 0, "the case is a run without counted citizens"
     assert (out / "summary.csv").exists() and (out / "manifest.json").exists()
     if code == 1:
         assert error.startswith("error: the figures and the brief could not be made") and error.count("\n") == 1
         assert not (out / "figures").exists() and not (out / "brief.html").exists()
+
+
+def test_a_run_with_figures_says_nothing_with_quiet(
+    tiny_file: Path, tmp_path: Path, limited: Callable[..., Any]
+) -> None:
+    """The brief draws its figures on forked workers: ended at the close, they must not print tracebacks."""
+    done = limited("run", str(tiny_file), "--out", str(tmp_path / "out"), "--jobs", "2", "--replications", "2",
+                   "--quiet", memory_mb=2000, timeout=300)  # fmt: skip
+    assert done.returncode == 0 and done.stderr == "" and done.stdout == ""
+    assert (tmp_path / "out" / "brief.html").exists()
 
 
 # --- SIGTERM and SIGKILL ------------------------------------------------------------------------------

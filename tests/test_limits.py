@@ -92,6 +92,7 @@ TOO_BIG: list[tuple[tuple[str | int, ...], str, Any, str]] = [
     ((), "citizens", {"rework_days": 1_000_000_000}, "citizens.rework_days: expected a number <= 1000"),
     (("services", "visit", "arrivals"), "per_day", 1e7, "arrivals.per_day: expected a number <= 1,000,000"),
     (("services", "visit", "arrivals"), "per_day", 1e19, "arrivals.per_day: expected a number <= 1,000,000"),
+    (("services", "visit", "arrivals"), "per_day", 1e-9, "arrivals.per_day: expected a number >= 0.001"),
     ((), "horizon_days", 10**7, "horizon_days: expected a number <= 10,000"),
     ((), "replications", 10**12, "replications: expected a number <= 10,000"),
     (("agencies", "office"), "counters", 10**400, "agencies.office.counters: expected a number <= 10,000"),
@@ -196,6 +197,22 @@ def test_a_huge_run_is_refused_before_anything_runs(
     assert time.monotonic() - started < 30 and not out.exists()
 
 
+def test_arrivals_at_their_limit_stop_at_max_in_system_in_bounded_memory(
+    tiny_data: Data, tmp_path: Path, limited: Callable[..., Any]
+) -> None:
+    """per_day at its bound: arrivals are drawn a day at a time, so the overload guard acts before memory runs out."""
+    tiny_data["services"]["visit"]["arrivals"]["per_day"] = scenario.MAX_PER_DAY
+    tiny_data["max_in_system"] = 5_000
+    path = tmp_path / "flood.yaml"
+    path.write_text(yaml.safe_dump(tiny_data))
+    out = tmp_path / "out"
+    done = limited("run", str(path), "--out", str(out), "--jobs", "1", "--replications", "1", "--quiet",
+                   "--no-plots", "--force", memory_mb=900, timeout=120)  # fmt: skip
+    assert done.returncode == 2, done.stderr[-500:]
+    assert "the system is overloaded: more than 5,000 citizens in the system at once" in done.stderr
+    assert not out.exists()
+
+
 def test_force_runs_above_the_limit(
     tiny_data: Data, write_scenario: WriteScenario, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -252,6 +269,7 @@ def documented(value: float) -> list[str]:
         (loading, "MAX_SCENARIO_BYTES"), (loading, "MAX_DATA_BYTES"), (loading, "MAX_ALIAS_NODES"),
         (loading, "MAX_MANIFEST_BYTES"), (observed, "MAX_ROWS"), (output, "INLINE_VALUES"), (cli, "MAX_MESSAGE"),
         (scenario, "MAX_STAFF"), (scenario, "MAX_TRAVEL_MINUTES"), (scenario, "MAX_MONEY"), (scenario, "MAX_PER_DAY"),
+        (scenario, "MIN_PER_DAY"),
         (scenario, "MAX_HORIZON_DAYS"), (scenario, "MAX_REPLICATIONS"), (scenario, "MAX_ITEMS"),
         (scenario, "MAX_STEPS"), (scenario, "MAX_SWEEP_POINTS"), (distributions, "MAX_PARAMETER"),
         (distributions, "MAX_SPREAD"), (distributions, "MAX_MINUTES"), (distributions, "MAX_WORKING_DAYS"),

@@ -103,7 +103,7 @@ def test_help_for_precision_is_whole(capsys: pytest.CaptureFixture[str]) -> None
         "--precision SHARE add replications until the 95% half-width of every --metrics metric is within SHARE of "
         "its mean (e.g. 0.05 for 5%)" in text
     )
-    assert "--force run even if the work is above the limits of docs/limits.md" in text
+    assert "or the work is above the limits of docs/limits.md" in text
 
 
 def test_a_long_message_is_cut(capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch) -> None:
