@@ -38,7 +38,7 @@ from pydantic import (
     ValidationError,
     model_validator,
 )
-from pydantic_core import PydanticCustomError, core_schema
+from pydantic_core import PydanticCustomError, SchemaSerializer, core_schema
 
 FloatArray = NDArray[np.float64]
 MAX_PARAMETER = 1e12
@@ -137,6 +137,12 @@ class Sample:
 
     def _dump(self, info: SerializationInfo) -> Any:
         return self.array.tolist() if info.mode == "json" else self
+
+
+Sample.__pydantic_serializer__ = SchemaSerializer(  # type: ignore[attr-defined]
+    core_schema.any_schema(serialization=core_schema.plain_serializer_function_ser_schema(Sample._dump, info_arg=True))
+)
+"""So that a sample inside a free-form mapping (a configuration's changes) dumps as a list too."""
 
 
 def _short(value: Any) -> str:

@@ -66,21 +66,23 @@ class Serial(_Context):
         return map(function, tasks)
 
 
-def die_with_parent(parent: int) -> None:
-    """Ask the system to kill this process when its parent ends (Linux); end now if it has already."""
+def die_with_parent(parent: int) -> bool:
+    """Ask the system to kill this process when `parent`, its parent, ends (Linux); False if it is not the parent."""
+    if os.getppid() != parent:
+        return False
     if sys.platform.startswith("linux"):
         with contextlib.suppress(OSError, AttributeError, TypeError):
             libc = ctypes.CDLL(ctypes.util.find_library("c"), use_errno=True)
             libc.prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
-    if os.getppid() != parent:
-        os._exit(1)
+    return os.getppid() == parent  # the parent may have ended while the signal was asked for
 
 
 def _worker_setup(parent: int) -> None:
     """Workers leave Ctrl-C to the main process, which stops them all at once, and die with it."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     signal.signal(signal.SIGTERM, signal.SIG_DFL)  # the pool ends its workers with SIGTERM
-    die_with_parent(parent)
+    if not die_with_parent(parent):
+        os._exit(1)  # the run that started this worker has already ended
 
 
 class LocalPool(_Context):
@@ -169,8 +171,7 @@ class DaskCluster(_Context):
                     dashboard_address=None,
                     silence_logs=logging.CRITICAL + 1 if quiet else logging.WARNING,
                 )
-                self._client = Client(self._cluster)
-                self._client.run(die_with_parent, os.getpid())
+                self._client = Client(self._cluster)  # its workers watch this process and end with it
             else:
                 self._client = Client(address, timeout="10s")
         except Exception as error:  # an unreachable or malformed address; Dask raises many kinds

@@ -22,6 +22,7 @@ from typing import Any, NoReturn
 import yaml
 from pydantic import ValidationError
 
+from simulator.distributions import Sample
 from simulator.folders import sha256
 from simulator.observed import DataError, Table, arrivals_from_counts, excerpt, numbers, table
 from simulator.scenario import Calendar, Scenario, did_you_mean
@@ -390,7 +391,7 @@ def _with_empirical(node: Any, path: Where, files: _DataFiles) -> Any:
         except DataError as error:
             files.refuse((*path, error.key or "column"), str(error))
         detail = f"{data.file}, column {column}: {len(values)} values (sha256 {digest})"
-        return {"dist": "empirical", "values": values, "source": files.source(node, path, detail)}
+        return {"dist": "empirical", "values": Sample(values), "source": files.source(node, path, detail)}
     return {key: _with_empirical(value, (*path, key), files) for key, value in node.items()}
 
 

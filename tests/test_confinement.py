@@ -193,6 +193,8 @@ def test_a_large_sample_stays_out_of_the_scenario_copy_and_the_copy_reproduces_t
     tiny_data["services"]["visit"]["steps"][0]["counter"] = {
         "dist": "empirical", "csv": "times.csv", "column": "minutes", "source": "timed sittings, 2025"
     }  # fmt: skip
+    changed = {"counter": {"dist": "empirical", "csv": "times.csv", "column": "minutes"}}
+    tiny_data["configurations"]["integrated"]["services"] = {"visit": {"steps": {"stamp": changed}}}
     path = folder / "sample.yaml"
     path.write_text(yaml.safe_dump(tiny_data))
     options = ["--jobs", "1", "--quiet", "--no-plots", "--replications", "2"]
@@ -212,6 +214,11 @@ def test_a_large_sample_stays_out_of_the_scenario_copy_and_the_copy_reproduces_t
         assert (first / name).read_bytes() == (second / name).read_bytes(), name
     manifest = pd.read_json(first / "manifest.json", typ="series")
     assert written["csv"] in manifest["files"]
+    in_configuration = yaml.safe_load(text)["configurations"]["integrated"]["services"]["visit"]["steps"]["stamp"]
+    assert in_configuration["counter"]["csv"] == written["csv"], "the same sample is written once"
+    assert load_scenario(first / "scenario.yaml").model_dump(mode="json") == load_scenario(
+        first / "scenario.yaml"
+    ).model_dump(mode="json")
 
 
 def test_a_bundled_run_still_reads_every_scenario(bundled: list[Path]) -> None:

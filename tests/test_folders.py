@@ -71,6 +71,20 @@ def processes_mentioning(word: str) -> list[int]:
     return found
 
 
+def children_of(pid: int) -> list[int]:
+    """The processes whose parent is `pid`."""
+    found = []
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                parent = int((entry / "stat").read_text().rsplit(")", 1)[1].split()[1])
+            except (OSError, IndexError, ValueError):
+                continue
+            if parent == pid:
+                found.append(int(entry.name))
+    return found
+
+
 def never_simulate(*args: Any, **kwargs: Any) -> None:
     raise AssertionError("the run simulated before refusing its destination")
 
@@ -303,6 +317,26 @@ def test_workers_die_with_a_killed_run_and_a_later_run_cleans_up(slow_file: Path
     assert os.listdir(out) == [CLAIM] and (out / CLAIM).read_text() == str(os.getpid())
     claim.release()
     assert not out.exists()
+
+
+def test_dask_workers_die_with_a_killed_run(slow_file: Path, tmp_path: Path) -> None:
+    run = subprocess.Popen(
+        [sys.executable, "run_sim.py", "run", str(slow_file), "--out", str(tmp_path / "out"), "--jobs", "2",
+         "--executor", "dask", "--quiet", "--force"],
+        cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+    )  # fmt: skip
+    deadline = time.monotonic() + 90
+    while len(children_of(run.pid)) < 2 and time.monotonic() < deadline:
+        time.sleep(0.5)
+    workers = children_of(run.pid)
+    assert len(workers) >= 2, "the LocalCluster's workers"
+    time.sleep(5)  # the workers have been told to die with the run
+    run.kill()
+    run.wait(timeout=30)
+    deadline = time.monotonic() + 15
+    while any(Path(f"/proc/{pid}").exists() for pid in workers) and time.monotonic() < deadline:
+        time.sleep(0.2)
+    assert not any(Path(f"/proc/{pid}").exists() for pid in workers), "Dask workers outlived a killed run"
 
 
 # --- plot trusts nothing -------------------------------------------------------------------------------
