@@ -674,6 +674,11 @@ def plot(args: argparse.Namespace, argv: list[str]) -> int:
     if not folder.is_dir():
         raise ScenarioError(f"{folder}: not a folder (expected a run folder written by `run`)")
     checked = checked_run_folder(folder)  # before copying: a damaged file is named in the folder itself
+    if "sha256" not in checked:
+        _say(
+            f"warning: {folder}: manifest.json records no sha256 of the files (a folder written before they "
+            "were recorded): they cannot be checked"
+        )
     services = None
     if args.services is not None:
         scenario = load_scenario(folder / "scenario.yaml")

@@ -18,6 +18,7 @@ import multiprocessing
 import os
 import signal
 import sys
+import warnings
 from collections.abc import Callable, Iterable, Iterator, Sized
 from dataclasses import dataclass
 from typing import Any, Literal, Protocol, TypeVar
@@ -161,6 +162,8 @@ class DaskCluster(_Context):
 
         self._quiet = _quiet_logs(quiet)
         self._quiet.__enter__()
+        if quiet:  # e.g. "Port 8787 is already in use": distributed's own words, not an error of the run
+            warnings.filterwarnings("ignore", category=UserWarning, module=r"distributed\.")
         self._cluster = None
         try:
             if address is None:

@@ -599,7 +599,10 @@ CHECKED = (".csv", ".yaml", ".parquet")
 
 
 def checked_run_folder(folder: Path) -> dict[str, Any]:
-    """The manifest of a run folder whose tables and scenario are those the run wrote; else a ScenarioError."""
+    """The manifest of a run folder whose tables and scenario are those the run wrote; else a ScenarioError.
+
+    A manifest without `sha256` (a folder written before they were recorded) cannot be checked.
+    """
     needed = [*(f"{name}.csv" for name in RESULT_TABLES), "scenario.yaml", "manifest.json"]
     missing = [name for name in needed if not (folder / name).is_file()]
     if missing:
@@ -624,13 +627,15 @@ def read_manifest(folder: Path) -> dict[str, Any]:
 
 
 def check_files(folder: Path, manifest: Mapping[str, Any], needed: list[str]) -> None:
-    """Refuse a run folder whose files are not those the run wrote: each sha256 must be the manifest's."""
-    recorded = manifest.get("sha256")
+    """Refuse a run folder whose files are not those the run wrote: each sha256 must be the manifest's.
+
+    Nothing is checked when the manifest records no sha256 (a folder written before they were).
+    """
+    if "sha256" not in manifest:
+        return
+    recorded = manifest["sha256"]
     if not isinstance(recorded, dict) or not all(isinstance(v, str) for v in recorded.values()):
-        raise ScenarioError(
-            f"{folder}: manifest.json records no sha256 of the result files (written before they were recorded, "
-            "or edited), so they cannot be checked: run the scenario again"
-        )
+        raise ScenarioError(f"{folder}: manifest.json is damaged: its sha256 are not a mapping of file to digest")
     for name in needed:
         if name not in recorded:
             raise ScenarioError(f"{folder}: {name} is not one of the files manifest.json records: run again")

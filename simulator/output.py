@@ -231,7 +231,8 @@ def remake_figures(folder: Path, draw: Callable[[Path], list[Path]], lang: str) 
     def build(copy: Path) -> list[Path]:
         written = draw(copy)
         recorded = json.loads((copy / "manifest.json").read_text(encoding="utf-8"))
-        unchanged = {name: digest for name, digest in recorded["sha256"].items() if name.endswith(LINKED)}
+        digests = recorded.get("sha256", {})  # none in a folder written before they were recorded
+        unchanged = {name: digest for name, digest in digests.items() if name.endswith(LINKED)}
         meta = {key: value for key, value in recorded.items() if key not in ("files", "sha256")}
         meta["languages"] = list(dict.fromkeys([*recorded.get("languages", []), lang]))
         write_manifest(copy, meta, unchanged)

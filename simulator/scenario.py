@@ -41,8 +41,6 @@ MAX_MONEY = 1e12
 """Fees, costs per trip and wages per hour, in the scenario's currency (a trillion rupiah)."""
 MAX_PER_DAY = 1_000_000.0
 """Mean arrivals of one service per working day."""
-MIN_PER_DAY = 0.001
-"""The rarest arrivals: one citizen in a thousand working days (the model draws day after day until one comes)."""
 MAX_HORIZON_DAYS = 10_000
 """Working days of a run (about 40 years)."""
 MAX_REPLICATIONS = 10_000
@@ -201,7 +199,7 @@ class Agency(Record):
 class Arrivals(Record):
     """A Poisson stream of new citizens per working day, shaped by hour of day."""
 
-    per_day: Annotated[float, Strict(), Field(ge=MIN_PER_DAY, le=MAX_PER_DAY, allow_inf_nan=False)]
+    per_day: Annotated[float, Strict(), Field(gt=0, le=MAX_PER_DAY, allow_inf_nan=False)]
     profile: Annotated[list[Annotated[float, Strict(), Field(ge=0, le=1e6)]], Field(max_length=24)] | None = None
     source: LongText = ""
     """Where the numbers come from; the loader fills it in for counts read from a CSV file."""

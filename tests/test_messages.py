@@ -63,7 +63,7 @@ def test_a_list_in_flow_style_is_not_taken_for_a_decimal_comma() -> None:
 def test_a_misspelt_command_gets_a_suggestion(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["chek", str(tmp_path / "x.yaml")]) == 2
     assert capsys.readouterr().err == (
-        "error: unknown command 'chek'; did you mean 'check'? (commands: run, check, sweep, warmup, plot)\n"
+        "error: unknown command 'chek'; did you mean 'check'? (commands: run, check, sweep, warmup, plot, optimise)\n"
     )
     assert main(["plto", "results/x"]) == 2
     assert "did you mean 'plot'?" in capsys.readouterr().err
@@ -100,8 +100,8 @@ def test_help_for_precision_is_whole(capsys: pytest.CaptureFixture[str]) -> None
         cli.parser().parse_args(["run", "--help"])
     text = " ".join(out.getvalue().split())
     assert (
-        "--precision SHARE add replications until the 95% half-width of every --metrics metric is within SHARE of "
-        "its mean (e.g. 0.05 for 5%)" in text
+        "--precision SHARE add replications until every --metrics 95% half-width is within this share of its mean "
+        "(of the metric's floor when the mean is below it), e.g. 0.05" in text
     )
     assert "or the work is above the limits of docs/limits.md" in text
 
