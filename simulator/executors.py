@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import contextlib
 import ctypes
-import ctypes.util
 import logging
 import multiprocessing
 import os
@@ -73,7 +72,7 @@ def die_with_parent(parent: int) -> bool:
         return False
     if sys.platform.startswith("linux"):
         with contextlib.suppress(OSError, AttributeError, TypeError):
-            libc = ctypes.CDLL(ctypes.util.find_library("c"), use_errno=True)
+            libc = ctypes.CDLL(None, use_errno=True)  # this process's own symbols, libc's among them
             libc.prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
     return os.getppid() == parent  # the parent may have ended while the signal was asked for
 

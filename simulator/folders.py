@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import contextlib
 import ctypes
-import ctypes.util
 import hashlib
 import itertools
 import os
@@ -258,9 +257,8 @@ def atomic_folder(folder: Path) -> Iterator[Path]:
 
 def _exchange(first: Path, second: Path) -> bool:
     """Swap two folders in one atomic step (Linux renameat2); False where the system cannot."""
-    name = ctypes.util.find_library("c")
     try:
-        libc = ctypes.CDLL(name, use_errno=True)
+        libc = ctypes.CDLL(None, use_errno=True)  # this process's own symbols, libc's among them
         renameat2 = libc.renameat2
     except (OSError, AttributeError, TypeError):
         return False
