@@ -24,11 +24,12 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 import numpy as np
+from numpy.typing import NDArray
 
 from simulator.calendar import WorkCalendar
 from simulator.configurations import ServicePlan, Setup, resolve
 from simulator.model import DayProfile
-from simulator.scenario import FRONT_OFFICE, Scenario
+from simulator.scenario import FRONT_OFFICE, Roster, Scenario
 
 HOPELESS = 1.5
 """A mean offered load above this is refused: half as much work again as the staff can do, every day.
@@ -49,7 +50,8 @@ class Load:
     configuration: str
     place: str
     """An agency's counters, its back office, or the pooled front office, in words."""
-    staff: int
+    staff: float
+    """Staff on duty, on average over the opening hours (a roster's changes included)."""
     work: float
     """Staff minutes of work arriving per working day."""
     minutes: float
@@ -108,14 +110,15 @@ def offered_load(scenario: Scenario, configurations: Sequence[str] | None = None
         setup = resolve(scenario, name)
         agencies = setup.catalogue.agencies
         profiles = [DayProfile(calendar, service.arrivals.profile) for service in setup.catalogue.services.values()]
-        lengths = profiles[0].lengths
+        lengths = profiles[0].usual.lengths
+        starts = profiles[0].usual.starts
         desk_work = {desk: np.zeros(len(lengths)) for desk in setup.desks}
         """Counter minutes arriving in each opening hour of a day."""
         office_work = dict.fromkeys(agencies, 0.0)
         for (service_id, plan), profile in zip(setup.services.items(), profiles, strict=True):
             service = setup.catalogue.services[service_id]
             per_day = service.arrivals.per_day
-            in_hour = per_day * profile.shares
+            in_hour = per_day * profile.usual.rates
             for step, spec, count in zip(plan.steps, service.steps, sittings(plan, setup), strict=True):
                 agency = agencies[step.agency]
                 outputs = 1 / (1 - agency.error_rate) if step.has_work else 1.0
@@ -123,13 +126,15 @@ def offered_load(scenario: Scenario, configurations: Sequence[str] | None = None
                 counter = count * spec.counter.expected() * agency.competence * (1 - setup.online_share)
                 if not step.at_counter and step.to_citizen and setup.levers.delivery == "in_person":
                     counter += outputs * agency.pickup_minutes
-                desk_work[step.desk] += in_hour * counter
-                office_work[step.agency] += per_day * outputs * spec.backoffice.expected() * agency.competence
+                needed = 1.0 if spec.share is None else spec.share  # an optional step, or an option
+                desk_work[step.desk] += in_hour * needed * counter
+                office_work[step.agency] += per_day * needed * outputs * spec.backoffice.expected() * agency.competence
         for desk, work in desk_work.items():
             if work.any():
                 where = "the front office" if desk == FRONT_OFFICE else f"the counters of {desk!r}"
-                staff = setup.desks[desk]
-                hourly = work / (staff * lengths)
+                on_duty = usual_staff(setup.desks[desk], scenario, starts, lengths)
+                staff = float((on_duty * lengths).sum() / minutes)
+                hourly = np.divide(work, on_duty * lengths, out=np.full(len(work), np.inf), where=on_duty > 0)
                 busiest = int(np.argmax(hourly))
                 total = float(work.sum())
                 peak, start = float(hourly[busiest]), _clock(calendar.open + 60 * busiest)
@@ -137,10 +142,26 @@ def offered_load(scenario: Scenario, configurations: Sequence[str] | None = None
                 loads.append(Load(name, where, staff, total, minutes, mean, peak, start, pile_up(hourly, lengths)))
         for agency_id, office in office_work.items():
             if office:
-                staff = agencies[agency_id].backoffice
+                staff = float((usual_staff(agencies[agency_id].backoffice, scenario, starts, lengths) * lengths).sum())
+                staff /= minutes
                 mean = office / (staff * minutes)
                 loads.append(Load(name, f"the back office of {agency_id!r}", staff, office, minutes, mean, mean, "", 0))
     return loads
+
+
+def usual_staff(
+    roster: Roster, scenario: Scenario, starts: NDArray[np.float64], lengths: NDArray[np.float64]
+) -> NDArray[np.float64]:
+    """Staff on duty in each hour of the usual opening hours, on average over the working weekdays."""
+    if roster.constant:
+        return np.full(len(starts), float(roster.default))
+    weekdays = scenario.calendar.workdays
+    return np.array(
+        [
+            sum(roster.staff_minutes(day, start, start + length) for day in weekdays) / (len(weekdays) * length)
+            for start, length in zip(starts, lengths, strict=True)
+        ]
+    )
 
 
 def pile_up(hourly: Iterable[float], lengths: Iterable[float]) -> float:
@@ -167,7 +188,7 @@ def overloads(loads: Iterable[Load], acceptable_wait: float) -> list[str]:
         if load.mean >= 1:
             warnings.append(
                 f"{where} (offered load {load.mean:.2f}, rework included: work arrives faster than "
-                f"{load.staff} staff can do it; {load.staff_needed} would bring it below 1)"
+                f"{load.staff:g} staff can do it; {load.staff_needed} would bring it below 1)"
             )
         elif load.pile_up > acceptable_wait:
             warnings.append(
@@ -188,7 +209,7 @@ def refuse_hopeless(loads: Sequence[Load], where: str = "") -> None:
     others = f" (and {more} more place{'s' if more > 1 else ''})" if more else ""
     raise HopelessLoadError(
         f"{where}configuration {worst.configuration!r}: {worst.place} would get {worst.mean:.2f} times the work "
-        f"its {worst.staff} staff can do{others}, rework included: queues would grow without bound (a mean "
+        f"its {worst.staff:g} staff can do{others}, rework included: queues would grow without bound (a mean "
         f"offered load above {HOPELESS} is refused). Give it at least {worst.staff_needed} staff or fewer "
         f"arrivals, or add --force to run it anyway"
     )

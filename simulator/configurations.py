@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from statistics import fmean
 
-from simulator.scenario import FRONT_OFFICE, Catalogue, Levers, Scenario, Service
+from simulator.scenario import FRONT_OFFICE, Catalogue, Levers, Roster, Scenario, Service
 
 
 @dataclass(frozen=True)
@@ -66,7 +66,7 @@ class Setup:
     online_share: float
     walk_minutes: float
     handoff_minutes: float
-    front_office_counters: int
+    front_office_counters: Roster
     front_office_travel_minutes: float
     front_office_wage: float
     catalogue: Catalogue
@@ -78,7 +78,7 @@ class Setup:
         return self.levers.front_office == "single"
 
     @property
-    def desks(self) -> dict[str, int]:
+    def desks(self) -> dict[str, Roster]:
         """Every place citizens queue, with its staff."""
         if self.single:
             return {FRONT_OFFICE: self.front_office_counters}
@@ -112,7 +112,8 @@ def resolve(scenario: Scenario, name: str) -> Setup:
         online_share=configuration.online_share,
         walk_minutes=configuration.walk_minutes,
         handoff_minutes=configuration.handoff_minutes,
-        front_office_counters=configuration.front_office_counters or sum(a.counters for a in agencies),
+        front_office_counters=configuration.front_office_counters
+        or Roster(default=sum(a.counters.default for a in agencies)),
         front_office_travel_minutes=(
             configuration.front_office_travel_minutes
             if configuration.front_office_travel_minutes is not None

@@ -33,8 +33,8 @@ from simulator.statistics import compare, interval, summarise, warm_up_statistic
 from simulator.streams import Streams
 
 CITIZEN_COLUMNS = (
-    "citizen", "service", "arrival", "end", "outcome", "online", "wait_minutes", "longest_wait_minutes",
-    "lead_time_days", "lead_time_calendar_days", "trips", "contacts", "rejections", "documents",
+    "citizen", "service", "group", "booked", "arrival", "end", "outcome", "online", "wait_minutes",
+    "longest_wait_minutes", "lead_time_days", "lead_time_calendar_days", "trips", "contacts", "rejections", "documents",
     "product_errors", "travel_minutes", "citizen_cost", "within_standard", "competence", "most_ahead",
     "procedures", "extra_cost_ratio",
 )  # fmt: skip
@@ -68,7 +68,9 @@ def run_once(scenario: Scenario, configuration: str, replication: int, records: 
     citizens = citizen_table(logs, scenario, setup, window, Streams(scenario.seed, replication))
     elements = scenario.satisfaction.elements
     busy = busy_minutes(logs, window.calendar, citizens["in_horizon"].to_numpy())
-    metrics = run_metrics(citizens, staff_cost(scenario, setup, window), elements, list(scenario.services), busy)
+    metrics = run_metrics(
+        citizens, staff_cost(scenario, setup, window), elements, list(scenario.services), busy, scenario.booking
+    )
     if not records:
         return Run(configuration, replication, metrics)
     counted = citizens["counted"].to_numpy()

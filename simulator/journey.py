@@ -23,13 +23,14 @@ import simpy
 from simulator.calendar import DAY
 from simulator.processes import start
 from simulator.records import CONTACT_KINDS, CONTACT_OUTCOMES, OUTCOMES, WORK_KINDS
+from simulator.staff import BOOKED, PRIORITY, WALK_IN
 
 if TYPE_CHECKING:
     from simulator.configurations import StepPlan
     from simulator.model import World
 
-SUBMISSION, PICKUP, ONLINE, DELIVERY = (CONTACT_KINDS.index(k) for k in ("submission", "pickup", "online", "delivery"))
-ACCEPTED, REJECTED, COLLECTED, PRODUCT_ERROR, LEFT_QUEUE, SENT_HOME = range(len(CONTACT_OUTCOMES))
+SUBMISSION, PICKUP, ONLINE, DELIVERY, BOOKING = range(len(CONTACT_KINDS))
+ACCEPTED, REJECTED, COLLECTED, PRODUCT_ERROR, LEFT_QUEUE, SENT_HOME, TURNED_AWAY = range(len(CONTACT_OUTCOMES))
 BACKOFFICE, APPROVAL, HANDOFF = range(len(WORK_KINDS))
 COMPLETED, ABANDONED = OUTCOMES.index("completed"), OUTCOMES.index("abandoned")
 
@@ -38,10 +39,10 @@ class Journey:
     """The service cycle of one citizen."""
 
     __slots__ = (
-        "citizen", "contacts", "counted", "defective", "documents", "done", "ended", "env", "fixed_on", "flawed",
-        "last_end", "lingering", "longest_wait", "most_ahead", "naming", "online", "outputs", "product_errors",
-        "queues", "ready", "ready_at", "received", "rejections", "retry_on", "returns", "route", "steps",
-        "submissions", "submitted", "to_submit", "travel", "trips", "wait", "wake", "works", "world",
+        "appointment", "citizen", "contacts", "counted", "defective", "documents", "done", "ended", "env", "fixed_on",
+        "flawed", "last_end", "lingering", "longest_wait", "most_ahead", "naming", "online", "outputs",
+        "product_errors", "queues", "rank", "ready", "ready_at", "received", "rejections", "retry_on", "returns",
+        "route", "steps", "submissions", "submitted", "to_submit", "travel", "trips", "wait", "wake", "works", "world",
     )  # fmt: skip
 
     def __init__(self, world: World, citizen: int, service: str, counted: bool = True) -> None:
@@ -87,7 +88,41 @@ class Journey:
         self.trips = self.contacts = self.rejections = self.documents = self.product_errors = 0
         self.most_ahead = 0
         self.wait = self.longest_wait = self.travel = 0.0
+        self.rank = WALK_IN
+        """Where the citizen stands in queues: a priority group is called first at every desk."""
+        self.appointment: float | None = None
+        """When the booked sitting is (the booked step is held for it); None without one."""
+        if world.groups:
+            self.join_group()
+        if route.branches:
+            self.skip_unneeded()
 
+    def join_group(self) -> None:
+        """Draw the citizen's group, if any."""
+        draw = self.world.grouping(self.citizen)
+        below = 0.0
+        for code, share, priority in self.world.groups:
+            below += share
+            if draw < below:
+                self.world.recorder.classify(self.citizen, code, booked=False)
+                self.rank = PRIORITY if priority else WALK_IN
+                return
+
+    def skip_unneeded(self) -> None:
+        """Steps this citizen does not need (an optional step, the other options of an alternative) count as done."""
+        skipped = []
+        for steps, edges, draw in self.route.branches:
+            u = draw(self.citizen)
+            needed = next((i for i, edge in zip(steps, edges, strict=True) if u < edge), None)
+            skipped += [i for i in steps if i != needed]
+        for i in skipped:
+            self.submitted[i] = True
+            if i in self.to_submit:
+                self.to_submit.remove(i)
+            if self.steps[i].awaited:
+                self.finished(i).succeed()
+        for i in skipped:
+            self.receive(i)
     # -- the citizen's side -------------------------------------------------
 
     def live(self) -> simpy.events.ProcessGenerator:
@@ -97,6 +132,8 @@ class Journey:
         something to do, at a time of day drawn from the service's profile. News from a
         back office (an output ready) changes the plan; it never starts an outing at once.
         """
+        if self.route.book is not None and not self.online:
+            self.book()
         yield from self.outing()
         finals = self.route.finals
         received = self.received
@@ -110,12 +147,35 @@ class Journey:
             if when is None:
                 yield self.wake
                 continue
+            drawn = when != self.appointment
+            """An outing at a drawn time of day uses up a draw; the appointment's slot does not."""
             planned = env.timeout(when - env.now)
             yield planned | self.wake
             if not planned.processed:
                 continue  # woken by a back office before the planned outing: plan again
-            if (yield from self.outing()):
+            if (yield from self.outing()) and drawn:
                 self.returns += 1
+
+    def book(self) -> None:
+        """Book an appointment for the booked step's sitting (a share of citizens do), online, on arrival.
+
+        The step is then held for the slot: the citizen comes for it at the slot's time (called
+        before walk-ins), or, having missed it, walks in from the next working day on.
+        """
+        world, now, book = self.world, self.env.now, self.route.book
+        assert book is not None
+        if world.booking(self.citizen) >= book.spec.share or self.submitted[self.route.booked_step]:
+            return  # a walk-in, or the booked step is one this citizen does not need
+        slot = book.book(now)
+        if slot is None:  # every slot in reach is taken: a walk-in after all
+            return
+        world.recorder.classify(self.citizen, world.recorder.group[self.citizen], booked=True)
+        world.recorder.contact(self.citizen, "appointment", "online", BOOKING, now, now, now, ACCEPTED)
+        self.last_end = now
+        if world.no_show(self.citizen) < book.spec.no_show:  # misses it: walks in from the next working day
+            self.retry_on[self.route.booked_step] = world.calendar.workday_after(int(slot // DAY))
+        else:
+            self.appointment = slot
 
     def notify(self) -> None:
         """Something changed in the back office: reconsider when to come back."""
@@ -127,20 +187,32 @@ class Journey:
         calendar = self.world.calendar
         tomorrow = calendar.workday_after(int(self.env.now // DAY))
         best = math.inf
-        if self.to_submit:
+        if self.appointment is not None and self.appointment <= self.env.now:
+            self.appointment = None  # its time has come and gone (turned away, sent home, left the queue)
+        held = self.route.booked_step if self.appointment is not None else None
+        waiting = [i for i in self.to_submit if i != held] if held is not None else self.to_submit
+        if waiting and not (held is not None and self.world.single):  # a single window waits for the slot
             documents_ready = 0
-            if self.fixed_on:
-                days = [self.ready_on(i) for i in self.to_submit]
+            if self.fixed_on or self.retry_on:
+                days = [self.ready_on(i) for i in waiting]
                 documents_ready = max(days) if self.world.single else min(days)  # a single window: all or none
             best = max(documents_ready, tomorrow)
         if self.ready:
             pickup = self.pickup_day()
             if pickup is not None:
                 best = min(best, max(tomorrow, pickup))
+        if self.appointment is not None:
+            slot_day = int(self.appointment // DAY)
+            if held in self.to_submit and self.ready_on(held) <= slot_day:  # ready for the slot
+                if best >= slot_day:
+                    return self.appointment
+            elif held in self.to_submit or slot_day < best < math.inf:  # cannot be ready: a walk-in instead
+                self.appointment = None
+                return self.next_outing()
         if best == math.inf:
             return None
-        offset = self.route.profile.offset(self.world.returning(self.citizen, self.returns))
-        return int(best) * DAY + offset
+        day = int(best)
+        return day * DAY + self.route.profile.offset(self.world.returning(self.citizen, self.returns), day)
 
     def pickup_day(self) -> int | None:
         """The first working day on which an output can be collected (single window: all of them), or None."""
@@ -161,7 +233,7 @@ class Journey:
     def ready_on(self, i: int) -> int:
         """The working day from which step i can be submitted: its documents fixed, and not rejected that day."""
         fixed_on = self.fixed_on
-        if not fixed_on:
+        if not (fixed_on or self.retry_on):
             return 0
         fixed = max((fixed_on.get(doc, 0) for doc in self.steps[i].documents), default=0)
         return max(fixed, self.retry_on.get(i, 0))
@@ -188,7 +260,9 @@ class Journey:
     def next_task(self, today: int) -> tuple[str, int, list[int]] | None:
         """The next desk to go to (the first step in the order of the file), what to do there, and for which steps."""
         collect = self.collectable(today) if self.ready else ()
-        submit = self.submittable(today) if self.fixed_on else self.to_submit
+        submit = self.submittable(today) if self.fixed_on or self.retry_on else self.to_submit
+        if self.appointment is not None:
+            submit = self.held(submit, today)
         steps = self.steps
         if collect and not (submit and submit[0] < collect[0]):
             desk = steps[collect[0]].desk
@@ -197,6 +271,16 @@ class Journey:
             desk = steps[submit[0]].desk
             return desk, SUBMISSION, [i for i in submit if steps[i].desk == desk]
         return None
+
+    def held(self, submit: list[int], today: int) -> list[int]:
+        """Steps to submit now: the booked one only at its slot (a single window: nothing before it)."""
+        assert self.appointment is not None
+        booked = self.route.booked_step
+        if self.env.now < self.appointment:
+            return [] if self.world.single else [i for i in submit if i != booked]
+        if booked not in submit:  # not ready for it after all: the slot is lost, a walk-in from now on
+            self.appointment = None
+        return submit
 
     def outing(self) -> Generator[simpy.Event, Any, bool]:
         """Do everything that can be done today, desk after desk, then go home. True if anything was done.
@@ -301,7 +385,14 @@ class Journey:
         ahead = pool.people_waiting()
         self.most_ahead = max(self.most_ahead, ahead)
         label = self.route.labels[steps[0]] if len(steps) == 1 else "+".join(self.route.labels[i] for i in steps)
-        ticket = pool.join(deadline)
+        if world.turning_away and (ahead >= world.room[desk] or ahead > world.balk_ahead):  # full, or too long
+            world.recorder.contact(self.citizen, label, desk, kind, joined, math.nan, joined, TURNED_AWAY, ahead)
+            return False
+        if self.appointment is not None and kind == SUBMISSION and self.route.booked_step in steps:
+            self.appointment = None  # the booked sitting: called before walk-ins
+            ticket = pool.join(deadline, min(self.rank, BOOKED))
+        else:
+            ticket = pool.join(deadline, self.rank)
         if ticket is not None and not (yield ticket):
             self.waited(deadline - queued)
             outcome = SENT_HOME if deadline == closing else LEFT_QUEUE

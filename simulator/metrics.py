@@ -13,7 +13,7 @@ from simulator.calendar import DAY, WorkCalendar
 from simulator.configurations import Setup
 from simulator.records import RunRecords
 from simulator.satisfaction import index, survey
-from simulator.scenario import ALL_SERVICES, FRONT_OFFICE, Scenario
+from simulator.scenario import ALL_SERVICES, FRONT_OFFICE, Roster, Scenario
 from simulator.streams import Streams
 
 HEADLINE = (
@@ -43,19 +43,40 @@ class Window:
         self.counted_from = calendar.workday(scenario.warmup_days) * DAY
         self.counted_until = calendar.workday(scenario.horizon_days) * DAY
         """Citizens arriving from `counted_from` until here are counted; later ones only keep the office busy."""
-        self.start = calendar.working_minutes(calendar.opening(calendar.workday(scenario.warmup_days)))
-        self.working_minutes = (scenario.horizon_days - scenario.warmup_days) * calendar.day_length
-        self.end = self.start + self.working_minutes
-        self.horizon_hours = scenario.horizon_days * calendar.day_length / 60
-        days = [calendar.workday(k) for k in range(scenario.warmup_days, scenario.horizon_days)]
-        minutes = calendar.open + np.arange(calendar.day_length) + 0.5
-        self.grid = (np.asarray(days, dtype=np.float64)[:, None] * DAY + minutes).ravel()
+        self.first, self.last = scenario.warmup_days, scenario.horizon_days
+        """The working days of the window: from `first` to before `last`."""
+        self.start = calendar.working_minutes(self.counted_from)
+        self.end = calendar.working_minutes(self.counted_until)
+        self.working_minutes = self.end - self.start
+        self.days = [calendar.workday(k) for k in range(self.first, self.last)]
+        self.grid = np.concatenate(
+            [day * DAY + np.arange(*calendar.hours(day)) + 0.5 for day in self.days]
+        ).astype(np.float64)
         """The middle of every opening minute in the window, for averages by hour of day."""
 
     def within(self, times: Minutes) -> NDArray[np.bool_]:
         """Which of `times` fall inside the window."""
         worked = self.calendar.working_minutes_of(times)
         return (worked >= self.start) & (worked < self.end)
+
+    def staff_minutes(self, roster: Roster, horizon: bool = False, until: float | None = None) -> float:
+        """Staff x opening minutes on duty in the window (from day 0 with `horizon`; to `until` working minutes)."""
+        start = 0.0 if horizon else self.counted_from
+        end = self.counted_until if until is None else self.calendar.at_working_minutes(until)
+        return self.calendar.staff_minutes(roster, start, end)
+
+    def staff_on_grid(self, roster: Roster) -> NDArray[np.float64]:
+        """The staff on duty at each minute of `grid`."""
+        if roster.constant:
+            return np.full(len(self.grid), float(roster.default))
+        staff = []
+        for day in self.days:
+            minutes = np.arange(*self.calendar.hours(day)) + 0.5
+            schedule = roster.on(self.calendar.weekday(day))
+            cuts = np.array([minute for minute, _ in schedule])
+            values = np.array([value for _, value in schedule], dtype=np.float64)
+            staff.append(values[np.searchsorted(cuts, minutes, side="right") - 1])
+        return np.concatenate(staff)
 
     def count_within(self, times: Minutes) -> int:
         """How many of `times` fall inside the window."""
@@ -122,17 +143,21 @@ def staff_costs(setup: Setup, window: Window) -> dict[str, float]:
     counters; a pooled front office has its own row, paid the agencies' mean wage.
     """
     desks = setup.desks
+
+    def paid(roster: Roster) -> float:
+        return window.staff_minutes(roster, horizon=True) / 60
+
     costs = {
-        name: (agency.backoffice + desks.get(name, 0)) * agency.wage_per_hour * window.horizon_hours
+        name: (paid(agency.backoffice) + (paid(desks[name]) if name in desks else 0.0)) * agency.wage_per_hour
         for name, agency in setup.catalogue.agencies.items()
     }
     if setup.single:
-        costs[FRONT_OFFICE] = desks[FRONT_OFFICE] * setup.front_office_wage * window.horizon_hours
+        costs[FRONT_OFFICE] = paid(desks[FRONT_OFFICE]) * setup.front_office_wage
     return costs
 
 
 def staff_cost(scenario: Scenario, setup: Setup, window: Window) -> float:
-    """Every counter and back-office officer paid for the opening hours of the horizon days."""
+    """Every counter and back-office officer paid for the opening hours of the horizon days they are on duty."""
     return sum(staff_costs(setup, window).values())
 
 
@@ -143,7 +168,8 @@ def place_table(records: RunRecords, setup: Setup, window: Window) -> pd.DataFra
     window's start until the last back-office work of a counted citizen there
     ends (at least to the window's end): files of the horizon's last days are
     still worked on after it, and cutting at the horizon would hide that work.
-    Waits and `max_queue` are of the queues joined in the window.
+    Waits and `max_queue` are of the queues joined in the window; `turned_away` counts the citizens
+    a full waiting room or a long queue sent home in it (they joined no queue).
     """
     log = _Contacts(records.contacts)
     work = records.work
@@ -154,13 +180,16 @@ def place_table(records: RunRecords, setup: Setup, window: Window) -> pd.DataFra
     counted_citizen = (arrival >= window.counted_from) & (arrival < window.counted_until)
     counted_work = counted_citizen[work["citizen"].to_numpy()] if len(work) else np.zeros(0, dtype=bool)
     finished = window.calendar.working_minutes_of(officer_ended)
-    joined = window.within(log.queued)
+    arrived = window.within(log.queued)
+    joined = arrived & ~log.turned_away
     desks = setup.desks
     costs = staff_costs(setup, window)
     rows = []
     for place in [*setup.catalogue.agencies, *([FRONT_OFFICE] if setup.single else [])]:
-        counters = desks.get(place, 0)
-        backoffice = setup.catalogue.agencies[place].backoffice if place in setup.catalogue.agencies else 0
+        counter_roster = desks.get(place, Roster(default=0))
+        backoffice_roster = setup.catalogue.agencies[place].backoffice if place in setup.catalogue.agencies else None
+        counters, backoffice = counter_roster.default, backoffice_roster.default if backoffice_roster else 0
+        counter_minutes = window.staff_minutes(counter_roster)
         queueing = log.at(place)
         at_desk = queueing & log.served
         queue_minutes = window.overlap(log.queued[queueing], log.left[queueing])
@@ -169,6 +198,7 @@ def place_table(records: RunRecords, setup: Setup, window: Window) -> pd.DataFra
         counted = office & counted_work
         until = max(window.end, float(finished[counted].max())) if counted.any() else window.end
         working = window.overlap(officer_started[office], officer_ended[office], until)
+        backoffice_minutes = window.staff_minutes(backoffice_roster, until=until) if backoffice_roster else 0.0
         waits = log.waits(queueing & joined)
         rows.append(
             {
@@ -176,12 +206,13 @@ def place_table(records: RunRecords, setup: Setup, window: Window) -> pd.DataFra
                 "counters": counters,
                 "backoffice_staff": backoffice,
                 "staff_cost": costs[place],
-                "counter_utilization": busy / (counters * window.working_minutes) if counters else np.nan,
-                "backoffice_utilization": working / (backoffice * (until - window.start)) if backoffice else np.nan,
+                "counter_utilization": busy / counter_minutes if counter_minutes else np.nan,
+                "backoffice_utilization": working / backoffice_minutes if backoffice_minutes else np.nan,
                 "backoffice_days": (until - window.start) / window.calendar.day_length if backoffice else np.nan,
                 "served": window.count_within(log.started[at_desk]),
-                "mean_queue": queue_minutes / window.working_minutes if counters else np.nan,
+                "mean_queue": queue_minutes / window.working_minutes if counter_minutes else np.nan,
                 "max_queue": log.longest_queue(queueing & joined),
+                "turned_away": int((queueing & arrived & log.turned_away).sum()),
                 "mean_wait_minutes": float(waits.mean()) if len(waits) else np.nan,
                 "wait_minutes_p90": float(np.quantile(waits, 0.9)) if len(waits) else np.nan,
             }
@@ -199,15 +230,17 @@ def hourly_table(records: RunRecords, setup: Setup, window: Window) -> pd.DataFr
     log = _Contacts(records.contacts)
     grid = window.grid
     hour = (grid % DAY // 60).astype(np.int64)
-    joined = window.within(log.queued)
+    joined = window.within(log.queued) & ~log.turned_away
     joined_hour = (log.queued % DAY // 60).astype(np.int64)
     frames = []
-    for desk, counters in setup.desks.items():
+    for desk, roster in setup.desks.items():
+        counters = window.staff_on_grid(roster)
         queueing = log.at(desk)
         served = queueing & log.served
         queue = _in_progress(log.queued[queueing], log.left[queueing], grid)
         busy = _in_progress(log.started[served], log.ended[served], grid)
-        frame = pd.DataFrame({"hour": hour, "mean_queue": queue, "counter_utilization": busy / counters})
+        utilization = np.divide(busy, counters, out=np.full(len(busy), np.nan), where=counters > 0)
+        frame = pd.DataFrame({"hour": hour, "mean_queue": queue, "counter_utilization": utilization})
         frame = frame.groupby("hour", as_index=False).mean()
         here = queueing & joined
         joins = pd.DataFrame({"hour": joined_hour[here], "wait": log.waits(here), "length": log.lengths[here]})
@@ -232,6 +265,8 @@ class _Contacts:
         """When each citizen left the queue: served, or gave up."""
         self.served = contacts["kind"].isin(["submission", "pickup"]).to_numpy() & ~np.isnan(self.started)
         """Served at a counter."""
+        self.turned_away = (contacts["outcome"] == "turned_away").to_numpy()
+        """Turned away by a full waiting room, or by too many ahead."""
         self.lengths = np.where(self.left > self.queued, self.ahead + 1, 0)
         """Citizens waiting just after each joined: those ahead and the joiner, or 0 when served at once."""
 
@@ -284,23 +319,26 @@ def run_metrics(
     elements: list[str],
     services: Sequence[str] = (),
     busy: Mapping[str, float] | None = None,
+    booking: bool = False,
 ) -> dict[str, dict[str, float]]:
     """The KPIs of one run from its citizen table (all citizens, counted or not): every service together, then each.
 
     The staff cost is shared out among `services` by their share of the
     staff's busy minutes on the horizon's citizens (`busy`, from
     `busy_minutes`): a service's `staff_cost_per_case` is its share of the
-    cost over its completed citizens of the horizon.
+    cost over its completed citizens of the horizon. With `booking` (some
+    service takes appointments) the waits of booked and walk-in citizens are
+    reported apart; with groups of citizens, each group's wait.
     """
-    metrics = {ALL_SERVICES: _kpis(citizens, staff_total, elements)}
+    metrics = {ALL_SERVICES: _kpis(citizens, staff_total, elements, booking)}
     total = sum((busy or {}).values())
     for service in services:
         share = (busy or {}).get(service, 0.0) / total if total > 0 else np.nan
-        metrics[service] = _kpis(citizens[citizens["service"] == service], staff_total * share, elements)
+        metrics[service] = _kpis(citizens[citizens["service"] == service], staff_total * share, elements, booking)
     return metrics
 
 
-def _kpis(citizens: pd.DataFrame, staff_total: float, elements: list[str]) -> dict[str, float]:
+def _kpis(citizens: pd.DataFrame, staff_total: float, elements: list[str], booking: bool) -> dict[str, float]:
     """The KPIs of a group of citizens (counted or not), with the staff cost that falls to them."""
     counted = citizens[citizens["counted"]]
     completed = counted[counted["outcome"] == "completed"]
@@ -332,4 +370,12 @@ def _kpis(citizens: pd.DataFrame, staff_total: float, elements: list[str]) -> di
     }
     for element in elements:
         metrics[element] = respondents[element].mean()
+    if booking:
+        booked = counted["booked"].to_numpy(dtype=bool)
+        metrics["booked_share"] = booked.mean() if len(booked) else np.nan
+        metrics["wait_minutes_booked"] = counted.loc[booked, "wait_minutes"].mean()
+        metrics["wait_minutes_walk_in"] = counted.loc[~booked, "wait_minutes"].mean()
+    groups = citizens["group"].cat.categories if "group" in citizens else pd.Index([])
+    for group in groups[groups != ""]:
+        metrics[f"wait_minutes_group_{group}"] = counted.loc[counted["group"] == group, "wait_minutes"].mean()
     return {name: float(value) for name, value in metrics.items()}

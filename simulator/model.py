@@ -11,10 +11,11 @@ every counted journey has ended.
 from __future__ import annotations
 
 import bisect
+import itertools
 import math
-from collections import deque
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from statistics import fmean
+from typing import NamedTuple
 
 import numpy as np
 import simpy
@@ -25,91 +26,80 @@ from simulator.configurations import ServicePlan, Setup, resolve
 from simulator.journey import Journey
 from simulator.processes import start
 from simulator.records import Recorder, RunRecords
-from simulator.scenario import Scenario
+from simulator.scenario import FRONT_OFFICE, Appointments, Roster, Scenario, Service
+from simulator.staff import RankedPool, StaffPool, follow_roster
 from simulator.streams import KeyedStream, Streams, Transform
-
-
-class StaffPool:
-    """Staff serving one first-come-first-served queue: a desk's counters or a back office.
-
-    A citizen joins with a deadline (patience, or closing time). One whose
-    deadline has passed when their turn comes has already gone home and is
-    skipped; their process learns it then, and the record keeps the deadline.
-    """
-
-    __slots__ = ("env", "free", "impatient", "waiting")
-
-    def __init__(self, env: simpy.Environment, staff: int) -> None:
-        self.env = env
-        self.free = staff
-        self.waiting: deque[tuple[simpy.Event, float]] = deque()
-        self.impatient = 0
-        """How many of the waiting have a deadline (the others wait for as long as it takes)."""
-
-    def join(self, deadline: float = math.inf) -> simpy.Event | None:
-        """None when served at once, else an event whose value says whether they were served."""
-        if self.free > 0:
-            self.free -= 1
-            return None
-        ticket = simpy.Event(self.env)
-        self.waiting.append((ticket, deadline))
-        if deadline != math.inf:
-            self.impatient += 1
-        return ticket
-
-    def people_waiting(self) -> int:
-        """Citizens still waiting now (not counting those who have given up)."""
-        if not self.impatient:
-            return len(self.waiting)
-        now = self.env.now
-        return sum(1 for _, deadline in self.waiting if deadline > now)
-
-    def release(self) -> None:
-        """One of the staff is free: serve the next citizen who is still there."""
-        waiting = self.waiting
-        if waiting:
-            now = self.env.now
-            while waiting:
-                ticket, deadline = waiting.popleft()
-                if deadline != math.inf:
-                    self.impatient -= 1
-                served = deadline > now
-                ticket.succeed(served)
-                if served:
-                    return
-        self.free += 1
 
 
 class OverloadError(Exception):
     """More citizens in the system at once than the scenario's `max_in_system`."""
 
 
+class Slots(NamedTuple):
+    """The opening hours of one kind of day, cut into hours, with a service's arrivals in them."""
+
+    starts: NDArray[np.float64]
+    """Minute after midnight each slot begins."""
+    lengths: NDArray[np.float64]
+    rates: NDArray[np.float64]
+    """Expected arrivals in each slot per arrival a usual day brings."""
+    edges: list[float]
+    """Cumulative shares of the day's arrivals at the end of each slot."""
+
+
 class DayProfile:
-    """How a service's arrivals spread over the opening hours of a day."""
+    """How a service's arrivals spread over the opening hours of a day.
+
+    The profile gives a weight to each hour of the usual opening hours. A weekday
+    with other hours takes the weight of the usual hour at the same time of day
+    (the nearest usual hour outside them), so a Saturday morning has the arrival
+    rate of a usual morning and brings fewer arrivals than a whole day.
+    """
 
     def __init__(self, calendar: WorkCalendar, weights: list[float] | None) -> None:
-        self.starts = np.arange(calendar.open, calendar.close, 60.0)
-        self.lengths = np.minimum(60.0, calendar.close - self.starts)
-        mass = (np.ones(len(self.starts)) if weights is None else np.asarray(weights)) * self.lengths
-        self.shares = mass / mass.sum()
-        cumulative = np.cumsum(mass)
-        self._edges = (cumulative / cumulative[-1]).tolist()
+        self.calendar = calendar
+        usual = np.arange(calendar.open, calendar.close, 60.0)
+        self._weights = np.ones(len(usual)) if weights is None else np.asarray(weights, dtype=np.float64)
+        self._usual_mass = float((self._weights * np.minimum(60.0, calendar.close - usual)).sum())
+        self._slots: dict[tuple[float, float], Slots] = {}
+        self.usual = self._cut(calendar.open, calendar.close)
 
-    def offset(self, u: float) -> float:
-        """Minutes after midnight at which a citizen with uniform draw `u` turns up."""
-        slot = min(bisect.bisect_right(self._edges, u), len(self._edges) - 1)
-        below = self._edges[slot - 1] if slot else 0.0
-        within = min(max((u - below) / (self._edges[slot] - below), 0.0), 1.0)
-        return float(self.starts[slot] + within * self.lengths[slot])
+    def slots(self, day: int) -> Slots:
+        """The slots of working day `day`."""
+        if self.calendar.uniform:
+            return self.usual
+        hours = self.calendar.hours(day)
+        found = self._slots.get(hours)
+        if found is None:
+            found = self._slots[hours] = self._cut(*hours)
+        return found
+
+    def _cut(self, opens: float, closes: float) -> Slots:
+        starts = np.arange(opens, closes, 60.0)
+        lengths = np.minimum(60.0, closes - starts)
+        usual_slot = np.clip((starts - self.calendar.open) // 60, 0, len(self._weights) - 1).astype(np.int64)
+        mass = self._weights[usual_slot] * lengths
+        cumulative = np.cumsum(mass)
+        edges = (cumulative / cumulative[-1]).tolist() if cumulative[-1] > 0 else np.linspace(0, 1, len(mass) + 1)[1:]
+        return Slots(starts, lengths, mass / self._usual_mass, list(edges))
+
+    def offset(self, u: float, day: int) -> float:
+        """Minutes after midnight at which a citizen with uniform draw `u` turns up on working day `day`."""
+        slots = self.slots(day)
+        edges = slots.edges
+        slot = min(bisect.bisect_right(edges, u), len(edges) - 1)
+        below = edges[slot - 1] if slot else 0.0
+        within = min(max((u - below) / (edges[slot] - below), 0.0), 1.0)
+        return float(slots.starts[slot] + within * slots.lengths[slot])
 
 
 class Route:
     """What every citizen of one service meets under a configuration: its steps and their draws."""
 
     __slots__ = (
-        "approval_time", "back_office", "competence", "counter_time", "documents", "error_rate", "finals", "labels",
-        "openers", "pickup_minutes", "predecessors", "product_error", "profile", "rework_days", "steps", "unlocks",
-        "work_time",
+        "approval_time", "back_office", "book", "booked_step", "branches", "competence", "counter_time", "documents",
+        "error_rate", "finals", "labels", "openers", "pickup_minutes", "predecessors", "product_error", "profile",
+        "rework_days", "steps", "unlocks", "work_time",
     )  # fmt: skip
 
     def __init__(self, world: World, plan: ServicePlan, defect: dict[str, KeyedStream]) -> None:
@@ -158,6 +148,64 @@ class Route:
         self.rework_days = {doc: documents[doc].rework_days or rework for doc, _, _ in self.documents}
         """Working days to fix each document once it is named wrong."""
         self.competence = fmean(setup.competence(agency) for agency in dict.fromkeys(s.agency for s in plan.steps))
+        self.branches = branches(plan.id, service, keyed)
+        """Steps not every citizen needs: an optional step, or the options of an alternative."""
+        appointments = service.appointments
+        self.book = AppointmentBook(appointments, world.calendar) if appointments and appointments.share else None
+        self.booked_step = next(
+            (i for i, step in enumerate(plan.steps) if appointments and step.id == appointments.step), 0
+        )
+        """The step whose sitting is booked (under a single window, the whole file's sitting)."""
+
+
+Branch = tuple[list[int], list[float], KeyedStream]
+"""Steps, the cumulative shares of citizens who need each, and the stream that draws: a citizen needs the
+first step whose share exceeds the draw, and none if no share does."""
+
+
+def branches(service_id: str, service: Service, keyed: Callable[[str], KeyedStream]) -> list[Branch]:
+    """The optional steps and alternatives of a service, each drawn once per citizen from its own stream."""
+    found: list[Branch] = []
+    options: dict[str, list[int]] = {}
+    for i, step in enumerate(service.steps):
+        if step.alternative is not None:
+            options.setdefault(step.alternative, []).append(i)
+        elif step.share is not None and step.share < 1:
+            found.append(([i], [step.share], keyed(f"branch:{service_id}:{step.id}")))
+    for name, indices in options.items():
+        edges = list(itertools.accumulate(service.steps[i].share or 0.0 for i in indices))
+        edges[-1] = 1.0  # the shares add up to 1: the last option takes whatever rounding leaves
+        found.append((indices, edges, keyed(f"branch:{service_id}:{name}")))
+    return found
+
+
+class AppointmentBook:
+    """The appointment slots of one service: `slots_per_hour` in each opening hour of a working day.
+
+    A citizen books the earliest free slot from the next working day on, up to
+    `book_ahead_days` working days ahead; when all are taken they walk in.
+    """
+
+    def __init__(self, spec: Appointments, calendar: WorkCalendar) -> None:
+        self.spec = spec
+        self.calendar = calendar
+        self.gap = 60.0 / spec.slots_per_hour
+        self.taken: dict[int, int] = {}
+        """Slots taken on each day, counted from its opening: the next free one follows them."""
+
+    def book(self, now: float) -> float | None:
+        """The start of the slot booked at `now`, or None when every slot in reach is taken."""
+        today = int(now // DAY)
+        for ahead in range(1, self.spec.book_ahead_days + 1):
+            day = self.calendar.workday_after(today, ahead)
+            opens, closes = self.calendar.hours(day)
+            taken = self.taken.get(day, 0)
+            hour, place = divmod(taken, self.spec.slots_per_hour)
+            start = opens + 60 * hour + place * self.gap
+            if start < closes:
+                self.taken[day] = taken + 1
+                return day * DAY + start
+        return None
 
 
 class World:
@@ -169,16 +217,17 @@ class World:
         self.setup = setup
         self.calendar = calendar
         self.streams = streams
-        self.recorder = Recorder(list(setup.services))
+        self.recorder = Recorder(list(setup.services), tuple(scenario.citizens.groups))
         self.in_system = 0
         self.counted_in_system = 0
         """Counted citizens (arrived after the warm-up, within the horizon) whose journey has not ended."""
         self.admitting_counted = True
         """Counted citizens may still arrive; once not, the run ends with the last counted journey."""
         self.all_counted_ended = self.env.event()
-        self.desks = {name: StaffPool(self.env, staff) for name, staff in setup.desks.items()}
+        ranked = bool(scenario.citizens.groups) or any(s.appointments for s in setup.catalogue.services.values())
+        self.desks = {name: self.staffed(roster, ranked) for name, roster in setup.desks.items()}
         self.backoffices = {
-            name: StaffPool(self.env, agency.backoffice) for name, agency in setup.catalogue.agencies.items()
+            name: self.staffed(agency.backoffice, ranked=False) for name, agency in setup.catalogue.agencies.items()
         }
         keyed = self.streams.keyed
         patience = scenario.citizens.patience_minutes
@@ -197,7 +246,27 @@ class World:
         self.in_person = levers.delivery == "in_person"
         self.reveal_one = levers.reveal == "one"
         self.max_visits = scenario.citizens.max_visits
+        citizens = scenario.citizens
+        self.groups = [(k + 1, group.share, group.priority) for k, group in enumerate(citizens.groups.values())]
+        """Each group's code in the recorder, share and priority."""
+        self.grouping = keyed("group")
+        self.booking, self.no_show, self.walking_in = keyed("booking"), keyed("no_show"), keyed("walk_in")
+        self.balk_ahead = math.inf if citizens.balk_ahead is None else citizens.balk_ahead
+        rooms = {name: agency.waiting_room for name, agency in setup.catalogue.agencies.items()}
+        if setup.single:
+            every = list(rooms.values())
+            rooms = {FRONT_OFFICE: None if None in every else sum(r for r in every if r is not None)}
+        self.room = {desk: math.inf if room is None else room for desk, room in rooms.items()}
+        """The most citizens who may wait at each desk."""
+        self.turning_away = self.balk_ahead != math.inf or any(room != math.inf for room in self.room.values())
         self.routes = {sid: Route(self, plan, defect) for sid, plan in setup.services.items()}
+
+    def staffed(self, roster: Roster, ranked: bool) -> StaffPool:
+        """A pool of staff on duty as the roster says."""
+        pool = (RankedPool if ranked else StaffPool)(self.env, roster.default)
+        if not roster.constant:
+            start(follow_roster(self.env, pool, roster, self.calendar))
+        return pool
 
     def journey_ended(self, counted: bool) -> None:
         """A journey has ended; the run is over when it was the last counted one and no more can come."""
@@ -247,13 +316,15 @@ def arrivals(scenario: Scenario, calendar: WorkCalendar, streams: Streams) -> It
     ]
     names = [sid for sid, _, _ in profiles]
     for k in range(scenario.horizon_days + TAIL_DAYS):
-        midnight = calendar.workday(k) * DAY
+        day = calendar.workday(k)
+        midnight = day * DAY
         times: list[NDArray[np.float64]] = []
         services: list[NDArray[np.int64]] = []
         for sid, profile, per_day in profiles:
             rng = streams.generator(f"arrivals:{sid}", k)
-            slot = np.arange(len(profile.shares)).repeat(rng.poisson(per_day * profile.shares))
-            times.append(midnight + profile.starts[slot] + rng.random(len(slot)) * profile.lengths[slot])
+            slots = profile.slots(day)
+            slot = np.arange(len(slots.rates)).repeat(rng.poisson(per_day * slots.rates))
+            times.append(midnight + slots.starts[slot] + rng.random(len(slot)) * slots.lengths[slot])
             services.append(np.full(len(slot), len(services)))
         every = np.concatenate(times)
         order = np.argsort(every, kind="stable")

@@ -17,12 +17,14 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-CONTACT_KINDS = ("submission", "pickup", "online", "delivery")
+CONTACT_KINDS = ("submission", "pickup", "online", "delivery", "booking")
 """Kinds of contact: at a counter (submission, pickup), or without one (online, delivery)."""
-CONTACT_OUTCOMES = ("accepted", "rejected", "collected", "product_error", "left_queue", "sent_home")
+CONTACT_OUTCOMES = ("accepted", "rejected", "collected", "product_error", "left_queue", "sent_home", "turned_away")
 WORK_KINDS = ("backoffice", "approval", "handoff")
 OUTCOMES = ("completed", "abandoned", "in_system")
 IN_SYSTEM = OUTCOMES.index("in_system")
+ROOM = 1024
+"""Citizens the citizen columns grow by at a time."""
 
 CITIZEN_NUMBERS = (
     "arrival",
@@ -81,23 +83,37 @@ def as_numpy(column: array[Any]) -> np.ndarray:
 class Recorder:
     """Columnar logs of one run: contacts and work by the row, citizens by their index."""
 
-    def __init__(self, services: list[str]) -> None:
+    def __init__(self, services: list[str], groups: tuple[str, ...] = ()) -> None:
         self.steps = Codes()
         self.places = Codes()
         self.services = Codes(tuple(services))
+        self.groups = Codes(("", *groups))
+        """Citizens' groups; code 0 is no group."""
         self.contacts = Log(citizen="i", step="h", place="h", kind="b", outcome="b", ahead="i")
         self.work_log = Log(citizen="i", step="h", place="h", kind="b")
+        self.count = 0
+        """Citizens arrived so far; the citizen columns hold room for more."""
         self.arrivals = array("d")
         self.service_of = array("i")
         self.online = array("b")
         self.outcome = array("b")
+        self.group = array("b")
+        self.booked = array("b")
         self.counts = {name: array("i") for name in CITIZEN_COUNTS}
         self.numbers = {name: array("d") for name in CITIZEN_NUMBERS if name != "arrival"}
         self._counts = tuple(self.counts.values())
         self._numbers = tuple(self.numbers.values())
-        self._arrive = (self.arrivals.append, self.service_of.append, self.online.append, self.outcome.append)
-        self._blank_counts = tuple(column.append for column in self._counts)
-        self._blank_numbers = tuple(column.append for column in self._numbers)
+        self._blank: tuple[tuple[array[Any], array[Any]], ...] = (
+            (self.arrivals, array("d", [math.nan]) * ROOM),
+            (self.service_of, array("i", [0]) * ROOM),
+            (self.online, array("b", [0]) * ROOM),
+            (self.outcome, array("b", [IN_SYSTEM]) * ROOM),
+            (self.group, array("b", [0]) * ROOM),
+            (self.booked, array("b", [0]) * ROOM),
+            *((column, array("i", [0]) * ROOM) for column in self._counts),
+            *((column, array("d", [math.nan]) * ROOM) for column in self._numbers),
+        )
+        """Each citizen column with a block of the values a new citizen starts with."""
         c = self.contacts.columns
         self._contact = (c["citizen"].append, c["step"].append, c["place"].append, c["kind"].append,
                          c["outcome"].append, c["ahead"].append, c["queued"].append, c["started"].append,
@@ -108,16 +124,19 @@ class Recorder:
 
     def arrive(self, arrival: float, service: str) -> int:
         """A new citizen's row, still in the system; returns the citizen's number (arrival order)."""
-        arrivals, service_of, online, outcome = self._arrive
-        arrivals(arrival)
-        service_of(self.services[service])
-        online(0)
-        outcome(IN_SYSTEM)
-        for append in self._blank_counts:
-            append(0)
-        for append in self._blank_numbers:
-            append(math.nan)
-        return len(self.arrivals) - 1
+        citizen = self.count
+        if citizen == len(self.arrivals):
+            for column, blank in self._blank:
+                column.extend(blank)
+        self.arrivals[citizen] = arrival
+        self.service_of[citizen] = self.services[service]
+        self.count = citizen + 1
+        return citizen
+
+    def classify(self, citizen: int, group: int, booked: bool) -> None:
+        """The citizen's group (a code of `groups`) and whether they booked an appointment."""
+        self.group[citizen] = group
+        self.booked[citizen] = booked
 
     def contact(
         self,
@@ -182,20 +201,26 @@ class Recorder:
 
     def _citizen_frame(self) -> pd.DataFrame:
         """One row per citizen, in citizen order; those still in the system have no end."""
-        numbers = {name: as_numpy(column) for name, column in self.numbers.items()}
-        counts = {name: as_numpy(column) for name, column in self.counts.items()}
-        outcomes = as_numpy(self.outcome)
+        count = self.count
+
+        def column(values: array[Any]) -> np.ndarray:
+            return as_numpy(values)[:count]
+
+        numbers = {name: column(values) for name, values in self.numbers.items()}
+        counts = {name: column(values) for name, values in self.counts.items()}
         columns = {
-            "citizen": np.arange(len(self.arrivals), dtype=np.int32),
-            "service": self.services.categorical(as_numpy(self.service_of)),
-            "online": as_numpy(self.online).astype(bool),
-            "outcome": pd.Categorical.from_codes(outcomes, categories=pd.Index(OUTCOMES)),
-            "arrival": as_numpy(self.arrivals),
+            "citizen": np.arange(count, dtype=np.int32),
+            "service": self.services.categorical(column(self.service_of)),
+            "online": column(self.online).astype(bool),
+            "group": self.groups.categorical(column(self.group)),
+            "booked": column(self.booked).astype(bool),
+            "outcome": pd.Categorical.from_codes(column(self.outcome), categories=pd.Index(OUTCOMES)),
+            "arrival": column(self.arrivals),
             **numbers,
             **counts,
         }
-        return pd.DataFrame(columns, copy=False)[["citizen", "service", "online", "outcome", *CITIZEN_NUMBERS,
-                                                   *CITIZEN_COUNTS]]  # fmt: skip
+        return pd.DataFrame(columns, copy=False)[["citizen", "service", "online", "group", "booked", "outcome",
+                                                   *CITIZEN_NUMBERS, *CITIZEN_COUNTS]]  # fmt: skip
 
     def _log_frame(self, log: Log, kinds: tuple[str, ...]) -> pd.DataFrame:
         columns: dict[str, object] = {

@@ -23,8 +23,10 @@ from pydantic import (
     BeforeValidator,
     ConfigDict,
     Field,
+    SerializerFunctionWrapHandler,
     Strict,
     ValidationError,
+    model_serializer,
     model_validator,
 )
 from pydantic_core import PydanticCustomError
@@ -53,7 +55,7 @@ MAX_SWEEP_POINTS = 1_000
 
 Id = Annotated[str, Strict(), Field(pattern=r"^[A-Za-z_][A-Za-z0-9_-]*$", max_length=100)]
 Count = Annotated[int, Strict(), Field(ge=0)]
-Staff = Annotated[int, Strict(), Field(ge=0, le=MAX_STAFF)]
+StaffNumber = Annotated[int, Strict(), Field(ge=0, le=MAX_STAFF)]
 ReworkDays = Annotated[int, Strict(), Field(ge=1, le=1_000)]
 TravelMinutes = Annotated[float, Strict(), Field(ge=0, le=MAX_TRAVEL_MINUTES, allow_inf_nan=False)]
 Money = Annotated[float, Strict(), Field(ge=0, le=MAX_MONEY, allow_inf_nan=False)]
@@ -127,30 +129,42 @@ Clock = Annotated[str, BeforeValidator(_clock_text), Strict(), AfterValidator(_c
 class Record(BaseModel):
     """A frozen part of a scenario that refuses unknown keys, with a suggestion."""
 
-    model_config = ConfigDict(frozen=True, extra="forbid")
+    model_config = ConfigDict(frozen=True, extra="forbid", validate_by_name=True, serialize_by_alias=True)
 
     @model_validator(mode="before")
     @classmethod
     def _known_keys(cls, data: Any) -> Any:
         if isinstance(data, dict):
+            keys = [field.alias or name for name, field in cls.model_fields.items()]
             for key in data:
-                if key not in cls.model_fields:
+                if key not in keys:
                     refuse(
                         (str(key),),
-                        f"unknown key {key!r}{did_you_mean(key, cls.model_fields)} "
-                        f"(expected one of: {', '.join(cls.model_fields)})",
+                        f"unknown key {key!r}{did_you_mean(key, keys)} (expected one of: {', '.join(keys)})",
                     )
         return data
 
 
+class DayHours(Record):
+    """One weekday's opening hours, where they differ from the calendar's."""
+
+    open: Clock | None = None
+    close: Clock | None = None
+
+
 class Calendar(Record):
-    """Opening hours, working weekdays and holidays; day 0 is `start`."""
+    """Opening hours, working weekdays and holidays; day 0 is `start`.
+
+    `open` and `close` are the usual hours, and their span is the unit of a working
+    day; `hours` sets other hours for some weekdays (a longer Friday, a Saturday morning).
+    """
 
     start: Annotated[date, Field(ge=date(1900, 1, 1), le=date(2199, 12, 31))] = date(2026, 1, 5)
     open: Clock = "08:00"
     close: Clock = "16:00"
     workdays: Annotated[list[Weekday], Field(min_length=1, max_length=7)] = ["mon", "tue", "wed", "thu", "fri"]
     holidays: Annotated[list[date], Field(max_length=10 * MAX_ITEMS)] = []
+    hours: dict[Weekday, DayHours] = {}
 
     @model_validator(mode="after")
     def _hours(self) -> Calendar:
@@ -158,6 +172,12 @@ class Calendar(Record):
             refuse(("close",), f"closing time {self.close} must come after opening time {self.open}")
         if len(set(self.workdays)) != len(self.workdays):
             refuse(("workdays",), f"a weekday is listed twice in {self.workdays}")
+        for weekday in self.hours:
+            if weekday not in self.workdays:
+                refuse(("hours", weekday), f"{weekday} is not a working day (workdays: {', '.join(self.workdays)})")
+            opens, closes = self.hours_of(weekday)
+            if opens >= closes:
+                refuse(("hours", weekday, "close"), f"closing time on {weekday} must come after its opening time")
         return self
 
     @property
@@ -168,10 +188,102 @@ class Calendar(Record):
     def close_minute(self) -> int:
         return _clock_minutes(self.close)
 
+    def hours_of(self, weekday: str) -> tuple[int, int]:
+        """Opening and closing minute of a working weekday."""
+        own = self.hours.get(weekday)  # type: ignore[call-overload]
+        opens = own.open if own is not None and own.open is not None else self.open
+        closes = own.close if own is not None and own.close is not None else self.close
+        return _clock_minutes(opens), _clock_minutes(closes)
+
     @property
     def opening_hours(self) -> int:
         """Hour slots from opening to closing (a last partial hour counts)."""
         return math.ceil((self.close_minute - self.open_minute) / 60)
+
+
+class RosterChange(Record):
+    """Staff on duty from one time of day to another, on some weekdays (default: every working day)."""
+
+    days: tuple[Weekday, ...] | None = None
+    start: Clock = Field(alias="from")
+    end: Clock = Field(alias="to")
+    staff: StaffNumber
+
+    @model_validator(mode="after")
+    def _ordered(self) -> RosterChange:
+        if _clock_minutes(self.end) <= _clock_minutes(self.start):
+            refuse(("to",), f"the change must end after it starts, found from {self.start} to {self.end}")
+        return self
+
+
+class Roster(Record):
+    """Staff on duty: `default` all day, changed at some hours; later changes win where they overlap.
+
+    A bare number is a roster with no changes, and is written back as that number.
+    """
+
+    default: StaffNumber
+    changes: Annotated[tuple[RosterChange, ...], Field(max_length=MAX_ITEMS)] = ()
+
+    @model_validator(mode="before")
+    @classmethod
+    def _number(cls, data: Any) -> Any:
+        if isinstance(data, int) and not isinstance(data, bool):
+            if not 0 <= data <= MAX_STAFF:
+                refuse((), f"expected a number >= 0 and <= {MAX_STAFF:,}, found {data}")
+            return {"default": data}
+        if not isinstance(data, dict):
+            found = repr(data) if len(repr(data)) <= 40 else repr(data)[:37] + "..."
+            refuse((), f"expected a whole number of staff or a roster {{default: N, changes: [...]}}, found {found}")
+        return data
+
+    @model_serializer(mode="wrap")
+    def _as_number(self, handler: SerializerFunctionWrapHandler) -> Any:
+        return self.default if not self.changes else handler(self)
+
+    def __str__(self) -> str:
+        """'2', or '2 (12:00-13:00: 1; fri 11:30-13:00: 0)'."""
+        changes = "; ".join(
+            f"{' '.join(change.days) + ' ' if change.days else ''}{change.start}-{change.end}: {change.staff}"
+            for change in self.changes
+        )
+        return f"{self.default} ({changes})" if changes else str(self.default)
+
+    @property
+    def constant(self) -> bool:
+        return not self.changes
+
+    @property
+    def most(self) -> int:
+        """The most staff ever on duty."""
+        return max([self.default, *(change.staff for change in self.changes)])
+
+    def on(self, weekday: str) -> tuple[tuple[float, int], ...]:
+        """The staff on duty through a weekday: (minute after midnight, staff from then), from midnight on."""
+        changes = [c for c in self.changes if c.days is None or weekday in c.days]
+        cuts = sorted({0, *(_clock_minutes(c.start) for c in changes), *(_clock_minutes(c.end) for c in changes)})
+        schedule: list[tuple[float, int]] = []
+        for cut in cuts:
+            staff = self.default
+            for change in changes:
+                if _clock_minutes(change.start) <= cut < _clock_minutes(change.end):
+                    staff = change.staff
+            if not schedule or schedule[-1][1] != staff:
+                schedule.append((float(cut), staff))
+        return tuple(schedule)
+
+    def staff_minutes(self, weekday: str, opens: float, closes: float) -> float:
+        """Staff x minutes on duty between opening and closing on a weekday."""
+        schedule = self.on(weekday)
+        total = 0.0
+        for k, (since, staff) in enumerate(schedule):
+            until = schedule[k + 1][0] if k + 1 < len(schedule) else 24 * 60
+            total += staff * max(0.0, min(until, closes) - max(since, opens))
+        return total
+
+
+Staff = Roster
+"""Counters or back-office staff: a number, or a roster by hour and weekday."""
 
 
 class Document(Record):
@@ -187,8 +299,10 @@ class Agency(Record):
     """A provider: its front-office counters and back-office staff."""
 
     name: Text | None = None
-    counters: Staff = 1
-    backoffice: Staff = 1
+    counters: Staff = Roster(default=1)
+    backoffice: Staff = Roster(default=1)
+    waiting_room: Annotated[int, Strict(), Field(ge=0, le=MAX_STAFF * 100)] | None = None
+    """At most this many citizens wait at the agency's counters; the next is turned away."""
     travel_minutes: TravelMinutes = 30.0
     competence: Annotated[float, Strict(), Field(gt=0, le=100, allow_inf_nan=False)] = 1.0
     error_rate: Annotated[float, Strict(), Field(ge=0, lt=1)] = 0.0
@@ -211,6 +325,20 @@ class Arrivals(Record):
         return self
 
 
+class Appointments(Record):
+    """Booking a slot ahead (antrian online) for one step's sitting, at its desk."""
+
+    share: Probability
+    """Share of the service's citizens (those who come in person) who book."""
+    slots_per_hour: Annotated[int, Strict(), Field(ge=1, le=3_600)]
+    no_show: Probability = 0.0
+    """Share of booked citizens who miss their slot; they walk in on the next working day."""
+    book_ahead_days: Annotated[int, Strict(), Field(ge=1, le=1_000)] = 5
+    """Slots can be booked from the next working day up to this many working days ahead."""
+    step: Id | None = None
+    """The step whose sitting is booked (default: the first step): slots are at its desk."""
+
+
 class Step(Record):
     """One agency's part of a service."""
 
@@ -223,6 +351,10 @@ class Step(Record):
     after: Annotated[list[Id], Field(max_length=MAX_STEPS)] = []
     pickup: Literal["next_day", "same_day"] = "next_day"
     """`same_day`: an output ready before closing is collected on the trip it was submitted on."""
+    share: Probability | None = None
+    """Needed by this share of the service's citizens (alone), or of an `alternative`'s."""
+    alternative: Id | None = None
+    """Steps naming the same alternative are options: each citizen needs exactly one of them."""
 
     @property
     def has_work(self) -> bool:
@@ -235,6 +367,7 @@ class Service(Record):
     arrivals: Arrivals
     standard_days: Annotated[float, Strict(), Field(gt=0, le=MAX_HORIZON_DAYS, allow_inf_nan=False)]
     fee: Money = 0.0
+    appointments: Appointments | None = None
     steps: Annotated[list[Step], Field(min_length=1, max_length=MAX_STEPS)]
 
     def step_ids(self) -> list[str]:
@@ -255,6 +388,14 @@ class Service(Record):
         return [step.id for step in self.steps if step.id not in needed]
 
 
+class Group(Record):
+    """Citizens the law serves first (older people, people with disabilities, pregnant women, children)."""
+
+    share: Probability
+    priority: Flag = False
+    """Served first at every desk, without interrupting a citizen being served."""
+
+
 class Citizens(Record):
     """How citizens behave: patience, persistence, rework and travel cost."""
 
@@ -262,6 +403,17 @@ class Citizens(Record):
     max_visits: Annotated[int, Strict(), Field(ge=1, le=1_000)] = 10
     rework_days: ReworkDays = 1
     cost_per_trip: Money = 0.0
+    groups: Annotated[dict[Id, Group], Field(max_length=MAX_ITEMS)] = {}
+    """Groups of citizens with their shares; the rest are in no group."""
+    balk_ahead: Annotated[int, Strict(), Field(ge=0, le=MAX_STAFF * 100)] | None = None
+    """A citizen does not join a queue with more than this many people ahead (a wasted trip)."""
+
+    @model_validator(mode="after")
+    def _shares(self) -> Citizens:
+        total = sum(group.share for group in self.groups.values())
+        if total > 1 + 1e-9:
+            refuse(("groups",), f"the groups' shares add up to {total:g}, more than 1")
+        return self
 
 
 class Levers(NamedTuple):
@@ -285,6 +437,8 @@ PRESETS: dict[str, Levers] = {
 
 class ServiceChanges(Record):
     steps: dict[Id, dict[str, Any]] = {}
+    appointments: dict[str, Any] | None = None
+    """Fields of the service's appointments this configuration changes (or all of them, if it has none)."""
 
 
 class Configuration(Record):
@@ -298,7 +452,7 @@ class Configuration(Record):
     once_only: Flag | None = None
     delivery: Literal["in_person", "digital"] | None = None
     online_share: Probability = 0.0
-    front_office_counters: Annotated[int, Strict(), Field(ge=1, le=MAX_STAFF)] | None = None
+    front_office_counters: Staff | None = None
     front_office_travel_minutes: TravelMinutes | None = None
     walk_minutes: TravelMinutes = 3.0
     handoff_minutes: TravelMinutes = 30.0
@@ -451,6 +605,15 @@ class Scenario(Record):
             check_staffing(configuration, catalogue, where)
         return self
 
+    @property
+    def booking(self) -> bool:
+        """Some service takes appointments, in some configuration."""
+        return any(service.appointments for service in self.services.values()) or any(
+            changes.appointments is not None
+            for configuration in self.configurations.values()
+            for changes in configuration.services.values()
+        )
+
     def catalogue(self, configuration: str | None = None) -> Catalogue:
         """The documents, agencies and services, as `configuration` changes them."""
         own = Catalogue(self.documents, self.agencies, self.services)
@@ -550,7 +713,13 @@ def apply_changes(own: Catalogue, configuration: Configuration, where: Path) -> 
             if step_id not in steps:
                 refuse_unknown((*path, "steps", step_id), "step", step_id, steps)
             steps[step_id] = _changed(steps[step_id], fields, (*path, "steps", step_id))
-        services[service_id] = service.model_copy(update={"steps": list(steps.values())})
+        update: dict[str, Any] = {"steps": list(steps.values())}
+        if changes.appointments is not None:
+            fields = {**(service.appointments.model_dump() if service.appointments else {}), **changes.appointments}
+            update["appointments"] = _nested(
+                (*path, "appointments"), functools.partial(Appointments.model_validate, fields)
+            )
+        services[service_id] = service.model_copy(update=update)
     return Catalogue(documents, agencies, services)
 
 
@@ -591,6 +760,10 @@ def _check_steps(service: Service, catalogue: Catalogue, path: Path) -> None:
         for k, before in enumerate(step.after):
             if before not in ids:
                 refuse_unknown((*here, "after", k), "step", before, ids)
+    _check_branches(service, path)
+    booked = service.appointments.step if service.appointments else None
+    if booked is not None and booked not in ids:
+        refuse_unknown((*path, "appointments", "step"), "step", booked, ids)
     graph = {step.id: service.predecessors(step) for step in service.steps}
     try:
         graphlib.TopologicalSorter(graph).prepare()
@@ -600,11 +773,38 @@ def _check_steps(service: Service, catalogue: Catalogue, path: Path) -> None:
         refuse((*path, "steps", index, "after"), f"steps form a cycle: {' -> '.join(error.args[1])}")
 
 
+def _check_branches(service: Service, path: Path) -> None:
+    """Optional steps and alternatives: shares that add up, and no output required that may not be made."""
+    ids = service.step_ids()
+    branching = {step.id for step in service.steps if step.share is not None or step.alternative is not None}
+    alternatives: dict[str, float] = {}
+    for index, step in enumerate(service.steps):
+        here = (*path, "steps", index)
+        if step.alternative is not None:
+            if step.share is None:
+                refuse((*here, "share"), f"step {step.id!r} is an option of alternative {step.alternative!r}: "
+                       "give the share of citizens who take it")  # fmt: skip
+            if step.alternative in ids:
+                refuse((*here, "alternative"), f"alternative {step.alternative!r} has the name of a step")
+            alternatives[step.alternative] = alternatives.get(step.alternative, 0.0) + step.share
+        for k, need in enumerate(step.requires):
+            if need in branching:
+                refuse((*here, "requires", k), f"step {need!r} is not needed by every citizen, so its output cannot "
+                       f"be required; use after: [{need}] to order the steps")  # fmt: skip
+    for name, total in alternatives.items():
+        if abs(total - 1) > 1e-9:
+            index = next(k for k, step in enumerate(service.steps) if step.alternative == name)
+            refuse((*path, "steps", index, "share"), f"the shares of alternative {name!r} add up to {total:g}, not 1")
+
+
 def check_staffing(configuration: Configuration, catalogue: Catalogue, where: Path) -> None:
     """Levers that fit together, and staff wherever there is work."""
     levers = configuration.levers
     if levers.front_office == "single" and levers.handoff != "backoffice":
         refuse((*where, "handoff"), "a single front office needs handoff: backoffice, found handoff: citizen")
+    pooled = configuration.front_office_counters
+    if pooled is not None and pooled.most == 0:
+        refuse((*where, "front_office_counters"), "expected a number >= 1 (the pooled front office needs staff)")
 
     def short(agency: str, field: str, why: str) -> NoReturn:
         changed = field in configuration.agencies.get(agency, {})
@@ -615,7 +815,7 @@ def check_staffing(configuration: Configuration, catalogue: Catalogue, where: Pa
     for service_id, service in catalogue.services.items():
         for step in service.steps:
             agency = catalogue.agencies[step.agency]
-            if not step.backoffice.is_zero and agency.backoffice == 0:
+            if not step.backoffice.is_zero and agency.backoffice.most == 0:
                 short(step.agency, "backoffice", f"step {service_id}.{step.id} has back-office work")
-            if levers.front_office == "agency" and agency.counters == 0:
+            if levers.front_office == "agency" and agency.counters.most == 0:
                 short(step.agency, "counters", f"step {service_id}.{step.id} is submitted at its agency's counters")

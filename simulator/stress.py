@@ -262,11 +262,35 @@ def _queues(scenario: Scenario, manifest: Manifest) -> str:
         if patience is not None
         else "Citizens wait in a counter queue until they are served or the office closes"
     )
+    priority = [name for name, group in scenario.citizens.groups.items() if group.priority]
+    booked = [sid for sid, service in scenario.services.items() if service.appointments]
+    order = (
+        "within their rank: "
+        + ", then ".join(
+            [*([f"the priority group(s) {', '.join(priority)}"] if priority else []),
+             *([f"citizens at their appointment ({', '.join(booked)})"] if booked else []), "everybody else"]
+        )
+        + ", without interrupting anyone being served"
+        if priority or booked
+        else "first in, first out; no priorities"
+    )  # fmt: skip
+    rooms = {aid: agency.waiting_room for aid, agency in scenario.agencies.items() if agency.waiting_room is not None}
+    limits = (
+        "Waiting rooms: " + ", ".join(f"`{aid}` {room}" for aid, room in rooms.items()) + "; a citizen finding it "
+        "full is turned away (`turned_away`)."
+        if rooms
+        else "Queues have no capacity limit."
+    )
+    balking = (
+        f"A citizen does not join a queue with more than {scenario.citizens.balk_ahead} ahead (`turned_away`)."
+        if scenario.citizens.balk_ahead is not None
+        else "No balking."
+    )
     return (
-        "One first-in-first-out queue per desk (an agency's counters, or the front office) and per back office; "
-        f"no priorities, no balking, no jockeying. {reneging} (`left_queue`, `sent_home` in `contacts.csv`). "
-        "Queues have no capacity limit; a run stops with an error when more than "
-        f"`max_in_system` = {scenario.max_in_system:,} citizens are in the system at once."
+        f"One queue per desk (an agency's counters, or the front office), served {order}; one first-in-first-out "
+        f"queue per back office. {balking} No jockeying. {reneging} (`left_queue`, `sent_home` in `contacts.csv`). "
+        f"{limits} A run stops with an error when more than `max_in_system` = {scenario.max_in_system:,} citizens "
+        "are in the system at once."
     )
 
 

@@ -324,3 +324,53 @@ def test_working_days_between(start, end, expected):
 def test_working_days_between_across_a_holiday():
     calendar = week(holidays=[date(2026, 1, 7)])
     assert calendar.working_days_between(at(1, 12), at(3, 12)) == pytest.approx(1.0)
+
+
+# ---------------------------------------------------------------- hours by weekday
+
+SATURDAY = 5
+
+
+def six_days() -> WorkCalendar:
+    """Monday-Friday 08:00-16:00 but Friday to 16:30, and Saturday 08:00-12:00."""
+    return week(
+        workdays=["mon", "tue", "wed", "thu", "fri", "sat"],
+        hours={"fri": {"close": "16:30"}, "sat": {"open": "08:00", "close": "12:00"}},
+    )
+
+
+def test_each_weekday_closes_at_its_own_hour():
+    calendar = six_days()
+    assert calendar.closing_time(at(FRIDAY, 15)) == at(FRIDAY, 16.5)
+    assert calendar.closing_time(at(SATURDAY, 9)) == at(SATURDAY, 12)
+    assert calendar.is_open(at(FRIDAY, 16.25)) and not calendar.is_open(at(SATURDAY, 12.5))
+    assert calendar.opening(SATURDAY) == at(SATURDAY, 8)
+
+
+def test_work_runs_through_a_saturday_morning():
+    """90 minutes from Friday 15:30: 60 on Friday (to 16:30), 30 on Saturday (08:00-08:30).
+
+    Five hours from Saturday 09:00: three on Saturday, two on Monday (to 10:00).
+    """
+    assert six_days().add_working(at(FRIDAY, 15.5), 90) == at(SATURDAY, 8.5)
+    assert six_days().add_working(at(SATURDAY, 9), 300) == at(NEXT_MONDAY, 10)
+
+
+def test_a_short_day_is_part_of_a_working_day():
+    """A Saturday morning (4 hours) is half a usual working day of 8 hours."""
+    calendar = six_days()
+    assert calendar.working_days_between(at(SATURDAY, 8), at(SATURDAY, 12)) == 0.5
+    assert calendar.working_days_between(at(FRIDAY, 8), at(NEXT_MONDAY, 8)) == 8.5 / 8 + 0.5
+
+
+def test_working_minutes_of_many_times_agree_with_one_at_a_time():
+    calendar = six_days()
+    times = np.array([at(d, h) for d in range(12) for h in (0, 7.5, 8, 11.9, 12.5, 16.2, 16.5, 23)])
+    assert np.allclose(calendar.working_minutes_of(times), [calendar.working_minutes(t) for t in times])
+
+
+def test_hours_for_a_day_off_or_backwards_are_refused():
+    with pytest.raises(ValueError, match="sat is not a working day"):
+        Calendar.model_validate({"hours": {"sat": {"open": "08:00", "close": "12:00"}}})
+    with pytest.raises(ValueError, match="closing time on fri"):
+        Calendar.model_validate({"hours": {"fri": {"open": "17:00"}}})

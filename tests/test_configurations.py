@@ -33,16 +33,17 @@ def test_a_configuration_overrides_levers_staff_and_process(tiny_data: dict[str,
     setup = resolve(scenario, "custom")
     assert setup.levers == PRESETS["siloed"]._replace(reveal="all", delivery="digital")
     assert setup.online_share == 0.25 and setup.walk_minutes == 7
-    assert setup.catalogue.agencies["office"].counters == 4
+    assert setup.catalogue.agencies["office"].counters.default == 4
     assert setup.catalogue.documents["letter"].p_defective == 0
     assert setup.catalogue.services["visit"].steps[1].counter.expected() == 2
-    assert scenario.agencies["office"].counters == 1, "the scenario itself is never changed"
+    assert scenario.agencies["office"].counters.default == 1, "the scenario itself is never changed"
     assert resolve(scenario, "siloed").online_share == 0
 
 
 def test_front_office_defaults(tiny: Any) -> None:
     setup = resolve(tiny, "integrated")
-    assert setup.single and setup.desks == {FRONT_OFFICE: 3}, "the sum of the agencies' counters"
+    staff = {desk: roster.default for desk, roster in setup.desks.items()}
+    assert setup.single and staff == {FRONT_OFFICE: 3}, "the sum of the agencies' counters"
     assert setup.front_office_travel_minutes == 10, "the smallest agency travel time"
     assert setup.travel_from_home(FRONT_OFFICE) == 10
     assert setup.handoff_minutes == 30
@@ -54,7 +55,7 @@ def test_travel_siloed_and_co_located(tiny_data: dict[str, Any]) -> None:
     siloed, mall = resolve(scenario, "siloed"), resolve(scenario, "mall")
     assert siloed.travel_from_home("registry") == 20 and siloed.travel_between("registry") == 20
     assert mall.travel_from_home("registry") == 10 and mall.travel_between("registry") == 3
-    assert siloed.desks == {"office": 1, "registry": 2}
+    assert {d: r.default for d, r in siloed.desks.items()} == {"office": 1, "registry": 2}
 
 
 def test_plans_under_each_configuration(tiny_data: dict[str, Any]) -> None:

@@ -211,7 +211,7 @@ def test_same_citizens_in_every_configuration(tiny: Scenario) -> None:
 
 def test_more_counters_never_lengthen_the_wait(bundled: list[Any]) -> None:
     base = load_scenario(bundled[0])
-    more = {name: {"counters": agency.counters + 1} for name, agency in base.agencies.items()}
+    more = {name: {"counters": agency.counters.default + 1} for name, agency in base.agencies.items()}
     configurations = {
         "siloed": {"preset": "siloed"},
         "siloed_more": {"preset": "siloed", "agencies": more},

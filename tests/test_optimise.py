@@ -278,8 +278,8 @@ def test_optimise_writes_its_folder(office_file: Path, tmp_path: Path, capsys: p
     settings = manifest["optimise"]
     chosen = settings["chosen"]
     again = load_scenario(out / "chosen.yaml")
-    assert again.agencies["office"].counters == chosen["agencies.office.counters"]
-    assert again.agencies["registry"].counters == chosen["agencies.registry.counters"]
+    assert again.agencies["office"].counters.default == chosen["agencies.office.counters"]
+    assert again.agencies["registry"].counters.default == chosen["agencies.registry.counters"]
     assert settings["simulations"]["total"] == sum(settings["simulations"][k] for k in ("search", "selection",
                                                                                          "confirmation"))  # fmt: skip
     candidates = pd.read_csv(out / "candidates.csv")

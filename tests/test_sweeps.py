@@ -42,12 +42,12 @@ def test_paths_reach_every_part_of_a_scenario(tiny: Scenario) -> None:
         "configurations.integrated.front_office_counters": 4,
         "citizens.rework_days": 3,
     })  # fmt: skip
-    assert point.agencies["registry"].counters == 5
+    assert point.agencies["registry"].counters.default == 5
     assert point.services["visit"].steps[1].counter.expected() == 7
     assert point.services["visit"].steps[0].counter.expected() == 9
-    assert point.configurations["integrated"].front_office_counters == 4
+    assert point.configurations["integrated"].front_office_counters.default == 4
     assert point.citizens.rework_days == 3
-    assert tiny.agencies["registry"].counters == 2, "the scenario itself is never changed"
+    assert tiny.agencies["registry"].counters.default == 2, "the scenario itself is never changed"
 
 
 @pytest.mark.parametrize(
