@@ -290,24 +290,132 @@ class Gamma(Spec):
         return np.asarray(special.gammaincinv(shape, u) * scale, dtype=np.float64)
 
 
+class Normal(Spec):
+    """Normal with the given mean and standard deviation, truncated at 0 (a duration is never negative)."""
+
+    dist: Literal["normal"] = "normal"
+    mean: NonNegative
+    sd: NonNegative
+
+    @model_validator(mode="after")
+    def _spread(self) -> Normal:
+        if self.mean == 0 and self.sd == 0:
+            raise ValueError("mean and sd are both 0: use {dist: fixed, value: 0} for no time at all")
+        _check_spread(max(self.mean, self.sd), self.sd)
+        return self
+
+    def expected(self) -> float:
+        if self.sd == 0:
+            return self.mean
+        from scipy import stats  # noqa: PLC0415
+
+        return float(stats.truncnorm.mean(-self.mean / self.sd, math.inf, loc=self.mean, scale=self.sd))
+
+    def quantile(self, u: FloatArray) -> FloatArray:
+        if self.sd == 0:
+            return np.full(np.shape(u), self.mean)
+        from scipy import special  # noqa: PLC0415
+
+        below = special.ndtr(-self.mean / self.sd)  # the probability cut off at 0
+        return np.asarray(np.maximum(self.mean + self.sd * special.ndtri(below + u * (1 - below)), 0.0))
+
+
+class Weibull(Spec):
+    """Weibull with the given shape and scale."""
+
+    dist: Literal["weibull"] = "weibull"
+    shape: Annotated[float, Strict(), Field(ge=0.01, le=1000, allow_inf_nan=False)]
+    scale: Positive
+
+    def expected(self) -> float:
+        return self.scale * math.gamma(1 + 1 / self.shape)
+
+    def quantile(self, u: FloatArray) -> FloatArray:
+        return np.asarray(self.scale * (-np.log1p(-u)) ** (1 / self.shape), dtype=np.float64)
+
+
+class Erlang(Spec):
+    """Erlang: the sum of `k` exponential phases, with the given mean in all."""
+
+    dist: Literal["erlang"] = "erlang"
+    k: Annotated[int, Strict(), Field(ge=1, le=1000)]
+    mean: Positive
+
+    def expected(self) -> float:
+        return self.mean
+
+    def quantile(self, u: FloatArray) -> FloatArray:
+        from scipy import special  # noqa: PLC0415
+
+        return np.asarray(special.gammaincinv(self.k, u) * self.mean / self.k, dtype=np.float64)
+
+
+class Pert(Spec):
+    """PERT (a beta distribution) from the least, most likely and greatest times."""
+
+    dist: Literal["pert"] = "pert"
+    min: NonNegative
+    mode: NonNegative
+    max: NonNegative
+
+    @model_validator(mode="after")
+    def _ordered(self) -> Pert:
+        if not self.min <= self.mode <= self.max or self.min == self.max:
+            raise ValueError(
+                f"mode ({self.mode:g}) must lie between min ({self.min:g}) and max ({self.max:g}), with min < max"
+            )
+        return self
+
+    def _shapes(self) -> tuple[float, float]:
+        width = self.max - self.min
+        return 1 + 4 * (self.mode - self.min) / width, 1 + 4 * (self.max - self.mode) / width
+
+    def expected(self) -> float:
+        return (self.min + 4 * self.mode + self.max) / 6
+
+    def quantile(self, u: FloatArray) -> FloatArray:
+        from scipy import special  # noqa: PLC0415
+
+        alpha, beta = self._shapes()
+        return np.asarray(self.min + (self.max - self.min) * special.betaincinv(alpha, beta, u), dtype=np.float64)
+
+
 class Empirical(Spec):
-    """Observed values, sampled with replacement."""
+    """Observed values, sampled with replacement; with `weights`, a histogram (each value as often as its weight)."""
 
     dist: Literal["empirical"] = "empirical"
     values: Sample
+    weights: Sample | None = None
     source: Annotated[str, Strict(), Field(max_length=2000)] = ""
     """Where the values come from; the loader fills it in for values read from a CSV file."""
 
+    @model_validator(mode="after")
+    def _weighted(self) -> Empirical:
+        if self.weights is not None:
+            if len(self.weights) != len(self.values):
+                found = f"{len(self.values)} values, {len(self.weights)} weights"
+                raise ValueError(f"expected one weight per value, found {found}")
+            if not self.weights.array.sum() > 0:
+                raise ValueError("expected weights with a positive sum")
+        return self
+
     def expected(self) -> float:
-        return float(self.values.array.mean())
+        if self.weights is None:
+            return float(self.values.array.mean())
+        return float(np.average(self.values.array, weights=self.weights.array))
 
     @property
     def is_zero(self) -> bool:
         return not self.values.array.any()
 
     def quantile(self, u: FloatArray) -> FloatArray:
-        observed = self.values.sorted()  # monotone in u, for common random numbers
-        return observed[np.minimum((u * len(observed)).astype(np.intp), len(observed) - 1)]
+        if self.weights is None:
+            observed = self.values.sorted()  # monotone in u, for common random numbers
+            return observed[np.minimum((u * len(observed)).astype(np.intp), len(observed) - 1)]
+        order = np.argsort(self.values.array, kind="stable")
+        edges = np.cumsum(self.weights.array[order])
+        place = np.searchsorted(edges / edges[-1], u, side="right")
+        return self.values.array[order][np.minimum(place, len(order) - 1)]
 
 
 def _check_spread(mean: float, sd: float) -> None:
@@ -318,7 +426,7 @@ def _check_spread(mean: float, sd: float) -> None:
 
 KINDS: dict[str, type[Spec]] = {
     cls.model_fields["dist"].default: cls
-    for cls in (Fixed, Exponential, Uniform, Triangular, Lognormal, Gamma, Empirical)
+    for cls in (Fixed, Exponential, Uniform, Triangular, Lognormal, Gamma, Normal, Weibull, Erlang, Pert, Empirical)
 }
 
 

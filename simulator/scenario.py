@@ -229,8 +229,10 @@ class Roster(Record):
     @classmethod
     def _number(cls, data: Any) -> Any:
         if isinstance(data, int) and not isinstance(data, bool):
-            if not 0 <= data <= MAX_STAFF:
-                refuse((), f"expected a number >= 0 and <= {MAX_STAFF:,}, found {data}")
+            if data < 0:
+                refuse((), f"expected a number >= 0, found {data}")
+            if data > MAX_STAFF:
+                refuse((), f"expected a number <= {MAX_STAFF:,}, found {str(data)[:20]}")
             return {"default": data}
         if not isinstance(data, dict):
             found = repr(data) if len(repr(data)) <= 40 else repr(data)[:37] + "..."

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import math
+import re
+from typing import Any
 
 import numpy as np
 import pydantic
@@ -10,14 +12,19 @@ import pytest
 from scipy import stats
 
 from simulator.distributions import (
+    KINDS,
     Empirical,
+    Erlang,
     Exponential,
     Fixed,
     Gamma,
     Lognormal,
+    Normal,
+    Pert,
     Spec,
     Triangular,
     Uniform,
+    Weibull,
     parse_distribution,
 )
 from simulator.scenario import Step
@@ -273,9 +280,9 @@ def test_bad_distribution_is_refused(entry):
 
 def test_unknown_distribution_error_names_the_known_ones():
     with pytest.raises(pydantic.ValidationError) as error:
-        step_with({"dist": "weibull", "mean": 1})
+        step_with({"dist": "beta_prime", "mean": 1})
     message = str(error.value)
-    assert "weibull" in message
+    assert "beta_prime" in message and "weibull" in message
     assert "exponential" in message
     assert "counter" in message
 
@@ -289,3 +296,52 @@ def test_specs_are_frozen():
     spec = Exponential(mean=10)
     with pytest.raises(pydantic.ValidationError):
         spec.mean = 5
+
+
+# ---------------------------------------------------------------- the distributions offices are measured with
+
+PROBABILITIES = np.array([0.0, 0.01, 0.1, 0.25, 0.5, 0.75, 0.9, 0.99, 0.999])
+
+
+@pytest.mark.parametrize(
+    ("spec", "frozen"),
+    [
+        (Normal(mean=9, sd=2), stats.truncnorm(-4.5, np.inf, loc=9, scale=2)),
+        (Normal(mean=1, sd=2), stats.truncnorm(-0.5, np.inf, loc=1, scale=2)),
+        (Weibull(shape=1.5, scale=10), stats.weibull_min(1.5, scale=10)),
+        (Erlang(k=3, mean=12), stats.gamma(3, scale=4)),
+        (Pert(min=2, mode=5, max=14), stats.beta(1 + 4 * 3 / 12, 1 + 4 * 9 / 12, loc=2, scale=12)),
+    ],
+    ids=["normal", "normal-cut-near-0", "weibull", "erlang", "pert"],
+)
+def test_quantiles_and_means_agree_with_scipy(spec: Any, frozen: Any) -> None:
+    assert np.allclose(spec.quantile(PROBABILITIES), frozen.ppf(PROBABILITIES), rtol=1e-9, atol=1e-9)
+    assert np.isclose(spec.expected(), frozen.mean(), rtol=1e-9)
+    assert (spec.quantile(PROBABILITIES) >= 0).all()
+
+
+def test_a_normal_with_no_spread_is_its_mean() -> None:
+    assert (Normal(mean=7, sd=0).quantile(PROBABILITIES) == 7).all() and Normal(mean=7, sd=0).expected() == 7
+
+
+def test_empirical_weights_make_a_histogram() -> None:
+    """Values 10, 20, 30 seen 1, 2 and 7 times: 10 below u = 0.1, 20 below 0.3, then 30; mean 26."""
+    spec = parse_distribution({"dist": "empirical", "values": [30, 10, 20], "weights": [7, 1, 2]})
+    assert list(spec.quantile(np.array([0.0, 0.09, 0.1, 0.29, 0.3, 0.99]))) == [10, 10, 20, 20, 30, 30]
+    assert np.isclose(spec.expected(), 26)
+
+
+@pytest.mark.parametrize(
+    ("spec", "message"),
+    [
+        ({"dist": "normal", "mean": 0, "sd": 0}, "use {dist: fixed, value: 0}"),
+        ({"dist": "pert", "min": 5, "mode": 2, "max": 9}, "must lie between min"),
+        ({"dist": "weibull", "shape": 0, "scale": 3}, "greater than or equal to 0.01"),
+        ({"dist": "erlang", "k": 0, "mean": 3}, "greater than or equal to 1"),
+        ({"dist": "empirical", "values": [1, 2], "weights": [1]}, "one weight per value"),
+        ({"dist": "empirical", "values": [1, 2], "weights": [0, 0]}, "positive sum"),
+    ],
+)
+def test_wrong_parameters_are_refused(spec: dict[str, Any], message: str) -> None:
+    with pytest.raises(pydantic.ValidationError, match=re.escape(message)):
+        KINDS[spec["dist"]].model_validate(spec)
