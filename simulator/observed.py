@@ -211,6 +211,12 @@ def arrivals_from_counts(
         if hour is not None:
             raise DataError("an hour column goes with per: hour, not per: day", "hour")
         return ObservedArrivals(float(counts.sum()) / len(counts), None, len(counts))
+    if calendar.hours:
+        raise DataError(
+            f"hourly counts need the same opening hours every working day, and calendar.hours sets other hours "
+            f"for {', '.join(calendar.hours)}: give daily counts (per: day) and a profile",
+            "per",
+        )
     slots = calendar.opening_hours
     if hour is not None:
         _check_hours(table, hour, calendar)

@@ -235,3 +235,10 @@ def test_the_cli_refuses_a_malformed_csv_with_exit_2_and_writes_nothing(
     assert error.startswith("error: scenario.yaml: services.visit.arrivals.column: t.csv row 3, column 'count'")
     assert "Traceback" not in error and not out.exists()
     assert main(["check", str(path)]) == 2
+
+
+def test_hourly_counts_under_weekday_hours_are_refused() -> None:
+    """A Friday that closes at 11:00 has fewer hour rows: the rows cannot be cut into days, so say so."""
+    calendar = Calendar(hours={"fri": {"close": "11:00"}})
+    with pytest.raises(DataError, match=r"calendar.hours sets other hours for fri: give daily counts \(per: day\)"):
+        arrivals_from_counts(table(HOURLY, "t.csv"), "count", "hour", calendar, "hour")
