@@ -17,7 +17,7 @@ import pstats
 from collections.abc import Sequence
 
 from benchmarks.ours import MINUTES_PER_DAY, queue_scenario
-from simulator.experiment import run_once
+from simulator.experiments.runs import run_once
 
 WORKLOADS = {"mm1": (0.9, 1, 1), "tandem": (1.5, 2, 5)}  # arrivals a minute, servers, stations
 

@@ -15,13 +15,13 @@ from time import perf_counter, process_time
 from typing import Any
 
 from benchmarks.child import peak_kib
-from simulator import experiment
-from simulator.executors import make_executor
-from simulator.experiment import run_experiment, run_once
-from simulator.loading import load_scenario, read_mapping, validate
-from simulator.optimise import optimise
-from simulator.optimise_question import Question, make_variable, parse_requirement
-from simulator.scenario import Scenario
+from simulator.experiments import runs as experiment
+from simulator.experiments.executors import make_executor
+from simulator.experiments.optimise import optimise
+from simulator.experiments.optimise_question import Question, make_variable, parse_requirement
+from simulator.experiments.runs import run_experiment, run_once
+from simulator.scenario.loading import load_scenario, read_mapping, validate
+from simulator.scenario.schema import Scenario
 
 MINUTES_PER_DAY = 1440
 ALWAYS_OPEN = {"open": "00:00", "close": "24:00", "workdays": ["mon", "tue", "wed", "thu", "fri", "sat", "sun"]}
@@ -78,7 +78,7 @@ def bundled_scenario(path: str, horizon_days: int | None = None, warmup_days: in
 class SimulateClock:
     """Clocks the calls `run_once` makes to `simulate` and counts what they recorded.
 
-    If `run_once` no longer calls `simulator.experiment.simulate`, `calls` stays 0
+    If `run_once` no longer calls `simulator.experiments.runs.simulate`, `calls` stays 0
     and the split is reported as unknown rather than wrong.
     """
 

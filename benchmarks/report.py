@@ -12,7 +12,7 @@ from importlib import metadata
 from pathlib import Path
 
 from benchmarks.measure import ROOT, Spread
-from simulator.output import versions
+from simulator.files.output import versions
 
 
 def cpu_model() -> str:

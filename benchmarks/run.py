@@ -24,7 +24,7 @@ from typing import Any
 from benchmarks.measure import ROOT, Task, measure_all
 from benchmarks.report import Table, machine, megabytes, rate, seconds, verdict
 from benchmarks.theory import erlang_c_wait
-from simulator.loading import load_scenario
+from simulator.scenario.loading import load_scenario
 
 SECTIONS = ("floor", "realistic", "growth", "parallel", "optimise")
 TITLES = {

@@ -8,10 +8,10 @@ and satisfaction (IKM) with confidence intervals.
 >>> results = run_experiment(load_scenario("scenarios/business_licensing.yaml"), replications=2)  # doctest: +SKIP
 """
 
-from simulator.experiment import Results, Run, run_experiment, run_once
-from simulator.loading import ScenarioError, load_scenario
-from simulator.model import simulate
-from simulator.scenario import Scenario
+from simulator.experiments.runs import Results, Run, run_experiment, run_once
+from simulator.model.run import simulate
+from simulator.scenario.loading import ScenarioError, load_scenario
+from simulator.scenario.schema import Scenario
 
 __all__ = [
     "Results",

@@ -24,18 +24,30 @@ from types import FrameType
 
 from tqdm import tqdm
 
-from simulator.capacity import HOPELESS, HopelessLoadError, load_table, offered_load, overloads, refuse_hopeless
-from simulator.executors import KINDS, Executor, ExecutorError, make_executor
-from simulator.experiment import Precision, Progress, run_experiment
-from simulator.folders import Claim, DestinationError, claim_folder, claim_new_run_folder
-from simulator.language import LANGUAGES, language
-from simulator.loading import ScenarioError, checked_run_folder, load_scenario
-from simulator.metrics import HEADLINE
-from simulator.model import OverloadError
-from simulator.optimise import Optimum, optimise
-from simulator.optimise_question import MONTHLY, PER_CASE, Question, make_variable, parse_objective, parse_requirement
-from simulator.optimise_text import answer, guarantee, markdown
-from simulator.output import (
+from simulator.analysis.capacity import (
+    HOPELESS,
+    HopelessLoadError,
+    load_table,
+    offered_load,
+    overloads,
+    refuse_hopeless,
+)
+from simulator.analysis.metrics import HEADLINE
+from simulator.experiments.executors import KINDS, Executor, ExecutorError, make_executor
+from simulator.experiments.optimise import Optimum, optimise
+from simulator.experiments.optimise_question import (
+    MONTHLY,
+    PER_CASE,
+    Question,
+    make_variable,
+    parse_objective,
+    parse_requirement,
+)
+from simulator.experiments.runs import Precision, Progress, run_experiment
+from simulator.experiments.sweeps import parameters_of, parse_setting, points, run_sweep
+from simulator.experiments.warmup import NEGLIGIBLE_MINUTES, default_horizon, settled, study_warmup, tail
+from simulator.files.folders import Claim, DestinationError, claim_folder, claim_new_run_folder
+from simulator.files.output import (
     FiguresError,
     WriteError,
     manifest,
@@ -44,11 +56,13 @@ from simulator.output import (
     write_sweep,
     write_warmup,
 )
-from simulator.report import comparison_text, few_replications, precision_text, sweep_text
-from simulator.scenario import MAX_REPLICATIONS, Scenario, did_you_mean
-from simulator.sweeps import parameters_of, parse_setting, points, run_sweep
-from simulator.warmup import NEGLIGIBLE_MINUTES, default_horizon, settled, study_warmup, tail
-from simulator.workload import Workload, check_workload, journeys_per_run
+from simulator.model.run import OverloadError
+from simulator.report.comparison import comparison_text, few_replications, precision_text, sweep_text
+from simulator.report.language import LANGUAGES, language
+from simulator.report.optimise_text import answer, guarantee, markdown
+from simulator.scenario.loading import ScenarioError, checked_run_folder, load_scenario
+from simulator.scenario.schema import MAX_REPLICATIONS, Scenario, did_you_mean
+from simulator.scenario.workload import Workload, check_workload, journeys_per_run
 
 COMMANDS = ("run", "check", "sweep", "warmup", "plot", "optimise")
 FORCE_HELP = (
@@ -455,7 +469,7 @@ def run(args: argparse.Namespace, argv: list[str]) -> int:
         meta = manifest(args.scenario, scenario, argv, started, datetime.now(), **settings)
 
         def figures(unfinished: Path) -> None:
-            from simulator.brief import make_figures_and_brief  # noqa: PLC0415 (matplotlib only when drawing)
+            from simulator.report.brief import make_figures_and_brief  # noqa: PLC0415 (matplotlib only when drawing)
 
             make_figures_and_brief(unfinished, args.lang, scenario=scenario, manifest=meta, services=services)
 
@@ -493,7 +507,7 @@ def sweep(args: argparse.Namespace, argv: list[str]) -> int:
         grid = {parameter.path: list(parameter.values) for parameter in parameters}
         settings = {"replications": replications, "configurations": names, "sweep": grid}
         meta = manifest(args.scenario, scenario, argv, started, datetime.now(), **settings)
-        from simulator.study_plots import sweep_figures  # noqa: PLC0415 (matplotlib only when drawing)
+        from simulator.report.study_plots import sweep_figures  # noqa: PLC0415 (matplotlib only when drawing)
 
         write_sweep(folder, results, meta, None if args.no_plots else partial(sweep_figures, results, args.lang))
     folder = args.out or folder
@@ -559,7 +573,7 @@ def optimise_(args: argparse.Namespace, argv: list[str]) -> int:
         with _workers(args, None) as (executor, progress):
             result = optimise(question, executor, progress, source=args.scenario.name)
         meta = manifest(args.scenario, scenario, argv, started, datetime.now(), **_optimise_settings(result))
-        from simulator.optimise_plots import frontier_figures  # noqa: PLC0415 (matplotlib only when drawing)
+        from simulator.report.optimise_plots import frontier_figures  # noqa: PLC0415 (matplotlib only when drawing)
 
         finish = None if args.no_plots else partial(frontier_figures, result, args.lang)
         write_optimise(folder, result, meta, markdown(result), finish)
@@ -641,7 +655,7 @@ def warmup(args: argparse.Namespace, argv: list[str]) -> int:
             "suggested_horizon_days": study.horizon_suggestion,
         }
         meta = manifest(args.scenario, scenario, argv, started, datetime.now(), **settings)
-        from simulator.study_plots import warmup_figures  # noqa: PLC0415 (matplotlib only when drawing)
+        from simulator.report.study_plots import warmup_figures  # noqa: PLC0415 (matplotlib only when drawing)
 
         write_warmup(folder, study, meta, None if args.no_plots else partial(warmup_figures, study, args.lang))
     folder = args.out or folder
@@ -665,8 +679,8 @@ def warmup(args: argparse.Namespace, argv: list[str]) -> int:
 
 
 def plot(args: argparse.Namespace, argv: list[str]) -> int:
-    from simulator.brief import make_figures_and_brief  # noqa: PLC0415 (matplotlib only when drawing)
-    from simulator.output import remake_figures  # noqa: PLC0415
+    from simulator.files.output import remake_figures  # noqa: PLC0415
+    from simulator.report.brief import make_figures_and_brief  # noqa: PLC0415 (matplotlib only when drawing)
 
     folder = args.folder
     if not folder.exists():

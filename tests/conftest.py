@@ -14,8 +14,8 @@ from typing import Any
 import pytest
 import yaml
 
-from simulator.loading import validate
-from simulator.scenario import Scenario
+from simulator.scenario.loading import validate
+from simulator.scenario.schema import Scenario
 
 ROOT = Path(__file__).resolve().parents[1]
 

@@ -19,9 +19,9 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from simulator.experiment import run_experiment
-from simulator.loading import load_scenario
-from simulator.statistics import interval
+from simulator.analysis.statistics import interval
+from simulator.experiments.runs import run_experiment
+from simulator.scenario.loading import load_scenario
 
 ROOT = Path(__file__).resolve().parents[1]
 BUNDLED = sorted((ROOT / "scenarios").glob("*.yaml"))

@@ -19,7 +19,7 @@ import pytest
 
 from simulator import cli
 from simulator.cli import main
-from simulator.loading import load_scenario
+from simulator.scenario.loading import load_scenario
 
 WriteScenario = Callable[[dict[str, Any] | str, str], Path]
 

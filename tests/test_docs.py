@@ -5,8 +5,8 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-from simulator.experiment import run_experiment
-from simulator.scenario import Scenario
+from simulator.experiments.runs import run_experiment
+from simulator.scenario.schema import Scenario
 
 ROOT = Path(__file__).resolve().parents[1]
 

@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from simulator.experiment import run_experiment
-from simulator.loading import load_scenario
+from simulator.experiments.runs import run_experiment
+from simulator.scenario.loading import load_scenario
 
 ROOT = Path(__file__).resolve().parents[1]
 BUNDLED = sorted((ROOT / "scenarios").glob("*.yaml"))

@@ -16,11 +16,11 @@ from typing import Any
 
 import pytest
 
-from simulator.executors import Serial
-from simulator.loading import validate
-from simulator.optimise import Optimum, optimise
-from simulator.optimise_question import Question, make_variable, parse_objective, parse_requirement
-from simulator.scenario import Scenario
+from simulator.experiments.executors import Serial
+from simulator.experiments.optimise import Optimum, optimise
+from simulator.experiments.optimise_question import Question, make_variable, parse_objective, parse_requirement
+from simulator.scenario.loading import validate
+from simulator.scenario.schema import Scenario
 
 ALWAYS_OPEN = {"open": "00:00", "close": "24:00", "workdays": ["mon", "tue", "wed", "thu", "fri", "sat", "sun"]}
 MARGIN = 1.5

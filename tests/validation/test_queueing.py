@@ -20,9 +20,9 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from simulator.experiment import Results, run_experiment
-from simulator.loading import validate
-from simulator.statistics import interval
+from simulator.analysis.statistics import interval
+from simulator.experiments.runs import Results, run_experiment
+from simulator.scenario.loading import validate
 
 ALWAYS_OPEN = {"open": "00:00", "close": "24:00", "workdays": ["mon", "tue", "wed", "thu", "fri", "sat", "sun"]}
 

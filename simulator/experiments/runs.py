@@ -1,0 +1,345 @@
+"""Replications of every configuration, and their comparison with the baseline.
+
+Each (configuration, replication) is one independent task; the tasks run on an
+executor and come back in a fixed order, so the results are the same for any
+number of workers. Replication r of every configuration draws from the same
+streams: the configurations meet the same citizens.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+
+from simulator.analysis.metrics import (
+    Window,
+    busy_minutes,
+    citizen_table,
+    hourly_table,
+    place_table,
+    run_metrics,
+    staff_cost,
+)
+from simulator.analysis.statistics import compare, interval, summarise, warm_up_statistics
+from simulator.experiments.executors import Executor, make_executor
+from simulator.model.calendar import WorkCalendar
+from simulator.model.configurations import resolve
+from simulator.model.run import simulate
+from simulator.model.streams import Streams
+from simulator.scenario.schema import ALL_SERVICES, Scenario
+
+CITIZEN_COLUMNS = (
+    "citizen", "service", "group", "booked", "arrival", "end", "outcome", "online", "wait_minutes",
+    "longest_wait_minutes", "lead_time_days", "lead_time_calendar_days", "trips", "contacts", "rejections", "documents",
+    "product_errors", "travel_minutes", "citizen_cost", "within_standard", "competence", "most_ahead",
+    "procedures", "extra_cost_ratio",
+)  # fmt: skip
+
+
+@dataclass(frozen=True)
+class Run:
+    """What one configuration gave in one replication (counted citizens only).
+
+    `metrics` holds the KPIs of every service together (`metrics["all"]`) and of
+    each service. The frames are empty when the run was asked for its metrics only.
+    """
+
+    configuration: str
+    replication: int
+    metrics: dict[str, dict[str, float]]
+    citizens: pd.DataFrame = field(default_factory=pd.DataFrame)
+    contacts: pd.DataFrame = field(default_factory=pd.DataFrame)
+    work: pd.DataFrame = field(default_factory=pd.DataFrame)
+    places: pd.DataFrame = field(default_factory=pd.DataFrame)
+    hours: pd.DataFrame = field(default_factory=pd.DataFrame)
+
+
+def run_once(scenario: Scenario, configuration: str, replication: int, records: bool = True) -> Run:
+    """Simulate one configuration for one replication and compute its KPIs (and tables)."""
+    setup = resolve(scenario, configuration)
+    logs = simulate(scenario, configuration, replication)
+    window = Window(scenario, WorkCalendar(scenario.calendar))
+    if records:  # before the citizen table, so that their scratch memory and the table's never add up
+        places, hours = place_table(logs, setup, window), hourly_table(logs, setup, window)
+    citizens = citizen_table(logs, scenario, setup, window, Streams(scenario.seed, replication))
+    elements = scenario.satisfaction.elements
+    busy = busy_minutes(logs, window.calendar, citizens["in_horizon"].to_numpy())
+    metrics = run_metrics(
+        citizens, staff_cost(scenario, setup, window), elements, list(scenario.services), busy, scenario.booking
+    )
+    if not records:
+        return Run(configuration, replication, metrics)
+    counted = citizens["counted"].to_numpy()
+
+    def tidy(frame: pd.DataFrame) -> pd.DataFrame:
+        """The frame with configuration and replication in front (shared, not copied)."""
+        frame = frame.reset_index(drop=True)
+        rows = len(frame)
+        head = {
+            "configuration": pd.Categorical.from_codes(
+                np.zeros(rows, dtype=np.int8), categories=pd.Index([configuration])
+            ),
+            "replication": np.full(rows, replication, dtype=np.int32),
+        }
+        return pd.DataFrame({**head, **{name: frame[name] for name in frame.columns}}, copy=False)
+
+    def of_counted(log: pd.DataFrame) -> pd.DataFrame:
+        return log if counted.all() else log[counted[log["citizen"].to_numpy()]]
+
+    return Run(
+        configuration=configuration,
+        replication=replication,
+        metrics=metrics,
+        citizens=tidy(of_counted(citizens)[[*CITIZEN_COLUMNS, *elements, "ikm"]]),
+        contacts=tidy(of_counted(logs.contacts)),
+        work=tidy(of_counted(logs.work)),
+        places=tidy(places),
+        hours=tidy(hours),
+    )
+
+
+@dataclass(frozen=True)
+class Task:
+    """One replication of one configuration of one scenario, to run anywhere."""
+
+    scenario: Scenario
+    configuration: str
+    replication: int
+    records: bool = True
+
+
+def run_task(task: Task) -> Run:
+    return run_once(task.scenario, task.configuration, task.replication, task.records)
+
+
+Progress = Callable[[int, int], None]
+"""Told (done, total) as runs finish."""
+
+
+def run_many(
+    executor: Executor, tasks: Sequence[Task], progress: Progress | None = None, done: int = 0, total: int | None = None
+) -> list[Run]:
+    """Run tasks on an executor; results in task order."""
+    runs = []
+    for run in executor.map(run_task, tasks):
+        runs.append(run)
+        if progress is not None:
+            progress(done + len(runs), total or len(tasks))
+    return runs
+
+
+FLOORS: dict[str, float] = {
+    "wait_minutes": 1.0,
+    "longest_wait_minutes": 1.0,
+    "lead_time_days": 0.1,
+    "trips": 0.1,
+    "contacts": 0.1,
+    "rejections": 0.1,
+    "abandoned_share": 0.01,
+    "within_standard_share": 0.01,
+    "ikm": 1.0,
+    "citizen_cost": 1.0,
+    "staff_cost_per_case": 1.0,
+}
+"""Per metric, the mean below which `--precision` judges the half-width against `target x floor` instead.
+
+A relative half-width means nothing near zero: an integrated wait of 0.04
+minutes would need hundreds of replications to be known within 5% of itself.
+Below the floor (1 minute, 0.1 working day, 0.1 trip, contact or rejection, 1
+point of a share, 1 IKM point, 1 unit of money) the interval must be narrower
+than the target's share of the floor: at 5%, 0.05 minutes for a wait.
+"""
+
+
+@dataclass(frozen=True)
+class Precision:
+    """Add replications until every chosen metric's 95% half-width is within `target` of its mean.
+
+    A mean below the metric's floor (`FLOORS`) is judged on the half-width within `target` of the floor.
+    """
+
+    target: float
+    metrics: tuple[str, ...] = ("wait_minutes", "lead_time_days")
+    max_replications: int = 200
+    batch: int = 5
+
+
+def look_ahead(n: int, limit: int = 5) -> int:
+    """Replications the precision must keep holding for, after it is first reached (Hoad et al., 2010)."""
+    return limit if n <= 100 else n * limit // 100
+
+
+def half_width(values: Sequence[float]) -> tuple[float, float]:
+    """The mean of the values and the half-width of its 95% Student t interval (NaN while undefined)."""
+    mean, low, high = interval(values)
+    return mean, (high - low) / 2
+
+
+def relative_half_width(values: Sequence[float], floor: float = 0.0) -> float:
+    """Half-width of the 95% interval over the absolute mean, or over `floor` if larger (infinite while undefined)."""
+    mean, half = half_width(values)
+    if math.isnan(half):
+        return math.inf
+    scale = max(abs(mean), floor)
+    return 0.0 if half == 0 else half / scale if scale else math.inf
+
+
+def replications_needed(
+    series: Sequence[Sequence[float]], target: float, floors: Sequence[float] | None = None
+) -> int | None:
+    """The replications algorithm of Hoad, Robinson and Davies (2010), on every series at once.
+
+    The smallest n (at least 3) at which each series' relative half-width (against
+    its floor, if the mean is below it) is within `target` and stays within it for
+    the next `look_ahead(n)` replications; None while the series are too short to tell.
+    """
+    floors = floors or [0.0] * len(series)
+    length = min(len(values) for values in series)
+    precise = [
+        all(relative_half_width(values[:n], floor) <= target for values, floor in zip(series, floors, strict=True))
+        for n in range(length + 1)
+    ]
+    for n in range(3, length + 1):
+        if precise[n]:
+            end = n + look_ahead(n)
+            if end > length:
+                return None
+            if all(precise[n : end + 1]):
+                return n
+    return None
+
+
+@dataclass(frozen=True)
+class Imprecise:
+    """A series that was not within the target when the replications ran out."""
+
+    configuration: str
+    metric: str
+    mean: float
+    half_width: float
+    allowed: float
+    """The half-width it needed: target x max(|mean|, floor)."""
+
+
+@dataclass(frozen=True)
+class PrecisionReport:
+    """How many replications the precision rule needed (None: not reached within the maximum)."""
+
+    target: float
+    metrics: tuple[str, ...]
+    needed: int | None
+    ran: int
+    missed: tuple[Imprecise, ...] = ()
+    """When not reached: every configuration and metric not within the target at the last replication."""
+
+
+@dataclass(frozen=True)
+class Results:
+    """All runs of an experiment, as tidy frames, with the summary and the comparison."""
+
+    scenario: Scenario
+    configurations: list[str]
+    replications: int
+    citizens: pd.DataFrame
+    contacts: pd.DataFrame
+    work: pd.DataFrame
+    agencies: pd.DataFrame
+    hours: pd.DataFrame
+    metrics: pd.DataFrame
+    summary: pd.DataFrame
+    comparison: pd.DataFrame
+    precision: PrecisionReport | None = None
+
+    @property
+    def baseline(self) -> str:
+        return self.configurations[0]
+
+
+def metrics_frame(runs: Sequence[Run]) -> pd.DataFrame:
+    """Per-replication metrics in long form: configuration, service (`all`, then each), replication, metric, value."""
+    return pd.DataFrame(
+        [
+            (run.configuration, service, run.replication, metric, value)
+            for run in runs
+            for service, metrics in run.metrics.items()
+            for metric, value in metrics.items()
+        ],
+        columns=["configuration", "service", "replication", "metric", "value"],
+    )
+
+
+def run_experiment(
+    scenario: Scenario,
+    configurations: Sequence[str] | None = None,
+    replications: int | None = None,
+    executor: Executor | None = None,
+    jobs: int | None = None,
+    progress: Progress | None = None,
+    precision: Precision | None = None,
+) -> Results:
+    """Run every configuration (or those named; the first is the baseline) `replications` times.
+
+    Without an executor, `jobs` local worker processes run the replications.
+    With `precision`, replications are added in batches until the precision rule holds.
+    """
+    names = list(configurations or scenario.configurations)
+    count = replications or scenario.replications
+    warm_up_statistics()  # before any worker forks: the workers share it, and the summary is not slowed at the end
+    with executor or make_executor("local", jobs) as pool:
+        runs = run_many(pool, [Task(scenario, name, r) for r in range(count) for name in names], progress)
+        report = None
+        while precision is not None:
+            series = _series(runs, names, precision.metrics)
+            floors = [FLOORS.get(metric, 0.0) for _ in names for metric in precision.metrics]
+            needed = replications_needed(series, precision.target, floors)
+            if needed is not None or count >= precision.max_replications:
+                missed = () if needed is not None else _missed(series, names, precision, floors)
+                report = PrecisionReport(precision.target, precision.metrics, needed, count, missed)
+                break
+            more = min(precision.batch, precision.max_replications - count)
+            tasks = [Task(scenario, name, r) for r in range(count, count + more) for name in names]
+            runs += run_many(pool, tasks, progress, done=len(runs), total=len(runs) + len(tasks))
+            count += more
+    runs.sort(key=lambda run: (names.index(run.configuration), run.replication))
+    metrics = metrics_frame(runs)
+    return Results(
+        scenario=scenario,
+        configurations=names,
+        replications=count,
+        citizens=pd.concat([run.citizens for run in runs], ignore_index=True),
+        contacts=pd.concat([run.contacts for run in runs], ignore_index=True),
+        work=pd.concat([run.work for run in runs], ignore_index=True),
+        agencies=pd.concat([run.places for run in runs], ignore_index=True),
+        hours=pd.concat([run.hours for run in runs], ignore_index=True),
+        metrics=metrics,
+        summary=summarise(metrics),
+        comparison=compare(metrics, names[0]),
+        precision=report,
+    )
+
+
+def _series(runs: Sequence[Run], names: Sequence[str], metrics: Sequence[str]) -> list[list[float]]:
+    """Each (configuration, metric) series of every service together over replications, in replication order."""
+    ordered = sorted(runs, key=lambda run: run.replication)
+    return [
+        [run.metrics[ALL_SERVICES][metric] for run in ordered if run.configuration == name]
+        for name in names
+        for metric in metrics
+    ]
+
+
+def _missed(
+    series: Sequence[Sequence[float]], names: Sequence[str], precision: Precision, floors: Sequence[float]
+) -> tuple[Imprecise, ...]:
+    """The series not within the target over all their replications, with their half-widths."""
+    labels = [(name, metric) for name in names for metric in precision.metrics]
+    missed = []
+    for (name, metric), values, floor in zip(labels, series, floors, strict=True):
+        if relative_half_width(values, floor) > precision.target:
+            mean, half = half_width(values)
+            missed.append(Imprecise(name, metric, mean, half, precision.target * max(abs(mean), floor)))
+    return tuple(missed)

@@ -1,0 +1,6 @@
+"""Files: what a run leaves on disk.
+
+- `folders`: run folders, claimed atomically, and their manifests with checksums.
+- `output`: writing a run's tables, scenario copy, figures and reports into its folder.
+- `eventlog`: the event log (XES) of a run, for process-mining tools.
+"""

@@ -1,0 +1,99 @@
+"""Figures of an optimisation: the staff cost a month against each metric that matters, every staffing simulated.
+
+Like `plots.py`, these take the result and return Figures (never simulating);
+`frontier_figures` saves them into the run folder's `figures/`.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+from matplotlib import ticker
+from matplotlib.figure import Figure
+
+from simulator.experiments.optimise import Optimum
+from simulator.experiments.optimise_question import ALL, MONTHLY
+from simulator.report import plots
+from simulator.report.optimise_text import Words
+
+FEASIBLE, NOT_FEASIBLE, CHOSEN = plots.OKABE_ITO[4], plots.OKABE_ITO[0], "#000000"
+MOST_LABELS = 40
+"""Points are named by their staffing when there are at most this many."""
+ALWAYS = (("ikm", ALL), ("wait_minutes_p90", ALL))
+"""Every optimisation draws these two: cost against satisfaction, and against the long waits."""
+
+
+@plots.styled
+def frontier_figure(optimum: Optimum, metric: str, service: str = ALL, lang: str = "en") -> Figure:
+    """Each staffing simulated at its monthly staff cost and its mean `metric` with its interval.
+
+    Feasible staffings are filled, the others hollow, the chosen one a star;
+    a requirement on the metric is a dashed line, the budget a dotted one.
+    """
+    words = Words(lang)
+    label = metric if service == ALL else f"{metric}[{service}]"
+    table = optimum.candidates
+    figure = Figure(figsize=(plots.WIDTH, 4.2), layout="constrained")
+    axes = figure.add_subplot()
+    scale = 100 if words.unit(metric) == "%" else 1
+    simulated = table[table["replications"] > 0] if len(table) else table
+    for feasible, colour, name in ((True, FEASIBLE, "feasible"), (False, NOT_FEASIBLE, "not_feasible")):
+        rows = simulated[(simulated["status"] == "feasible") == feasible]
+        if not len(rows):
+            continue
+        y = scale * rows[label].to_numpy(dtype=float)
+        low = scale * rows[f"{label}_ci_low"].to_numpy(dtype=float)
+        high = scale * rows[f"{label}_ci_high"].to_numpy(dtype=float)
+        spread = np.nan_to_num(np.vstack([y - low, high - y]), nan=0.0)
+        axes.errorbar(rows[MONTHLY], y, yerr=spread, fmt="o", color=colour, ecolor=colour, elinewidth=0.8,
+                      capsize=2, markerfacecolor=colour if feasible else "white", label=words.say(name))  # fmt: skip
+    chosen = simulated[simulated["chosen"]] if len(simulated) else simulated
+    if len(chosen):
+        axes.plot(chosen[MONTHLY], scale * chosen[label].astype(float), marker="*", markersize=15, linestyle="none",
+                  color=CHOSEN, label=words.say("chosen"))  # fmt: skip
+    if len(simulated) <= MOST_LABELS:  # each point named by its staffing, in the order of --vary
+        paths = [variable.given for variable in optimum.question.variables]
+        for row in simulated.to_dict("records"):
+            axes.annotate(", ".join(str(row[path]) for path in paths), (row[MONTHLY], scale * row[label]),
+                          xytext=(5, 3), textcoords="offset points", fontsize=plots.SMALLEST_FONT - 1.5,
+                          color="0.3")  # fmt: skip
+    for requirement in optimum.question.requirements:
+        if (requirement.metric, requirement.service) == (metric, service):
+            axes.axhline(scale * requirement.threshold, color="0.35", linestyle="--", linewidth=1,
+                         label=f"{words.say('required')}: {requirement.text}")  # fmt: skip
+    if optimum.question.budget is not None:
+        axes.axvline(optimum.question.budget, color="0.35", linestyle=":", linewidth=1.2,
+                     label=f"{words.say('budget_line')}: {words.money(optimum.question.budget)}")  # fmt: skip
+    unit = words.unit(metric)
+    axes.set_ylabel(words.label(metric, service) + (f" ({unit})" if unit else ""))
+    largest = float(table[MONTHLY].max()) if len(table) else 0.0
+    digits = 6 if largest >= 1e7 else 3 if largest >= 1e4 else 0
+    scale_word = f" ({words.say(f'axis_scale_{digits}')})" if digits else ""
+    axes.set_xlabel(words.say("axis_cost") + scale_word)
+    axes.xaxis.set_major_formatter(ticker.FuncFormatter(lambda x, _: words.base.localise(f"{x / 10**digits:,g}")))
+    name = words.metric(metric, service)
+    axes.grid(alpha=0.3)
+    axes.legend(loc="best", fontsize=plots.SMALLEST_FONT)
+    plots.put_title(figure, words.say("frontier_title", metric=name, count=len(simulated)))
+    return figure
+
+
+def frontier_metrics(optimum: Optimum) -> list[tuple[str, str]]:
+    """The IKM, the 90th-percentile wait, then each requirement's and the objective's metric."""
+    question = optimum.question
+    keys = [*ALWAYS, *((r.metric, r.service) for r in question.requirements)]
+    if question.objective.metric != MONTHLY:
+        keys.append((question.objective.metric, question.objective.service))
+    return list(dict.fromkeys(keys))
+
+
+def frontier_figures(optimum: Optimum, lang: str, folder: Path) -> list[Path]:
+    """`figures/frontier_<metric>[_<service>]` (PNG and SVG) for each of `frontier_metrics`."""
+    target = folder / "figures"
+    target.mkdir(exist_ok=True)
+    written = []
+    for metric, service in frontier_metrics(optimum):
+        name = f"frontier_{metric}" + ("" if service == ALL else f"_{service}")
+        written += plots.save(frontier_figure(optimum, metric, service, lang), target, name)[0]
+    return written

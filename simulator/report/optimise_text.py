@@ -1,0 +1,445 @@
+"""The optimiser's answer in words: the brief's section (English and Bahasa Indonesia), the guarantee, optimise.md.
+
+`brief_section(optimum, lang)` gives the paragraphs a policy brief carries:
+"the cheapest staffing that meets the standard costs X a month", or "with Y a
+month the best achievable is Z", each with its interval, and what the answer
+is worth: how many simulations it took and what guarantee it carries.
+"""
+
+from __future__ import annotations
+
+import math
+
+from simulator.experiments.optimise import Optimum
+from simulator.experiments.optimise_question import ALL, MONTHLY, Question, Requirement, Staffing
+from simulator.report.language import Language, language
+
+WORDS: dict[str, dict[str, str]] = {
+    "en": {
+        "title": "Staffing: the cheapest that meets the standard, the best within a budget",
+        "cheapest": (
+            "The cheapest staffing of {configuration} that meets {requirements} costs {cost} a month: {staffing}. "
+            "With it, {numbers}."
+        ),
+        "per_case": (
+            "The staffing of {configuration} with the lowest staff cost per case that meets {requirements} is "
+            "{staffing}: {per_case} per case {interval}, {cost} a month. With it, {numbers}."
+        ),
+        "cheapest_none": (
+            "No staffing of {configuration} within the ranges searched ({ranges}) could be shown to meet "
+            "{requirements}{why}."
+        ),
+        "budget": (
+            "With {budget} a month, the best that {configuration} can achieve is {metric} of {value} {interval}, "
+            "with {staffing}, costing {cost} a month{meeting}. With it, {numbers}."
+        ),
+        "budget_none": (
+            "With {budget} a month, no staffing of {configuration} within the ranges searched ({ranges}) could be "
+            "shown to meet {requirements}{why}."
+        ),
+        "meeting": " and meeting {requirements}",
+        "why": ": {reason}",
+        "every_requirement": "every requirement",
+        "guarantee_feasible": (
+            "With {confidence} confidence it meets every requirement: each held by a one-sided Student t bound "
+            "(Bonferroni over {requirements} and {looks}) on {replications} fresh replications that the search never "
+            "used."
+        ),
+        "guarantee_select": (
+            "With {confidence} confidence, for {metric} it is within {delta} of the best of the {contenders} "
+            "staffings left in contention (Kim and Nelson's KN procedure, indifference zone {delta})."
+        ),
+        "guarantee_joint": "Both hold together with {confidence} confidence.",
+        "guarantee_unsettled": (
+            "The selection stopped at {most} replications with {left} staffings still in contention: the best mean "
+            "was taken, and no selection guarantee holds."
+        ),
+        "guarantee_retries": (
+            "{count} winners were judged on fresh replications before one passed: the chance that the answer "
+            "misses a requirement is at most {count} x {alpha}."
+        ),
+        "search": (
+            "The search used {simulations} simulations ({stages}) on {simulated} of the {grid} staffings in the "
+            "ranges{budget}. Without simulating them, {inferred} were ruled out, having no more staff anywhere "
+            "than one that failed (more staff never make these metrics worse), {outdone} could not beat a "
+            "staffing found feasible, and {overloaded} had staff who could not keep up with the work. "
+            "Judging all {candidates} at {first} replications each would take {naive} simulations."
+        ),
+        "within_budget": " ({within} within the budget)",
+        "contradictions": (
+            "Warning: {count} feasible staffings have fewer staff everywhere than one that failed: more staff "
+            "did not always help here, so a cheaper staffing may have been missed."
+        ),
+        "and": "and",
+        "requirement_many": "{count} requirements",
+        "requirement_one": "1 requirement",
+        "look_many": "{count} looks",
+        "look_one": "1 look",
+        "stage_search": "search {count}",
+        "stage_selection": "selection {count}",
+        "stage_confirmation": "confirmation {count}",
+        "counters": "{value} counter staff at {agency}",
+        "backoffice": "{value} back-office staff at {agency}",
+        "front_office_counters": "{value} front-office counter staff",
+        "interval": "[{low} to {high}]",
+        "at_most": "{metric} at most {value}",
+        "at_least": "{metric} at least {value}",
+        "service": "{metric} of {service}",
+        "frontier_title": "Staff cost a month against {metric}: {count} staffings simulated",
+        "axis_cost": "Staff cost a month",
+        "axis_scale_6": "millions",
+        "axis_scale_3": "thousands",
+        "label_wait_minutes_p90": "90th-percentile wait",
+        "label_lead_time_days_p90": "90th-percentile completion time",
+        "feasible": "meets every requirement",
+        "not_feasible": "not shown to meet them",
+        "chosen": "chosen",
+        "required": "required",
+        "budget_line": "budget",
+        "metric_wait_minutes_p90": "the 90th-percentile wait",
+        "metric_lead_time_days_p90": "the 90th-percentile completion time",
+        "unit_wait_minutes_p90": "minutes",
+        "unit_lead_time_days_p90": "working days",
+    },
+    "id": {
+        "title": "Susunan pegawai: termurah yang memenuhi standar, terbaik dalam anggaran",
+        "cheapest": (
+            "Susunan pegawai termurah untuk pola {configuration} yang memenuhi {requirements} berbiaya {cost} per "
+            "bulan: {staffing}. Dengan susunan ini, {numbers}."
+        ),
+        "per_case": (
+            "Susunan pegawai pola {configuration} dengan biaya pegawai per berkas terendah yang memenuhi "
+            "{requirements} adalah {staffing}: {per_case} per berkas {interval}, {cost} per bulan. Dengan susunan "
+            "ini, {numbers}."
+        ),
+        "cheapest_none": (
+            "Tidak ada susunan pegawai pola {configuration} dalam rentang yang dicari ({ranges}) yang terbukti "
+            "memenuhi {requirements}{why}."
+        ),
+        "budget": (
+            "Dengan anggaran {budget} per bulan, yang terbaik yang dapat dicapai pola {configuration} adalah {metric} "
+            "{value} {interval}, dengan {staffing}, berbiaya {cost} per bulan{meeting}. Dengan susunan ini, {numbers}."
+        ),
+        "budget_none": (
+            "Dengan anggaran {budget} per bulan, tidak ada susunan pegawai pola {configuration} dalam rentang yang "
+            "dicari ({ranges}) yang terbukti memenuhi {requirements}{why}."
+        ),
+        "meeting": " dan memenuhi {requirements}",
+        "why": ": {reason}",
+        "every_requirement": "setiap persyaratan",
+        "guarantee_feasible": (
+            "Dengan tingkat kepercayaan {confidence}, susunan ini memenuhi setiap persyaratan: masing-masing "
+            "terpenuhi oleh batas Student t satu sisi (Bonferroni atas {requirements} dan {looks}) pada "
+            "{replications} replikasi baru yang tidak dipakai dalam pencarian."
+        ),
+        "guarantee_select": (
+            "Dengan tingkat kepercayaan {confidence}, {metric} susunan ini berselisih paling banyak {delta} dari "
+            "yang terbaik di antara {contenders} susunan yang masih bersaing (prosedur KN Kim dan Nelson, zona "
+            "ketidakpedulian {delta})."
+        ),
+        "guarantee_joint": "Keduanya berlaku bersama dengan tingkat kepercayaan {confidence}.",
+        "guarantee_unsettled": (
+            "Pemilihan berhenti pada {most} replikasi dengan {left} susunan masih bersaing: rata-rata terbaik "
+            "diambil, dan tidak ada jaminan pemilihan."
+        ),
+        "guarantee_retries": (
+            "{count} pemenang diuji pada replikasi baru sebelum satu lolos: peluang jawaban tidak memenuhi suatu "
+            "persyaratan paling banyak {count} x {alpha}."
+        ),
+        "search": (
+            "Pencarian memakai {simulations} simulasi ({stages}) pada {simulated} dari {grid} susunan dalam "
+            "rentang{budget}. Tanpa disimulasikan, {inferred} dinyatakan gugur karena pegawainya tidak lebih "
+            "banyak di mana pun dibanding susunan yang gagal (tambahan pegawai tidak pernah memperburuk "
+            "ukuran-ukuran ini), {outdone} tidak mungkin mengungguli susunan yang sudah memenuhi syarat, dan "
+            "{overloaded} pegawainya tidak sanggup mengimbangi beban kerja. "
+            "Menilai semua {candidates} susunan dengan {first} replikasi masing-masing "
+            "memerlukan {naive} simulasi."
+        ),
+        "within_budget": " ({within} dalam anggaran)",
+        "contradictions": (
+            "Peringatan: {count} susunan yang memenuhi syarat memiliki pegawai lebih sedikit di semua tempat "
+            "dibanding susunan yang gagal: tambahan pegawai tidak selalu membantu di sini, sehingga susunan yang "
+            "lebih murah mungkin terlewat."
+        ),
+        "and": "dan",
+        "requirement_many": "{count} persyaratan",
+        "requirement_one": "1 persyaratan",
+        "look_many": "{count} tahap pemeriksaan",
+        "look_one": "1 tahap pemeriksaan",
+        "stage_search": "pencarian {count}",
+        "stage_selection": "pemilihan {count}",
+        "stage_confirmation": "konfirmasi {count}",
+        "counters": "{value} petugas loket di {agency}",
+        "backoffice": "{value} petugas back office di {agency}",
+        "front_office_counters": "{value} petugas loket front office",
+        "interval": "[{low} sampai {high}]",
+        "at_most": "{metric} paling tinggi {value}",
+        "at_least": "{metric} paling rendah {value}",
+        "service": "{metric} layanan {service}",
+        "frontier_title": "Biaya pegawai per bulan terhadap {metric}: {count} susunan disimulasikan",
+        "axis_cost": "Biaya pegawai per bulan",
+        "axis_scale_6": "juta",
+        "axis_scale_3": "ribu",
+        "label_wait_minutes_p90": "Waktu tunggu persentil ke-90",
+        "label_lead_time_days_p90": "Waktu penyelesaian persentil ke-90",
+        "feasible": "memenuhi setiap persyaratan",
+        "not_feasible": "tidak terbukti memenuhi",
+        "chosen": "terpilih",
+        "required": "persyaratan",
+        "budget_line": "anggaran",
+        "metric_wait_minutes_p90": "waktu tunggu persentil ke-90",
+        "metric_lead_time_days_p90": "waktu penyelesaian persentil ke-90",
+        "unit_wait_minutes_p90": "menit",
+        "unit_lead_time_days_p90": "hari kerja",
+    },
+}
+NUMBERS = ("wait_minutes", "wait_minutes_p90", "lead_time_days", "within_standard_share", "ikm")
+"""Metrics the section always reports for the chosen staffing."""
+
+
+class Words:
+    """The optimiser's words in one language, with the project's number formats."""
+
+    def __init__(self, lang: str) -> None:
+        self.lang = lang
+        self.base: Language = language(lang)
+        self.words = WORDS[lang]
+
+    def say(self, key: str, **values: object) -> str:
+        return self.words[key].format(**values)
+
+    def count(self, noun: str, count: int) -> str:
+        return self.say(f"{noun}_{'one' if count == 1 else 'many'}", count=count)
+
+    def money(self, amount: float) -> str:
+        return self.base.number(amount, 0)
+
+    def metric(self, metric: str, service: str = ALL) -> str:
+        name = self.words.get(f"metric_{metric}") or self.base.words.get(f"metric_{metric}") or metric
+        return name if service == ALL else self.say("service", metric=name, service=service)
+
+    def label(self, metric: str, service: str = ALL) -> str:
+        """A metric as an axis label: 'Wait', 'IKM', '90th-percentile wait'."""
+        name = self.words.get(f"label_{metric}") or self.base.words.get(f"label_{metric}")
+        name = name or self.metric(metric)[:1].upper() + self.metric(metric)[1:]
+        return name if service == ALL else self.say("service", metric=name, service=service)
+
+    def unit(self, metric: str) -> str:
+        return self.words.get(f"unit_{metric}") or self.base.words.get(f"unit_{metric}", "")
+
+    def share(self, share: float) -> str:
+        """A confidence as per cent: '95%', '97.5%'."""
+        return self.base.percent(share, digits=0 if round(100 * share, 6) % 1 == 0 else 1)
+
+    def value(self, metric: str, number: float) -> str:
+        """A metric's value with its unit: shares in per cent, times with theirs."""
+        if math.isnan(number):
+            return self.base.say("not_available")
+        unit = self.unit(metric)
+        if unit == "%":
+            return self.base.percent(number, digits=1)
+        text = self.base.number(number, 0 if abs(number) >= 1000 else 1 if abs(number) >= 10 else 2)
+        return f"{text} {unit}" if unit else text
+
+    def interval(self, metric: str, low: float, high: float) -> str:
+        return self.say("interval", low=self.value(metric, low), high=self.value(metric, high))
+
+    def threshold(self, metric: str, number: float) -> str:
+        """A threshold as it was given: 30 minutes, 90%, 76.61."""
+        unit = self.unit(metric)
+        if unit == "%":
+            return self.base.localise(f"{100 * number:g}%")
+        text = self.base.localise(f"{number:,g}")
+        return f"{text} {unit}" if unit else text
+
+    def requirement(self, requirement: Requirement) -> str:
+        key = "at_most" if requirement.at_most else "at_least"
+        name = self.metric(requirement.metric, requirement.service)
+        return self.say(key, metric=name, value=self.threshold(requirement.metric, requirement.threshold))
+
+    def requirements(self, question: Question) -> str:
+        if not question.requirements:
+            return self.say("every_requirement")
+        return self.base.listing([self.requirement(r) for r in question.requirements])
+
+    def staffing(self, question: Question, staffing: Staffing) -> str:
+        parts = []
+        for variable, value in zip(question.variables, staffing, strict=True):
+            pieces = variable.path.split(".")
+            field = pieces[-2] if pieces[-1] == "default" else pieces[-1]
+            agency = pieces[pieces.index("agencies") + 1] if "agencies" in pieces else ""
+            parts.append(self.say(field, value=value, agency=agency.replace("_", " ")))
+        return self.base.listing(parts)
+
+    def ranges(self, question: Question) -> str:
+        return ", ".join(f"{v.given} {v.low}..{v.high}" for v in question.variables)
+
+
+def _numbers(optimum: Optimum, words: Words) -> str:
+    """'the wait 12.3 minutes [11.0 to 13.6], ...' for the chosen staffing, every service together."""
+    table = optimum.numbers
+    wanted = [*(r.metric for r in optimum.question.requirements if r.service == ALL), *NUMBERS]
+    parts = []
+    for metric in dict.fromkeys(wanted):
+        row = table[(table["metric"] == metric) & (table["service"] == ALL)]
+        if len(row):
+            mean, low, high = (float(row.iloc[0][k]) for k in ("mean", "ci_low", "ci_high"))
+            parts.append(f"{words.metric(metric)} {words.value(metric, mean)} {words.interval(metric, low, high)}")
+    return words.base.listing(parts)
+
+
+def _row(optimum: Optimum, metric: str, service: str) -> tuple[float, float, float]:
+    table = optimum.numbers
+    row = table[(table["metric"] == metric) & (table["service"] == service)]
+    if not len(row):
+        return (math.nan, math.nan, math.nan)
+    return float(row.iloc[0]["mean"]), float(row.iloc[0]["ci_low"]), float(row.iloc[0]["ci_high"])
+
+
+def _why_none(optimum: Optimum, words: Words) -> str:
+    """Why nothing met: the verdict of the staffing with the most staff that was simulated (or else judged)."""
+    if not optimum.verdicts:
+        return ""
+    most = max(optimum.verdicts, key=lambda s: (optimum.verdicts[s].replications > 0, sum(s), optimum.costs[s], s))
+    return words.say("why", reason=f"{words.staffing(optimum.question, most)}: {optimum.verdicts[most].reason}")
+
+
+def answer(optimum: Optimum, lang: str = "en") -> str:
+    """The answer in one paragraph."""
+    words = Words(lang)
+    question = optimum.question
+    common = {"configuration": question.configuration, "requirements": words.requirements(question)}
+    budgeted = question.objective.trend == "improves"
+    if optimum.chosen is None:
+        why = _why_none(optimum, words)
+        if budgeted:
+            return words.say("budget_none", budget=words.money(question.budget or 0), ranges=words.ranges(question),
+                             why=why, **common)  # fmt: skip
+        return words.say("cheapest_none", ranges=words.ranges(question), why=why, **common)
+    staffing = words.staffing(question, optimum.chosen)
+    numbers = _numbers(optimum, words)
+    objective = question.objective
+    cost = words.money(optimum.chosen_cost)
+    if objective.trend == "cost":
+        return words.say("cheapest", cost=cost, staffing=staffing, numbers=numbers, **common)
+    if objective.trend == "rises":
+        mean, low, high = _row(optimum, objective.metric, objective.service)
+        interval = words.say("interval", low=words.money(low), high=words.money(high))
+        return words.say("per_case", per_case=words.money(mean), interval=interval, cost=cost, staffing=staffing,
+                         numbers=numbers, **common)  # fmt: skip
+    mean, low, high = _row(optimum, objective.metric, objective.service)
+    meeting = words.say("meeting", requirements=common["requirements"]) if question.requirements else ""
+    return words.say(
+        "budget",
+        budget=words.money(question.budget or 0),
+        metric=words.metric(objective.metric, objective.service),
+        value=words.value(objective.metric, mean),
+        interval=words.interval(objective.metric, low, high),
+        staffing=staffing,
+        cost=cost,
+        meeting=meeting,
+        numbers=numbers,
+        configuration=question.configuration,
+    )
+
+
+def guarantee(optimum: Optimum, lang: str = "en") -> str:
+    """What the answer is worth, in one paragraph: its confidence, and how the search got there."""
+    words = Words(lang)
+    question = optimum.question
+    confidence = words.share(question.confidence)
+    sentences = []
+    if optimum.chosen is not None and question.requirements:
+        replications = int(optimum.numbers["replications"].max())
+        sentences.append(words.say(
+            "guarantee_feasible",
+            confidence=words.share(1 - question.alphas[0]),
+            requirements=words.count("requirement", len(question.requirements)),
+            looks=words.count("look", len(question.looks)),
+            replications=replications,
+        ))  # fmt: skip
+    selection = optimum.selection
+    if optimum.chosen is not None and selection is not None and optimum.contenders > 1:
+        objective = question.objective
+        delta = words.value(objective.metric, selection.delta)
+        sentences.append(words.say("guarantee_select", confidence=words.share(1 - selection.alpha),
+                                   metric=words.metric(objective.metric, objective.service), delta=delta,
+                                   contenders=optimum.contenders))  # fmt: skip
+        if question.requirements:
+            sentences.append(words.say("guarantee_joint", confidence=confidence))
+        if not selection.settled:
+            left = sum(1 for count in selection.replications if count >= max(selection.replications))
+            sentences.append(words.say("guarantee_unsettled", most=question.most, left=left))
+    if optimum.chosen is not None and optimum.confirmations > 1:
+        alpha = words.share(question.alphas[0])
+        sentences.append(words.say("guarantee_retries", count=optimum.confirmations, alpha=alpha))
+    sentences.append(search_sentence(optimum, words))
+    if optimum.contradictions:
+        sentences.append(words.say("contradictions", count=optimum.contradictions))
+    return " ".join(sentences)
+
+
+def search_sentence(optimum: Optimum, words: Words) -> str:
+    question = optimum.question
+
+    def count(number: int) -> str:
+        return words.base.localise(f"{number:,}")
+
+    stages = [words.say(f"stage_{stage}", count=count(n)) for stage, n in optimum.simulations.items() if n]
+    overloaded = sum(1 for v in optimum.verdicts.values() if v.status == "overloaded" and not v.replications)
+    within = words.say("within_budget", within=count(optimum.within_budget)) if question.budget is not None else ""
+    return words.say(
+        "search",
+        simulations=count(optimum.total_simulations),
+        stages=", ".join(stages),
+        simulated=count(len(optimum.verdicts) - overloaded),
+        grid=count(optimum.grid),
+        budget=within,
+        inferred=count(optimum.inferred),
+        outdone=count(optimum.outdone),
+        overloaded=count(overloaded),
+        first=question.first,
+        candidates=count(optimum.within_budget),
+        naive=count(optimum.within_budget * question.first),
+    )
+
+
+def brief_section(optimum: Optimum, lang: str = "en") -> list[str]:
+    """The brief's paragraphs on staffing: the answer, then what it is worth."""
+    return [answer(optimum, lang), guarantee(optimum, lang)]
+
+
+def markdown(optimum: Optimum) -> str:
+    """optimise.md: the section in English and Bahasa Indonesia, the chosen staffing's numbers, the candidates."""
+    question = optimum.question
+    lines = [f"# {WORDS['en']['title']}", ""]
+    for lang in WORDS:
+        if lang != "en":
+            lines += [f"## {WORDS[lang]['title']}", ""]
+        lines += [*(paragraph + "\n" for paragraph in brief_section(optimum, lang))]
+    lines += ["## The question", ""]
+    lines += [f"- configuration: `{question.configuration}`"]
+    lines += [f"- vary: `{v.given}` from {v.low} to {v.high}" + (f" (`{v.path}`)" if v.path != v.given else "")
+              for v in question.variables]  # fmt: skip
+    lines += [f"- require: `{r.text}`" for r in question.requirements]
+    objective = question.objective
+    goal = "maximise" if objective.maximise else "minimise"
+    lines += [f"- objective: {goal} `{objective.label}`" + (f" within {question.budget:,.0f} a month" if question.budget
+              is not None else "")]  # fmt: skip
+    lines += [f"- confidence {question.confidence:g}; looks at {', '.join(map(str, question.looks))} replications", ""]
+    if optimum.chosen is not None:
+        lines += ["## The chosen staffing", ""]
+        lines += [f"- `{path}` = {value}" for path, value in question.named(optimum.chosen).items()]
+        lines += [f"- {MONTHLY}: {optimum.chosen_cost:,.0f}", ""]
+        count = int(optimum.numbers["replications"].max())
+        level = f"{question.confidence:.0%}"
+        lines += [
+            f"Its numbers over {count} replications (`chosen.csv`; {level} intervals, in each metric's range):",
+            "",
+        ]
+        lines += ["| metric | service | mean | interval |", "|---|---|---:|---|"]
+        for row in optimum.numbers.itertuples():
+            lines.append(f"| {row.metric} | {row.service} | {row.mean:.4g} | {row.ci_low:.4g} to {row.ci_high:.4g} |")
+        lines.append("")
+    lines += ["## Every candidate judged", "", "See `candidates.csv` (one row each) and `replications.csv`.", ""]
+    return "\n".join(lines)
