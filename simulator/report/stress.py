@@ -167,8 +167,7 @@ def _logic(scenario: Scenario, manifest: Manifest) -> str:
             "Returns fall on a later working day, at a time of day drawn from the service's arrival profile.",
             f"A citizen gives up when they would set out on trip {scenario.citizens.max_visits + 1} "
             "(`max_visits` + 1).",
-            "The full rules: the README, section 'How the model reads the rules', and the specification "
-            "`../shared/design/model.md`.",
+            "The full rules: `docs/model.md` of servicecycle.",
         ]
     )
 
