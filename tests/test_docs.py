@@ -1,4 +1,4 @@
-"""docs/outputs.md explains every result file, column and metric a run writes; the README points there."""
+"""docs/ explains every result file, column and metric, and every field of a scenario file; the README points there."""
 
 from __future__ import annotations
 

@@ -185,8 +185,8 @@ def _scenario_logic(scenario: Scenario, manifest: Manifest) -> str:
     changed = [name for name in names if _changes(scenario, name)]
     notes = [f"`{name}` also changes {_changes(scenario, name)}." for name in changed]
     return (
-        "Each configuration is a preset of levers with some of them overridden (the levers are explained in the "
-        "README, section 'The presets'):\n\n" + "\n".join(rows) + ("\n\n" + " ".join(notes) if notes else "")
+        "Each configuration is a preset of levers with some of them overridden (the levers are explained in "
+        "`docs/model.md` of servicecycle):\n\n" + "\n".join(rows) + ("\n\n" + " ".join(notes) if notes else "")
     )
 
 
