@@ -12,187 +12,10 @@ import math
 
 from simulator.experiments.optimise import Optimum
 from simulator.experiments.optimise_question import ALL, MONTHLY, Question, Requirement, Staffing
-from simulator.report.language import Language, language
+from simulator.report.language import LANGUAGES, Language, language, messages
 
-WORDS: dict[str, dict[str, str]] = {
-    "en": {
-        "title": "Staffing: the cheapest that meets the standard, the best within a budget",
-        "cheapest": (
-            "The cheapest staffing of {configuration} that meets {requirements} costs {cost} a month: {staffing}. "
-            "With it, {numbers}."
-        ),
-        "per_case": (
-            "The staffing of {configuration} with the lowest staff cost per case that meets {requirements} is "
-            "{staffing}: {per_case} per case {interval}, {cost} a month. With it, {numbers}."
-        ),
-        "cheapest_none": (
-            "No staffing of {configuration} within the ranges searched ({ranges}) could be shown to meet "
-            "{requirements}{why}."
-        ),
-        "budget": (
-            "With {budget} a month, the best that {configuration} can achieve is {metric} of {value} {interval}, "
-            "with {staffing}, costing {cost} a month{meeting}. With it, {numbers}."
-        ),
-        "budget_none": (
-            "With {budget} a month, no staffing of {configuration} within the ranges searched ({ranges}) could be "
-            "shown to meet {requirements}{why}."
-        ),
-        "meeting": " and meeting {requirements}",
-        "why": ": {reason}",
-        "every_requirement": "every requirement",
-        "guarantee_feasible": (
-            "With {confidence} confidence it meets every requirement: each held by a one-sided Student t bound "
-            "(Bonferroni over {requirements} and {looks}) on {replications} fresh replications that the search never "
-            "used."
-        ),
-        "guarantee_select": (
-            "With {confidence} confidence, for {metric} it is within {delta} of the best of the {contenders} "
-            "staffings left in contention (Kim and Nelson's KN procedure, indifference zone {delta})."
-        ),
-        "guarantee_joint": "Both hold together with {confidence} confidence.",
-        "guarantee_unsettled": (
-            "The selection stopped at {most} replications with {left} staffings still in contention: the best mean "
-            "was taken, and no selection guarantee holds."
-        ),
-        "guarantee_retries": (
-            "{count} winners were judged on fresh replications before one passed: the chance that the answer "
-            "misses a requirement is at most {count} x {alpha}."
-        ),
-        "search": (
-            "The search used {simulations} simulations ({stages}) on {simulated} of the {grid} staffings in the "
-            "ranges{budget}. Without simulating them, {inferred} were ruled out, having no more staff anywhere "
-            "than one that failed (more staff never make these metrics worse), {outdone} could not beat a "
-            "staffing found feasible, and {overloaded} had staff who could not keep up with the work. "
-            "Judging all {candidates} at {first} replications each would take {naive} simulations."
-        ),
-        "within_budget": " ({within} within the budget)",
-        "contradictions": (
-            "Warning: {count} feasible staffings have fewer staff everywhere than one that failed: more staff "
-            "did not always help here, so a cheaper staffing may have been missed."
-        ),
-        "and": "and",
-        "requirement_many": "{count} requirements",
-        "requirement_one": "1 requirement",
-        "look_many": "{count} looks",
-        "look_one": "1 look",
-        "stage_search": "search {count}",
-        "stage_selection": "selection {count}",
-        "stage_confirmation": "confirmation {count}",
-        "counters": "{value} counter staff at {agency}",
-        "backoffice": "{value} back-office staff at {agency}",
-        "front_office_counters": "{value} front-office counter staff",
-        "interval": "[{low} to {high}]",
-        "at_most": "{metric} at most {value}",
-        "at_least": "{metric} at least {value}",
-        "service": "{metric} of {service}",
-        "frontier_title": "Staff cost a month against {metric}: {count} staffings simulated",
-        "axis_cost": "Staff cost a month",
-        "axis_scale_6": "millions",
-        "axis_scale_3": "thousands",
-        "label_wait_minutes_p90": "90th-percentile wait",
-        "label_lead_time_days_p90": "90th-percentile completion time",
-        "feasible": "meets every requirement",
-        "not_feasible": "not shown to meet them",
-        "chosen": "chosen",
-        "required": "required",
-        "budget_line": "budget",
-        "metric_wait_minutes_p90": "the 90th-percentile wait",
-        "metric_lead_time_days_p90": "the 90th-percentile completion time",
-        "unit_wait_minutes_p90": "minutes",
-        "unit_lead_time_days_p90": "working days",
-    },
-    "id": {
-        "title": "Susunan pegawai: termurah yang memenuhi standar, terbaik dalam anggaran",
-        "cheapest": (
-            "Susunan pegawai termurah untuk pola {configuration} yang memenuhi {requirements} berbiaya {cost} per "
-            "bulan: {staffing}. Dengan susunan ini, {numbers}."
-        ),
-        "per_case": (
-            "Susunan pegawai pola {configuration} dengan biaya pegawai per berkas terendah yang memenuhi "
-            "{requirements} adalah {staffing}: {per_case} per berkas {interval}, {cost} per bulan. Dengan susunan "
-            "ini, {numbers}."
-        ),
-        "cheapest_none": (
-            "Tidak ada susunan pegawai pola {configuration} dalam rentang yang dicari ({ranges}) yang terbukti "
-            "memenuhi {requirements}{why}."
-        ),
-        "budget": (
-            "Dengan anggaran {budget} per bulan, yang terbaik yang dapat dicapai pola {configuration} adalah {metric} "
-            "{value} {interval}, dengan {staffing}, berbiaya {cost} per bulan{meeting}. Dengan susunan ini, {numbers}."
-        ),
-        "budget_none": (
-            "Dengan anggaran {budget} per bulan, tidak ada susunan pegawai pola {configuration} dalam rentang yang "
-            "dicari ({ranges}) yang terbukti memenuhi {requirements}{why}."
-        ),
-        "meeting": " dan memenuhi {requirements}",
-        "why": ": {reason}",
-        "every_requirement": "setiap persyaratan",
-        "guarantee_feasible": (
-            "Dengan tingkat kepercayaan {confidence}, susunan ini memenuhi setiap persyaratan: masing-masing "
-            "terpenuhi oleh batas Student t satu sisi (Bonferroni atas {requirements} dan {looks}) pada "
-            "{replications} replikasi baru yang tidak dipakai dalam pencarian."
-        ),
-        "guarantee_select": (
-            "Dengan tingkat kepercayaan {confidence}, {metric} susunan ini berselisih paling banyak {delta} dari "
-            "yang terbaik di antara {contenders} susunan yang masih bersaing (prosedur KN Kim dan Nelson, zona "
-            "ketidakpedulian {delta})."
-        ),
-        "guarantee_joint": "Keduanya berlaku bersama dengan tingkat kepercayaan {confidence}.",
-        "guarantee_unsettled": (
-            "Pemilihan berhenti pada {most} replikasi dengan {left} susunan masih bersaing: rata-rata terbaik "
-            "diambil, dan tidak ada jaminan pemilihan."
-        ),
-        "guarantee_retries": (
-            "{count} pemenang diuji pada replikasi baru sebelum satu lolos: peluang jawaban tidak memenuhi suatu "
-            "persyaratan paling banyak {count} x {alpha}."
-        ),
-        "search": (
-            "Pencarian memakai {simulations} simulasi ({stages}) pada {simulated} dari {grid} susunan dalam "
-            "rentang{budget}. Tanpa disimulasikan, {inferred} dinyatakan gugur karena pegawainya tidak lebih "
-            "banyak di mana pun dibanding susunan yang gagal (tambahan pegawai tidak pernah memperburuk "
-            "ukuran-ukuran ini), {outdone} tidak mungkin mengungguli susunan yang sudah memenuhi syarat, dan "
-            "{overloaded} pegawainya tidak sanggup mengimbangi beban kerja. "
-            "Menilai semua {candidates} susunan dengan {first} replikasi masing-masing "
-            "memerlukan {naive} simulasi."
-        ),
-        "within_budget": " ({within} dalam anggaran)",
-        "contradictions": (
-            "Peringatan: {count} susunan yang memenuhi syarat memiliki pegawai lebih sedikit di semua tempat "
-            "dibanding susunan yang gagal: tambahan pegawai tidak selalu membantu di sini, sehingga susunan yang "
-            "lebih murah mungkin terlewat."
-        ),
-        "and": "dan",
-        "requirement_many": "{count} persyaratan",
-        "requirement_one": "1 persyaratan",
-        "look_many": "{count} tahap pemeriksaan",
-        "look_one": "1 tahap pemeriksaan",
-        "stage_search": "pencarian {count}",
-        "stage_selection": "pemilihan {count}",
-        "stage_confirmation": "konfirmasi {count}",
-        "counters": "{value} petugas loket di {agency}",
-        "backoffice": "{value} petugas back office di {agency}",
-        "front_office_counters": "{value} petugas loket front office",
-        "interval": "[{low} sampai {high}]",
-        "at_most": "{metric} paling tinggi {value}",
-        "at_least": "{metric} paling rendah {value}",
-        "service": "{metric} layanan {service}",
-        "frontier_title": "Biaya pegawai per bulan terhadap {metric}: {count} susunan disimulasikan",
-        "axis_cost": "Biaya pegawai per bulan",
-        "axis_scale_6": "juta",
-        "axis_scale_3": "ribu",
-        "label_wait_minutes_p90": "Waktu tunggu persentil ke-90",
-        "label_lead_time_days_p90": "Waktu penyelesaian persentil ke-90",
-        "feasible": "memenuhi setiap persyaratan",
-        "not_feasible": "tidak terbukti memenuhi",
-        "chosen": "terpilih",
-        "required": "persyaratan",
-        "budget_line": "anggaran",
-        "metric_wait_minutes_p90": "waktu tunggu persentil ke-90",
-        "metric_lead_time_days_p90": "waktu penyelesaian persentil ke-90",
-        "unit_wait_minutes_p90": "menit",
-        "unit_lead_time_days_p90": "hari kerja",
-    },
-}
+DOMAIN = "optimise"
+"""The optimiser's words: `locale/<language>/LC_MESSAGES/optimise.po`."""
 NUMBERS = ("wait_minutes", "wait_minutes_p90", "lead_time_days", "within_standard_share", "ikm")
 """Metrics the section always reports for the chosen staffing."""
 
@@ -203,7 +26,7 @@ class Words:
     def __init__(self, lang: str) -> None:
         self.lang = lang
         self.base: Language = language(lang)
-        self.words = WORDS[lang]
+        self.words = messages(lang, DOMAIN)
 
     def say(self, key: str, **values: object) -> str:
         return self.words[key].format(**values)
@@ -412,10 +235,10 @@ def brief_section(optimum: Optimum, lang: str = "en") -> list[str]:
 def markdown(optimum: Optimum) -> str:
     """optimise.md: the section in English and Bahasa Indonesia, the chosen staffing's numbers, the candidates."""
     question = optimum.question
-    lines = [f"# {WORDS['en']['title']}", ""]
-    for lang in WORDS:
+    lines = [f"# {Words('en').say('title')}", ""]
+    for lang in LANGUAGES:
         if lang != "en":
-            lines += [f"## {WORDS[lang]['title']}", ""]
+            lines += [f"## {Words(lang).say('title')}", ""]
         lines += [*(paragraph + "\n" for paragraph in brief_section(optimum, lang))]
     lines += ["## The question", ""]
     lines += [f"- configuration: `{question.configuration}`"]

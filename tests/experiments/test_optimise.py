@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import copy
 import json
-import re
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -31,9 +30,8 @@ from simulator.experiments.optimise_question import (
 )
 from simulator.experiments.optimise_search import space_of
 from simulator.experiments.runs import metrics_frame, run_once
-from simulator.report.language import LANGUAGES
 from simulator.report.optimise_plots import frontier_figure
-from simulator.report.optimise_text import WORDS, brief_section, markdown
+from simulator.report.optimise_text import brief_section, markdown
 from simulator.scenario.loading import ScenarioError, load_scenario, validate
 from simulator.scenario.schema import Scenario
 
@@ -352,12 +350,3 @@ def test_the_lowest_cost_per_case(office: Scenario) -> None:
     assert not any((row <= chosen).all() and (row != chosen).any() for row in feasible[paths].to_numpy())
     assert "with the lowest staff cost per case that meets the wait at most 8 minutes" in brief_section(answer)[0]
     assert answer.question.alphas == pytest.approx((0.025, 0.025))
-
-
-def test_every_language_has_every_sentence_with_the_same_blanks() -> None:
-    assert set(WORDS) == set(LANGUAGES)
-    english = WORDS["en"]
-    for lang, words in WORDS.items():
-        assert set(words) == set(english), lang
-        for key, text in words.items():
-            assert set(re.findall(r"{(\w+)}", text)) == set(re.findall(r"{(\w+)}", english[key])), (lang, key)
