@@ -1,0 +1,96 @@
+"""Runs of the page: the files `run` writes, the same numbers, cancel, and visitors whose runs do not mix."""
+
+from __future__ import annotations
+
+import json
+import time
+import zipfile
+from io import BytesIO
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from simulator.cli import main
+from simulator.loading import load_scenario
+from simulator.web.downloads import brief_files, figure_files, zipped
+from simulator.web.jobs import Job, Order
+from simulator.web.visitors import new_visitor, next_run_folder
+from simulator.web.whatif import apply
+
+SMALL = Path(__file__).with_name("small.yaml")
+
+
+def _job(folder: Path, settings: dict[str, object], figures: bool = False, replications: int = 3) -> Job:
+    base = load_scenario(SMALL)
+    made = apply(base, settings, list(base.configurations), replications)
+    assert made.scenario is not None, made.errors
+    return Job(Order(made.scenario, SMALL, made.settings, folder, "id", 2, figures)).start()
+
+
+def test_a_run_writes_what_run_writes_and_run_reproduces_it(tmp_path: Path) -> None:
+    job = _job(tmp_path / "page", {"agencies.licensing.counters": 2}, figures=True)
+    assert job.wait(120) == "done", job.error
+    folder = job.order.folder
+    assert job.results is not None and job.done == job.total == 6
+    pd.testing.assert_frame_equal(pd.read_csv(folder / "summary.csv"), job.results.summary, check_dtype=False)
+    assert main(["run", str(folder / "scenario.yaml"), "--out", str(tmp_path / "cli"), "--no-plots", "--quiet",
+                 "--jobs", "1"]) == 0  # fmt: skip
+    assert (folder / "summary.csv").read_bytes() == (tmp_path / "cli" / "summary.csv").read_bytes()
+    assert set(brief_files(folder, "id")) == {".html", ".pdf"} and not brief_files(folder, "en")
+    assert figure_files(folder, "id") and all(".id." in path.name for path in figure_files(folder, "id"))
+    with zipfile.ZipFile(BytesIO(zipped(folder))) as archive:
+        names = archive.namelist()
+    assert "page/summary.csv" in names and "page/brief.id.pdf" in names
+    assert not any("/." in name for name in names)
+
+
+def test_a_cancelled_run_writes_nothing(tmp_path: Path) -> None:
+    job = _job(tmp_path / "run-1", {}, replications=60)
+    deadline = time.monotonic() + 60
+    while job.done == 0 and time.monotonic() < deadline:
+        time.sleep(0.05)
+    job.cancel()
+    assert job.wait(60) == "cancelled"
+    assert job.done < job.total and job.results is None
+    assert not (tmp_path / "run-1").exists()
+
+
+def test_two_visitors_runs_do_not_mix(tmp_path: Path) -> None:
+    first, second = new_visitor(tmp_path), new_visitor(tmp_path)
+    jobs = [_job(next_run_folder(first), {}), _job(next_run_folder(second), {"agencies.licensing.counters": 3})]
+    assert [job.wait(120) for job in jobs] == ["done", "done"]
+    assert sorted(p.name for p in first.iterdir()) == sorted(p.name for p in second.iterdir()) == ["run-1"]
+    counters = [load_scenario(v / "run-1" / "scenario.yaml").agencies["licensing"].counters.default
+                for v in (first, second)]  # fmt: skip
+    assert counters == [1, 3]
+    waits = [
+        job.results.summary.query("configuration == 'siloed' and service == 'all' and metric == 'wait_minutes'")[
+            "mean"
+        ].item()
+        for job in jobs
+        if job.results is not None
+    ]
+    assert waits[1] < waits[0]
+
+
+def test_a_run_that_cannot_claim_its_folder_fails_with_a_message(tmp_path: Path) -> None:
+    taken = tmp_path / "run-1"
+    taken.mkdir()
+    (taken / "something").write_text("not a run")
+    job = _job(taken, {})
+    assert job.wait(60) == "failed"
+    assert "run-1" in job.error and (taken / "something").exists()
+
+
+@pytest.mark.parametrize("lang", ["en", "id"])
+def test_the_manifest_tells_how_the_page_changed_the_file(tmp_path: Path, lang: str) -> None:
+    base = load_scenario(SMALL)
+    made = apply(base, {"configurations.integrated.online_share": 0.5}, ["integrated"], 2)
+    assert made.scenario is not None
+    job = Job(Order(made.scenario, SMALL, made.settings, tmp_path / "r", lang, 1, False)).start()
+    assert job.wait(60) == "done"
+    meta = json.loads((tmp_path / "r" / "manifest.json").read_text())
+    assert meta["whatif"] == {"configurations.integrated.online_share": 0.5}
+    assert meta["configurations"] == ["integrated"] and meta["replications"] == 2
+    assert meta["scenario_file"] == str(SMALL)
