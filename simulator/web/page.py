@@ -1,0 +1,326 @@
+"""The what-if page, a Streamlit script: `streamlit run page.py -- [--scenario FILE] [--lang id] [--root DIR]`.
+
+Layout only: the scenario comes from `load_scenario` (or `visitors.load_upload`),
+the controls from `whatif`, the checks from `capacity` and `workload`, the run
+from `jobs` (`run_experiment`, `write_run`, the brief), the comparison text from
+`report`, the pairing from `paired`. Each visitor (a browser session) has a
+folder of their own under the root.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from functools import partial
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+import streamlit as st
+
+from simulator.brief import make_figures_and_brief
+from simulator.capacity import HopelessLoadError, offered_load, overloads, refuse_hopeless
+from simulator.language import Language, language
+from simulator.loading import ScenarioError, checked_run_folder, load_scenario
+from simulator.output import remake_figures
+from simulator.report import comparison_text
+from simulator.scenario import ALL_SERVICES, MAX_REPLICATIONS, Scenario
+from simulator.web.downloads import MIME, brief_files, figure_files, zipped
+from simulator.web.jobs import Job, Order
+from simulator.web.paired import differences, paired, same_citizens
+from simulator.web.visitors import load_upload, new_visitor, next_run_folder
+from simulator.web.whatif import SECTIONS, Control, WhatIf, apply, controls
+from simulator.web.words import NAMES, say
+from simulator.workload import Workload, check_workload, journeys_per_run
+
+BUNDLED = Path(__file__).resolve().parents[2] / "scenarios"
+SHOWN = ("wait_minutes", "lead_time_days", "trips", "within_standard_share", "abandoned_share", "ikm")
+POLL_SECONDS = 0.5
+
+
+def arguments() -> argparse.Namespace:
+    """The page's arguments (after `--` on the streamlit command line)."""
+    parser = argparse.ArgumentParser(prog="page")
+    parser.add_argument("--scenario", type=Path)
+    parser.add_argument("--lang", choices=tuple(NAMES), default="en")
+    parser.add_argument("--root", type=Path, default=Path("results") / "web")
+    parser.add_argument("--jobs", type=int)
+    return parser.parse_args(sys.argv[1:])
+
+
+def visitor(root: Path) -> Path:
+    """The folder of the visitor of this session, made on their first visit."""
+    if "visitor" not in st.session_state:
+        st.session_state.visitor = new_visitor(root)
+        st.session_state.jobs = []
+    folder: Path = st.session_state.visitor
+    return folder
+
+
+def choose_scenario(lang: str, start: Path | None, folder: Path) -> tuple[Path, Scenario] | None:
+    """The scenario file to start from: the one named on the command line, a bundled one, or an upload."""
+    files = sorted(BUNDLED.glob("*.yaml"))
+    if start is not None and start.resolve() not in files:
+        files.insert(0, start.resolve())
+    first = files.index(start.resolve()) if start is not None else next(
+        (i for i, path in enumerate(files) if path.name == "business_licensing.yaml"), 0
+    )
+    chosen = st.sidebar.selectbox(say(lang, "bundled"), files, index=first, format_func=lambda p: p.name)
+    upload = st.sidebar.file_uploader(say(lang, "upload"), type=["yaml", "yml", "toml"], key="upload")
+    if upload is not None:
+        if st.session_state.get("upload_id") != upload.file_id:
+            st.session_state.upload_id = upload.file_id
+            try:
+                st.session_state.uploaded = load_upload(folder, upload.name, upload.getvalue())
+                st.session_state.upload_error = ""
+            except ScenarioError as error:
+                st.session_state.uploaded = None
+                st.session_state.upload_error = str(error)
+        if st.session_state.get("upload_error"):
+            st.sidebar.error(st.session_state.upload_error, icon="⚠️")
+        elif st.session_state.get("uploaded") is not None:
+            path, scenario = st.session_state.uploaded
+            st.sidebar.caption(say(lang, "uploaded", name=path.name))
+            return path, scenario
+    try:
+        return chosen, load_scenario(chosen)
+    except ScenarioError as error:
+        st.sidebar.error(str(error), icon="⚠️")
+        return None
+
+
+def control_widget(lang: str, key: str, control: Control, error: str | None) -> Any:
+    """One control's widget, its error said beside it; its value."""
+    label = say(lang, f"what_{control.what}", subject=control.subject)
+    widget_key = f"{key}:{control.path}"
+    value: Any
+    if control.kind == "choice":
+        value = st.selectbox(label, control.options, index=control.options.index(control.value), key=widget_key)
+    elif control.kind == "staff":
+        value = st.number_input(label, value=int(control.value), min_value=0, step=1, key=widget_key)
+    elif control.kind == "share":
+        value = st.number_input(label, value=float(control.value), step=0.05, format="%.2f", key=widget_key)
+    else:
+        value = st.number_input(label, value=float(control.value), step=1.0, format="%.2f", key=widget_key)
+    if error:
+        st.error(error, icon="⚠️")
+    return value
+
+
+def what_if(lang: str, key: str, scenario: Scenario) -> WhatIf:
+    """The controls, section by section, and the scenario they make."""
+    names = list(scenario.configurations)
+    chosen = st.sidebar.multiselect(say(lang, "configurations"), names, default=names, key=f"{key}:configurations")
+    replications = st.sidebar.number_input(
+        say(lang, "replications"), 1, MAX_REPLICATIONS, min(scenario.replications, 5), key=f"{key}:replications"
+    )
+    found = controls(scenario)
+    errors: dict[str, str] = st.session_state.get(f"{key}:errors", {})
+    values: dict[str, Any] = {}
+    tabs = st.tabs([say(lang, f"section_{section}") for section in SECTIONS])
+    for section, tab in zip(SECTIONS, tabs, strict=True):
+        with tab:
+            for control in (c for c in found if c.section == section):
+                values[control.path] = control_widget(lang, key, control, errors.get(control.path))
+    result = apply(scenario, values, chosen, int(replications))
+    if result.errors != errors:  # said beside their controls, which were drawn before they were known
+        st.session_state[f"{key}:errors"] = result.errors
+        st.rerun()
+    return result
+
+
+def checks(lang: str, source: Path, scenario: Scenario) -> tuple[list[str], list[str]]:
+    """What refuses the run (hopeless loads, work above the limits) and what warns before it (loads of 1 or more)."""
+    loads = offered_load(scenario)
+    refusals = []
+    try:
+        refuse_hopeless(loads)
+        runs = len(scenario.configurations) * scenario.replications
+        check_workload(source.name, Workload(journeys_per_run(scenario), runs, True), force=False)
+    except (HopelessLoadError, ScenarioError) as error:
+        refusals.append(str(error))
+    return refusals, overloads(loads, scenario.satisfaction.acceptable_wait_minutes)
+
+
+def headline(words: Language, summary: pd.DataFrame, service: str = ALL_SERVICES) -> pd.DataFrame:
+    """Mean [95% interval] of the headline metrics, one row per configuration."""
+    rows = summary[summary["service"] == service]
+    table: dict[str, dict[str, str]] = {}
+    for row in rows.to_dict("records"):
+        metric = str(row["metric"])
+        if metric in SHOWN:
+            low, high = (words.value(metric, float(row[k]), False) for k in ("ci_low", "ci_high"))
+            shown = f"{words.value(metric, float(row['mean']))} [{low}–{high}]"
+            table.setdefault(str(row["configuration"]), {})[words.metric_label(metric)] = shown
+    return pd.DataFrame(table).T
+
+
+def show_results(lang: str, number: int, job: Job) -> None:
+    """A run's comparison, headline table, per-service tables and figures."""
+    words = language(lang)
+    results = job.results
+    assert results is not None  # shown only once the first result is in
+    st.subheader(say(lang, "results", number=number))
+    st.code(comparison_text(results, lang), language=None)
+    st.caption(say(lang, "headline", replications=results.replications))
+    st.table(headline(words, results.summary))
+    if len(results.scenario.services) > 1:
+        with st.expander(say(lang, "per_service")):
+            for service in results.scenario.services:
+                st.markdown(f"**{service}**")
+                st.table(headline(words, results.summary, service))
+    if job.state == "writing":
+        st.info(say(lang, "writing"))
+    elif job.state == "done":
+        show_figures(lang, job.order.folder)
+        downloads(lang, number, job.order.folder)
+    if job.error:
+        st.warning(job.error)
+
+
+def show_figures(lang: str, folder: Path) -> None:
+    st.subheader(say(lang, "figures"))
+    figures = figure_files(folder, lang)
+    if not figures:
+        st.info(say(lang, "no_figures"))
+        if st.button(say(lang, "draw"), key=f"draw:{folder}:{lang}"):
+            draw = partial(make_figures_and_brief, lang=lang, manifest=checked_run_folder(folder))
+            with st.spinner(say(lang, "writing")):
+                remake_figures(folder, draw, lang)
+            st.rerun()
+        return
+    for figure in figures:
+        st.image(str(figure))
+
+
+def downloads(lang: str, number: int, folder: Path) -> None:
+    st.subheader(say(lang, "downloads"))
+    stem = f"{folder.parent.name}-run-{number}"
+    columns = st.columns(4)
+    columns[0].download_button(
+        say(lang, "download_scenario"), (folder / "scenario.yaml").read_bytes(), f"{stem}.yaml", MIME[".yaml"],
+        key=f"yaml:{folder}", on_click="ignore",
+    )  # fmt: skip
+    columns[1].download_button(
+        say(lang, "download_zip"), partial(zipped, folder), f"{stem}.zip", MIME[".zip"], key=f"zip:{folder}",
+        on_click="ignore",
+    )  # fmt: skip
+    for column, (extension, path) in zip(columns[2:], brief_files(folder, lang).items(), strict=False):
+        column.download_button(
+            say(lang, f"download_brief_{extension[1:]}"), path.read_bytes, f"{stem}-brief{extension}", MIME[extension],
+            key=f"brief{extension}:{folder}:{lang}", on_click="ignore",
+        )  # fmt: skip
+
+
+def compare_runs(lang: str, jobs: list[Job]) -> None:
+    """Two of the visitor's runs side by side: what changed, and the paired change of every headline metric."""
+    ready = [number for number, job in enumerate(jobs, 1) if job.results is not None]
+    if len(ready) < 2:
+        return
+    words = language(lang)
+    st.header(say(lang, "compare_runs"))
+    left, right = st.columns(2)
+    name = partial(lambda n, lang: say(lang, "run_name", number=n), lang=lang)
+    first = left.selectbox(say(lang, "first_run"), ready, index=len(ready) - 2, format_func=name, key="first")
+    second = right.selectbox(say(lang, "second_run"), ready, index=len(ready) - 1, format_func=name, key="second")
+    before, after = jobs[first - 1].results, jobs[second - 1].results
+    assert before is not None and after is not None
+    st.markdown(f"**{say(lang, 'changed', first=first, second=second)}**")
+    changes = differences(before.scenario, after.scenario)
+    lines = [f"- `{path}`: {old!r} → {new!r}" for path, old, new in changes]
+    st.markdown("\n".join(lines) if lines else say(lang, "nothing_changed"))
+    if not same_citizens(before.scenario, after.scenario):
+        st.warning(say(lang, "not_paired"))
+        return
+    st.caption(say(lang, "paired_note"))
+    table = paired(before.metrics, after.metrics)
+    rows = []
+    for record in table[(table["service"] == ALL_SERVICES) & table["metric"].isin(SHOWN)].to_dict("records"):
+        row = {str(key): value for key, value in record.items()}
+        metric = str(row["metric"])
+        change, low, high = words.change(metric, row)
+        rows.append({
+            say(lang, "configuration"): row["configuration"],
+            say(lang, "metric"): words.metric_label(metric),
+            say(lang, "before", number=first): words.value(metric, float(row["baseline_mean"])),
+            say(lang, "before", number=second): words.value(metric, float(row["mean"])),
+            say(lang, "change"): change,
+            say(lang, "interval"): f"{low} … {high}",
+        })  # fmt: skip
+    st.table(pd.DataFrame(rows))
+
+
+@st.fragment(run_every=POLL_SECONDS)
+def progress(lang: str, number: int, job: Job) -> None:
+    """The running job's progress and its cancel button; the whole page again when its state changes."""
+    seen = st.session_state.get("seen_state")
+    if seen != (number, job.state, job.results is not None):
+        st.session_state.seen_state = (number, job.state, job.results is not None)
+        if seen is not None and seen[0] == number:
+            st.rerun(scope="app")
+    if job.state != "running":
+        return
+    share = job.done / job.total if job.total else 0.0
+    st.progress(share, text=say(lang, "progress", done=job.done, total=job.total))
+    if st.button(say(lang, "cancel"), key=f"cancel:{number}"):
+        job.cancel()
+
+
+def start_run(folder: Path, source: Path, made: WhatIf, lang: str, workers: int | None, figures: bool) -> None:
+    assert made.scenario is not None
+    order = Order(made.scenario, source, made.settings, next_run_folder(folder), lang, workers, figures)
+    st.session_state.jobs.append(Job(order).start())
+
+
+def main() -> None:
+    options = arguments()
+    st.set_page_config(page_title="servicecycle", layout="wide")
+    if "lang" not in st.session_state:
+        st.session_state.lang = options.lang
+    lang: str = st.sidebar.radio(
+        "Language / Bahasa", tuple(NAMES), format_func=NAMES.__getitem__, key="lang", horizontal=True
+    )
+    folder = visitor(options.root)
+    st.title(say(lang, "title"))
+    st.caption(say(lang, "intro"))
+    start = choose_scenario(lang, options.scenario, folder)
+    jobs: list[Job] = st.session_state.jobs
+    if start is not None:
+        source, scenario = start
+        key = f"{source}"
+        st.markdown(f"**{scenario.name}** — {say(lang, 'from_file', name=source.name)}")
+        made = what_if(lang, key, scenario)
+        if "" in made.errors or "configurations" in made.errors:
+            st.error(f"{say(lang, 'problems')} {made.errors.get('') or say(lang, 'choose_configuration')}")
+        ready = made.scenario is not None
+        warnings: list[str] = []
+        if made.scenario is not None:
+            refusals, warnings = checks(lang, source, made.scenario)
+            for refusal in refusals:
+                st.error(f"{say(lang, 'problems')} {refusal}", icon="⛔")
+            ready = not refusals
+            for warning in warnings:
+                st.warning(say(lang, "overload", text=warning), icon="⚠️")
+        agreed = st.checkbox(say(lang, "run_anyway"), key="anyway") if ready and warnings else True
+        figures = st.sidebar.checkbox(say(lang, "draw_figures"), value=True, key="figures")
+        busy = bool(jobs) and jobs[-1].state == "running"
+        if st.button(say(lang, "run"), type="primary", disabled=not (ready and agreed) or busy, key="run"):
+            start_run(folder, source, made, lang, options.jobs, figures)
+            st.rerun()
+    if jobs:
+        number, job = len(jobs), jobs[-1]
+        if not job.finished:
+            progress(lang, number, job)
+        if job.state == "cancelled":
+            st.info(say(lang, "cancelled", number=number))
+        elif job.state == "failed":
+            st.error(say(lang, "failed", number=number, error=job.error))
+        shown = next((n for n in range(len(jobs), 0, -1) if jobs[n - 1].results is not None), None)
+        if shown is not None:
+            show_results(lang, shown, jobs[shown - 1])
+        compare_runs(lang, jobs)
+    st.sidebar.caption(say(lang, "your_folder", folder=folder.name))
+
+
+if __name__ == "__main__":
+    main()
