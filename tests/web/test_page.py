@@ -25,6 +25,7 @@ from simulator.web.serve import command
 
 SMALL = Path(__file__).with_name("small.yaml")
 WAIT = 60_000  # ms: a run of the small scenario takes a second or two, on a busy machine far more
+expect.set_options(timeout=WAIT)  # every assertion waits as long (Playwright's own default is 5 s)
 
 
 def _free_port() -> int:
@@ -107,6 +108,7 @@ def test_more_staff_shorten_the_wait_and_the_download_reproduces_the_run(
     expect(page.get_by_text("agencies.licensing.counters")).to_be_visible()
     wait = language("en").metric_label("wait_minutes")
     row = page.locator("[data-testid=stTable] tr", has_text="siloed").filter(has=page.get_by_text(wait, exact=True))
+    expect(row).to_have_count(1)
     cells = row.locator("td").all_inner_texts()
     before, after = _number(cells[-4]), _number(cells[-3])
     assert after < before / 2, cells  # twice the counter staff where the queue was: far shorter waits
