@@ -13,7 +13,7 @@ import statistics
 import tempfile
 from pathlib import Path
 
-from simulator.loading import load_scenario
+from simulator.scenario.loading import load_scenario
 from simulator.web.jobs import Job, Order
 from simulator.web.whatif import apply
 

@@ -64,7 +64,7 @@ from simulator.scenario.loading import ScenarioError, checked_run_folder, load_s
 from simulator.scenario.schema import MAX_REPLICATIONS, Scenario, did_you_mean
 from simulator.scenario.workload import Workload, check_workload, journeys_per_run
 
-COMMANDS = ("run", "check", "sweep", "warmup", "plot", "optimise")
+COMMANDS = ("run", "check", "sweep", "warmup", "plot", "optimise", "serve")
 FORCE_HELP = (
     f"run even when a place gets far more work than its staff can do (mean offered load above {HOPELESS}), "
     "or the work is above the limits of docs/limits.md"
@@ -221,6 +221,11 @@ def parser() -> argparse.ArgumentParser:
     check = commands.add_parser("check", help="validate a scenario file, summarise it and show the offered loads")
     check.add_argument("scenario", type=Path, help="scenario file (.yaml or .toml)")
     check.add_argument("--force", action="store_true", help="only warn when a place gets far more work than it can do")
+
+    serve = commands.add_parser("serve", help="the what-if page in the browser (docs/web.md)")
+    serve.add_argument("scenario", type=Path, nargs="?", help="scenario file to open (default: a bundled one)")
+    serve.add_argument("--port", type=_at_least(1, 65535), default=8501, help="port to serve on (default 8501)")
+    serve.add_argument("--lang", choices=LANGUAGES, default="en", help="language the page opens in (default en)")
     return top
 
 
@@ -244,7 +249,10 @@ def main(argv: Sequence[str] | None = None) -> int:
 def _command(args: argparse.Namespace, argv: list[str]) -> int:
     """Run the command the arguments name; the exit code."""
     try:
-        commands = {"run": run, "sweep": sweep, "warmup": warmup, "plot": plot, "check": check, "optimise": optimise_}
+        commands = {
+            "run": run, "sweep": sweep, "warmup": warmup, "plot": plot, "check": check, "optimise": optimise_,
+            "serve": serve,
+        }  # fmt: skip
         return commands[args.command](args, argv)
     except Terminated:
         _say("terminated: nothing was written")
@@ -725,3 +733,9 @@ def check(args: argparse.Namespace, argv: list[str]) -> int:
 
 def _count(things: Sized, one: str, many: str = "") -> str:
     return f"{len(things)} {one if len(things) == 1 else many or one + 's'}"
+
+
+def serve(args: argparse.Namespace, argv: list[str]) -> int:
+    from simulator.web.serve import serve as serve_page  # noqa: PLC0415 (Streamlit only when serving)
+
+    return serve_page(args.scenario, args.port, args.lang)

@@ -6,7 +6,7 @@ import io
 import zipfile
 from pathlib import Path
 
-from simulator.brief import language_suffix
+from simulator.report.brief import language_suffix
 
 MIME = {".yaml": "application/yaml", ".zip": "application/zip", ".html": "text/html", ".pdf": "application/pdf"}
 

@@ -19,15 +19,15 @@ from functools import partial
 from pathlib import Path
 from typing import Any, Literal
 
-from simulator.brief import make_figures_and_brief
-from simulator.capacity import HopelessLoadError
-from simulator.executors import ExecutorError, make_executor
-from simulator.experiment import Results, run_experiment
-from simulator.folders import Claim, DestinationError, claim_folder
-from simulator.loading import ScenarioError
-from simulator.model import OverloadError
-from simulator.output import FiguresError, WriteError, manifest, write_run
-from simulator.scenario import Scenario
+from simulator.analysis.capacity import HopelessLoadError
+from simulator.experiments.executors import ExecutorError, make_executor
+from simulator.experiments.runs import Results, run_experiment
+from simulator.files.folders import Claim, DestinationError, claim_folder
+from simulator.files.output import FiguresError, WriteError, manifest, write_run
+from simulator.model.run import OverloadError
+from simulator.report.brief import make_figures_and_brief
+from simulator.scenario.loading import ScenarioError
+from simulator.scenario.schema import Scenario
 
 State = Literal["running", "writing", "done", "cancelled", "failed"]
 LOG = logging.getLogger(__name__)

@@ -18,20 +18,20 @@ from typing import Any
 import pandas as pd
 import streamlit as st
 
-from simulator.brief import make_figures_and_brief
-from simulator.capacity import HopelessLoadError, offered_load, overloads, refuse_hopeless
-from simulator.language import Language, language
-from simulator.loading import ScenarioError, checked_run_folder, load_scenario
-from simulator.output import remake_figures
-from simulator.report import comparison_text
-from simulator.scenario import ALL_SERVICES, MAX_REPLICATIONS, Scenario
+from simulator.analysis.capacity import HopelessLoadError, offered_load, overloads, refuse_hopeless
+from simulator.files.output import remake_figures
+from simulator.report.brief import make_figures_and_brief
+from simulator.report.comparison import comparison_text
+from simulator.report.language import Language, language
+from simulator.scenario.loading import ScenarioError, checked_run_folder, load_scenario
+from simulator.scenario.schema import ALL_SERVICES, MAX_REPLICATIONS, Scenario
+from simulator.scenario.workload import Workload, check_workload, journeys_per_run
 from simulator.web.downloads import MIME, brief_files, figure_files, zipped
 from simulator.web.jobs import Job, Order
 from simulator.web.paired import differences, paired, same_citizens
 from simulator.web.visitors import load_upload, new_visitor, next_run_folder
 from simulator.web.whatif import SECTIONS, Control, WhatIf, apply, controls
 from simulator.web.words import NAMES, say
-from simulator.workload import Workload, check_workload, journeys_per_run
 
 BUNDLED = Path(__file__).resolve().parents[2] / "scenarios"
 SHOWN = ("wait_minutes", "lead_time_days", "trips", "within_standard_share", "abandoned_share", "ikm")

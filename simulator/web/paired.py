@@ -12,8 +12,8 @@ from typing import Any
 
 import pandas as pd
 
-from simulator.scenario import Scenario
-from simulator.statistics import COMPARISON_COLUMNS, compare
+from simulator.analysis.statistics import COMPARISON_COLUMNS, compare
+from simulator.scenario.schema import Scenario
 
 BEFORE, AFTER = "before", "after"
 
@@ -55,8 +55,8 @@ def _flat(node: Any, path: str = "") -> dict[str, Any]:
 def differences(before: Scenario, after: Scenario) -> list[tuple[str, Any, Any]]:
     """Every dotted path whose value differs between two scenarios: (path, before, after); None where absent.
 
-    >>> from simulator.loading import load_scenario
-    >>> from simulator.scenario import changed
+    >>> from simulator.scenario.loading import load_scenario
+    >>> from simulator.scenario.schema import changed
     >>> base = load_scenario("scenarios/business_licensing.yaml")
     >>> differences(base, changed(base, {"agencies.tax.counters": 4}))
     [('agencies.tax.counters', 2, 4)]

@@ -11,7 +11,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from simulator.loading import load_scenario
+from simulator.scenario.loading import load_scenario
 
 PAGE = Path(__file__).with_name("page.py")
 DEFAULT_PORT = 8501

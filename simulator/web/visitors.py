@@ -12,8 +12,8 @@ import re
 import tempfile
 from pathlib import Path
 
-from simulator.loading import MAX_SCENARIO_BYTES, ScenarioError, load_scenario
-from simulator.scenario import Scenario
+from simulator.scenario.loading import MAX_SCENARIO_BYTES, ScenarioError, load_scenario
+from simulator.scenario.schema import Scenario
 
 SUFFIXES = (".yaml", ".yml", ".toml")
 MAX_NAME = 100

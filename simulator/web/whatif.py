@@ -5,7 +5,7 @@ Every control is a path that `sweep --set` also takes (`agencies.tax.counters`,
 `scenario.changed` of the loaded one, validated like a file. A value the schema
 refuses is said beside its control, in the loader's words.
 
->>> from simulator.loading import load_scenario
+>>> from simulator.scenario.loading import load_scenario
 >>> base = load_scenario("scenarios/business_licensing.yaml")
 >>> [c.path for c in controls(base) if c.section == "staff"][:2]
 ['agencies.investment.counters', 'agencies.investment.backoffice']
@@ -22,9 +22,9 @@ from typing import Any, Literal
 
 from pydantic import ValidationError
 
-from simulator.distributions import Spec
-from simulator.loading import describe
-from simulator.scenario import Levers, Roster, Scenario, changed
+from simulator.scenario.distributions import Spec
+from simulator.scenario.loading import describe
+from simulator.scenario.schema import Levers, Roster, Scenario, changed
 
 Section = Literal["staff", "demand", "levers", "documents", "approval"]
 SECTIONS: tuple[Section, ...] = ("staff", "demand", "levers", "documents", "approval")
@@ -105,7 +105,7 @@ def controls(scenario: Scenario) -> list[Control]:
 def with_mean(spec: Spec, mean: float) -> dict[str, Any]:
     """A distribution of the same shape with the given mean: every parameter in its unit scaled alike.
 
-    >>> from simulator.distributions import Triangular
+    >>> from simulator.scenario.distributions import Triangular
     >>> with_mean(Triangular(min=1, mode=2, max=3), 4.0)
     {'dist': 'triangular', 'min': 2.0, 'mode': 4.0, 'max': 6.0}
     """

@@ -12,7 +12,7 @@ import pandas as pd
 import pytest
 
 from simulator.cli import main
-from simulator.loading import load_scenario
+from simulator.scenario.loading import load_scenario
 from simulator.web.downloads import brief_files, figure_files, zipped
 from simulator.web.jobs import Job, Order
 from simulator.web.visitors import new_visitor, next_run_folder

@@ -10,6 +10,7 @@ import re
 import shutil
 import socket
 import subprocess
+import sys
 import time
 import urllib.request
 import zipfile
@@ -20,10 +21,10 @@ import pytest
 from playwright.sync_api import Browser, Page, expect, sync_playwright
 
 from simulator.cli import main
-from simulator.language import language
-from simulator.web.serve import command
+from simulator.report.language import language
 
 SMALL = Path(__file__).with_name("small.yaml")
+RUN_SIM = Path(__file__).resolve().parents[2] / "run_sim.py"
 WAIT = 60_000  # ms: a run of the small scenario takes a second or two, on a busy machine far more
 expect.set_options(timeout=WAIT)  # every assertion waits as long (Playwright's own default is 5 s)
 
@@ -36,12 +37,13 @@ def _free_port() -> int:
 
 @pytest.fixture(scope="module")
 def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, Path]]:
-    """The page served on a free local port, its visitors' folders under a fresh root."""
-    root = tmp_path_factory.mktemp("web")
+    """`run_sim.py serve` on a free local port, in a fresh folder: its visitors' folders are under results/web."""
+    folder = tmp_path_factory.mktemp("web")
     port = _free_port()
-    process = subprocess.Popen(command(SMALL, port, "en", root, "127.0.0.1"), cwd=root,
+    process = subprocess.Popen([sys.executable, str(RUN_SIM), "serve", str(SMALL), "--port", str(port)], cwd=folder,
                                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)  # fmt: skip
-    url = f"http://127.0.0.1:{port}"
+    root = folder / "results" / "web"
+    url = f"http://localhost:{port}"
     try:
         deadline = time.monotonic() + 60
         while True:

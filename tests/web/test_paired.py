@@ -8,9 +8,9 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from simulator.loading import load_scenario
-from simulator.scenario import changed
-from simulator.statistics import interval
+from simulator.analysis.statistics import interval
+from simulator.scenario.loading import load_scenario
+from simulator.scenario.schema import changed
 from simulator.web.paired import differences, paired, same_citizens
 
 SMALL = Path(__file__).with_name("small.yaml")

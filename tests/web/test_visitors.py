@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from simulator.loading import MAX_SCENARIO_BYTES, ScenarioError
+from simulator.scenario.loading import MAX_SCENARIO_BYTES, ScenarioError
 from simulator.web.visitors import load_upload, new_visitor, next_run_folder, safe_name
 
 SMALL = Path(__file__).with_name("small.yaml")

@@ -6,9 +6,9 @@ from pathlib import Path
 
 import pytest
 
-from simulator.distributions import Fixed, Lognormal, Triangular
-from simulator.loading import load_scenario
-from simulator.scenario import changed
+from simulator.scenario.distributions import Fixed, Lognormal, Triangular
+from simulator.scenario.loading import load_scenario
+from simulator.scenario.schema import changed
 from simulator.web.whatif import SECTIONS, apply, controls, only, with_mean
 
 ROOT = Path(__file__).resolve().parents[2]
