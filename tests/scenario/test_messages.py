@@ -63,7 +63,8 @@ def test_a_list_in_flow_style_is_not_taken_for_a_decimal_comma() -> None:
 def test_a_misspelt_command_gets_a_suggestion(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["chek", str(tmp_path / "x.yaml")]) == 2
     assert capsys.readouterr().err == (
-        "error: unknown command 'chek'; did you mean 'check'? (commands: run, check, sweep, warmup, plot, optimise, serve)\n"
+        "error: unknown command 'chek'; did you mean 'check'? "
+        "(commands: run, check, sweep, warmup, plot, optimise, serve)\n"
     )
     assert main(["plto", "results/x"]) == 2
     assert "did you mean 'plot'?" in capsys.readouterr().err
