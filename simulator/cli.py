@@ -363,9 +363,9 @@ def chosen_services(scenario: Scenario, source: str, text: str | None) -> list[s
     if text is None:
         return None
     names = [name.strip() for name in text.split(",") if name.strip()]
-    known = list(scenario.services)
+    known = list(scenario.journeys)
     for name in names:
-        if name not in scenario.services:
+        if name not in scenario.journeys:
             raise ScenarioError(
                 f"{source}: --services: unknown service {name!r}{did_you_mean(name, known)} "
                 f"(expected some of: {', '.join(known)})"
@@ -720,7 +720,8 @@ def check(args: argparse.Namespace, argv: list[str]) -> int:
     print(
         f"ok: {args.scenario.name}: {scenario.name!r}: {_count(scenario.agencies, 'agency', 'agencies')}, "
         f"{_count(scenario.services, 'service')} with {_count(range(steps), 'step')}, "
-        f"{_count(scenario.documents, 'document')}, "
+        + (f"{_count(scenario.life_events, 'life event')}, " if scenario.life_events else "")
+        + f"{_count(scenario.documents, 'document')}, "
         f"{_count(scenario.configurations, 'configuration')} ({', '.join(scenario.configurations)}); "
         f"{scenario.horizon_days} working days ({scenario.warmup_days} warm-up) x "
         f"{scenario.replications} replications, seed {scenario.seed}"

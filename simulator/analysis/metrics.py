@@ -38,17 +38,22 @@ Minutes = NDArray[np.float64]
 class Window:
     """The observation window: from the end of the warm-up to the end of the horizon."""
 
-    def __init__(self, scenario: Scenario, calendar: WorkCalendar) -> None:
+    def __init__(self, scenario: Scenario, calendar: WorkCalendar, base: WorkCalendar | None = None) -> None:
         self.calendar = calendar
-        self.counted_from = calendar.workday(scenario.warmup_days) * DAY
-        self.counted_until = calendar.workday(scenario.horizon_days) * DAY
+        """The calendar the configuration's offices keep: staffed time, hours of the day."""
+        self.base = base = base or calendar
+        """The scenario's calendar: the days citizens arrive on, and the working days lead times are counted in,
+        the same yardstick for every configuration."""
+        self.counted_from = base.workday(scenario.warmup_days) * DAY
+        self.counted_until = base.workday(scenario.horizon_days) * DAY
         """Citizens arriving from `counted_from` until here are counted; later ones only keep the office busy."""
-        self.first, self.last = scenario.warmup_days, scenario.horizon_days
-        """The working days of the window: from `first` to before `last`."""
         self.start = calendar.working_minutes(self.counted_from)
         self.end = calendar.working_minutes(self.counted_until)
         self.working_minutes = self.end - self.start
-        self.days = [calendar.workday(k) for k in range(self.first, self.last)]
+        first = calendar.workdays_before(int(self.counted_from // DAY))
+        last = calendar.workdays_before(int(self.counted_until // DAY))
+        self.days = [calendar.workday(k) for k in range(first, last)]
+        """The configuration's working days in the window (a Saturday it opens on, too)."""
         self.grid = np.concatenate(
             [day * DAY + np.arange(*calendar.hours(day)) + 0.5 for day in self.days]
         ).astype(np.float64)
@@ -95,7 +100,7 @@ def citizen_table(
 ) -> pd.DataFrame:
     """The citizen table with lead times, costs, the service standard and survey answers."""
     citizens = records.citizens  # new columns only: copy-on-write leaves the recorded ones shared
-    calendar = window.calendar
+    calendar = window.base
     arrival = citizens["arrival"]
     citizens["in_horizon"] = arrival < window.counted_until
     citizens["counted"] = citizens["in_horizon"] & (arrival >= window.counted_from)
@@ -106,6 +111,8 @@ def citizen_table(
     citizens["lead_time_days"] = np.where(completed, lead / calendar.day_length, np.nan)
     citizens["lead_time_calendar_days"] = np.where(completed, (citizens["end"] - citizens["arrival"]) / DAY, np.nan)
     services = pd.Categorical(citizens["service"])
+    events = np.array([sid if sid in scenario.life_events else "" for sid in services.categories], dtype=object)
+    citizens["life_event"] = events[services.codes] if len(events) else np.array([], dtype=object)
     plans = [setup.services[sid] for sid in services.categories]
     service = services.codes
     citizens["standard_days"] = np.array([plan.standard_days for plan in plans], dtype=np.float64)[service]

@@ -247,9 +247,9 @@ def check_metric(scenario: Scenario, metric: str, service: str | None, where: st
         raise ScenarioError(f"{where}: unknown metric {metric!r}{did_you_mean(metric, known)} (expected one of the "
                             f"metrics of summary.csv: {', '.join(known)})")  # fmt: skip
     service = service or ALL
-    if service != ALL and service not in scenario.services:
-        raise ScenarioError(f"{where}: unknown service {service!r}{did_you_mean(service, scenario.services)} "
-                            f"(expected {ALL} or one of: {', '.join(scenario.services)})")  # fmt: skip
+    if service != ALL and service not in scenario.journeys:
+        raise ScenarioError(f"{where}: unknown service {service!r}{did_you_mean(service, scenario.journeys)} "
+                            f"(expected {ALL} or one of: {', '.join(scenario.journeys)})")  # fmt: skip
     return metric, service
 
 

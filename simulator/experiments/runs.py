@@ -33,7 +33,7 @@ from simulator.model.streams import Streams
 from simulator.scenario.schema import ALL_SERVICES, Scenario
 
 CITIZEN_COLUMNS = (
-    "citizen", "service", "group", "booked", "arrival", "end", "outcome", "online", "wait_minutes",
+    "citizen", "service", "life_event", "group", "booked", "arrival", "end", "outcome", "online", "wait_minutes",
     "longest_wait_minutes", "lead_time_days", "lead_time_calendar_days", "trips", "contacts", "rejections", "documents",
     "product_errors", "travel_minutes", "citizen_cost", "within_standard", "competence", "most_ahead",
     "procedures", "extra_cost_ratio",
@@ -62,14 +62,16 @@ def run_once(scenario: Scenario, configuration: str, replication: int, records: 
     """Simulate one configuration for one replication and compute its KPIs (and tables)."""
     setup = resolve(scenario, configuration)
     logs = simulate(scenario, configuration, replication)
-    window = Window(scenario, WorkCalendar(scenario.calendar))
+    base = WorkCalendar(scenario.calendar)
+    own = scenario.configurations[configuration].calendar
+    window = Window(scenario, WorkCalendar(scenario.calendar_of(configuration)) if own else base, base)
     if records:  # before the citizen table, so that their scratch memory and the table's never add up
         places, hours = place_table(logs, setup, window), hourly_table(logs, setup, window)
     citizens = citizen_table(logs, scenario, setup, window, Streams(scenario.seed, replication))
     elements = scenario.satisfaction.elements
     busy = busy_minutes(logs, window.calendar, citizens["in_horizon"].to_numpy())
     metrics = run_metrics(
-        citizens, staff_cost(scenario, setup, window), elements, list(scenario.services), busy, scenario.booking
+        citizens, staff_cost(scenario, setup, window), elements, list(scenario.journeys), busy, scenario.booking
     )
     if not records:
         return Run(configuration, replication, metrics)

@@ -8,10 +8,11 @@ what is checked there and which outputs reach the citizen.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from statistics import fmean
 
-from simulator.scenario.schema import FRONT_OFFICE, Catalogue, Levers, Roster, Scenario, Service
+from simulator.scenario.schema import FRONT_OFFICE, Bundle, Catalogue, Levers, Roster, Scenario, Service
 
 
 @dataclass(frozen=True)
@@ -26,6 +27,8 @@ class StepPlan:
     predecessors: tuple[int, ...]
     documents: tuple[str, ...]
     """Documents checked at submission (those the government holds are looked up under once-only)."""
+    looked_up: tuple[str, ...]
+    """Documents the government holds, looked up under once-only instead of asked of the citizen."""
     carried: int
     """Outputs of earlier steps the citizen hands over (citizen hand-off only)."""
     backoffice_work: bool
@@ -40,6 +43,8 @@ class StepPlan:
     """A later step's back-office flow waits for this output (back-office hand-off only)."""
     same_day: bool
     """The output is collected on the trip it was submitted on, if it is ready before closing."""
+    part: int
+    """Which service of a life event the step belongs to (0 for a service): one sitting is one service's."""
 
     @property
     def has_work(self) -> bool:
@@ -66,6 +71,8 @@ class Setup:
     online_share: float
     walk_minutes: float
     handoff_minutes: float
+    handoff_between: Mapping[str, Mapping[str, float]]
+    lookup_failure: float
     front_office_counters: Roster
     front_office_travel_minutes: float
     front_office_wage: float
@@ -93,6 +100,10 @@ class Setup:
             return self.front_office_travel_minutes
         return self.catalogue.agencies[desk].travel_minutes
 
+    def handoff(self, source: str, target: str) -> float:
+        """Working minutes for a file to move from one back office (or the front office) to another's."""
+        return self.handoff_between.get(source, {}).get(target, self.handoff_minutes)
+
     def travel_between(self, desk: str) -> float:
         """Moving on to `desk` from another desk on the same trip."""
         if self.levers.co_located:
@@ -112,6 +123,8 @@ def resolve(scenario: Scenario, name: str) -> Setup:
         online_share=configuration.online_share,
         walk_minutes=configuration.walk_minutes,
         handoff_minutes=configuration.handoff_minutes,
+        handoff_between=configuration.handoff_between,
+        lookup_failure=configuration.lookup_failure,
         front_office_counters=configuration.front_office_counters
         or Roster(default=sum(a.counters.default for a in agencies)),
         front_office_travel_minutes=(
@@ -129,16 +142,16 @@ def plan_service(service_id: str, service: Service, catalogue: Catalogue, levers
     """Where each step of a service is submitted and what reaches the citizen."""
     index = {step.id: i for i, step in enumerate(service.steps)}
     finals = set(service.final_steps())
+    members = service.members if isinstance(service, Bundle) else [service_id] * len(service.steps)
+    parts = list(dict.fromkeys(members))
     by_citizen = levers.handoff == "citizen"
     awaited = {p for step in service.steps for p in service.predecessors(step)}
     plans = []
     for i, step in enumerate(service.steps):
         predecessors = tuple(index[p] for p in service.predecessors(step))
-        documents = tuple(
-            r
-            for r in step.requires
-            if r in catalogue.documents and not (levers.once_only and catalogue.documents[r].held_by_government)
-        )
+        held = [r for r in step.requires if r in catalogue.documents and catalogue.documents[r].held_by_government]
+        looked_up = tuple(held) if levers.once_only else ()
+        documents = tuple(r for r in step.requires if r in catalogue.documents and r not in looked_up)
         plans.append(
             StepPlan(
                 index=i,
@@ -147,6 +160,7 @@ def plan_service(service_id: str, service: Service, catalogue: Catalogue, levers
                 desk=FRONT_OFFICE if levers.front_office == "single" else step.agency,
                 predecessors=predecessors,
                 documents=documents,
+                looked_up=looked_up,
                 carried=sum(1 for r in step.requires if r in index) if by_citizen else 0,
                 backoffice_work=not step.backoffice.is_zero,
                 approval=not step.approval_days.is_zero,
@@ -154,6 +168,7 @@ def plan_service(service_id: str, service: Service, catalogue: Catalogue, levers
                 at_counter=not step.has_work and (by_citizen or not predecessors),
                 awaited=not by_citizen and step.id in awaited,
                 same_day=step.pickup == "same_day",
+                part=parts.index(members[i]),
             )
         )
     return ServicePlan(service_id, tuple(plans), service.standard_days, service.fee)

@@ -39,10 +39,11 @@ class Journey:
     """The service cycle of one citizen."""
 
     __slots__ = (
-        "appointment", "citizen", "contacts", "counted", "defective", "documents", "done", "ended", "env", "fixed_on",
-        "flawed", "last_end", "lingering", "longest_wait", "most_ahead", "naming", "online", "outputs",
+        "appointment", "asked", "citizen", "contacts", "counted", "defective", "documents", "done", "ended", "env",
+        "fixed_on", "flawed", "last_end", "lingering", "longest_wait", "most_ahead", "naming", "online", "outputs",
         "product_errors", "queues", "rank", "ready", "ready_at", "received", "rejections", "retry_on", "returns",
-        "route", "steps", "submissions", "submitted", "to_submit", "travel", "trips", "wait", "wake", "works", "world",
+        "route", "steps", "submissions", "submitted", "to_submit", "travel", "trips", "wait", "wake", "works",
+        "world",
     )  # fmt: skip
 
     def __init__(self, world: World, citizen: int, service: str, counted: bool = True) -> None:
@@ -73,6 +74,10 @@ class Journey:
             if route.documents
             else set()
         )
+        self.asked = route.asked
+        """The documents each step asks of this citizen."""
+        if route.lookups:
+            self.fail_lookups()
         self.fixed_on: dict[str, int] = {}
         """The working day from which each document named wrong is fixed."""
         self.retry_on: dict[int, int] = {}
@@ -97,6 +102,21 @@ class Journey:
         if route.branches:
             self.skip_unneeded()
 
+    def fail_lookups(self) -> None:
+        """Once-only lookups that fail for this citizen: the counter asks for the document after all.
+
+        The citizen did not bring it (they were told it would be looked up), so the first
+        sitting that needs it is rejected and the citizen fetches it, as for a wrong document.
+        """
+        failure = self.world.lookup_failure
+        failed = {doc for doc, draw in self.route.lookups if draw(self.citizen) < failure}
+        if failed:
+            self.defective = self.defective | failed
+            self.asked = [
+                (*asked, *(doc for doc in step.looked_up if doc in failed))
+                for asked, step in zip(self.asked, self.steps, strict=True)
+            ]
+
     def join_group(self) -> None:
         """Draw the citizen's group, if any."""
         draw = self.world.grouping(self.citizen)
@@ -111,10 +131,10 @@ class Journey:
     def skip_unneeded(self) -> None:
         """Steps this citizen does not need (an optional step, the other options of an alternative) count as done."""
         skipped = []
-        for steps, edges, draw in self.route.branches:
+        for options, edges, draw in self.route.branches:
             u = draw(self.citizen)
-            needed = next((i for i, edge in zip(steps, edges, strict=True) if u < edge), None)
-            skipped += [i for i in steps if i != needed]
+            needed = next((k for k, edge in enumerate(edges) if u < edge), None)
+            skipped += [i for k, steps in enumerate(options) if k != needed for i in steps]
         for i in skipped:
             self.submitted[i] = True
             if i in self.to_submit:
@@ -235,7 +255,7 @@ class Journey:
         fixed_on = self.fixed_on
         if not (fixed_on or self.retry_on):
             return 0
-        fixed = max((fixed_on.get(doc, 0) for doc in self.steps[i].documents), default=0)
+        fixed = max((fixed_on.get(doc, 0) for doc in self.asked[i]), default=0)
         return max(fixed, self.retry_on.get(i, 0))
 
     def submittable(self, today: int) -> list[int]:
@@ -263,14 +283,21 @@ class Journey:
         submit = self.submittable(today) if self.fixed_on or self.retry_on else self.to_submit
         if self.appointment is not None:
             submit = self.held(submit, today)
-        steps = self.steps
         if collect and not (submit and submit[0] < collect[0]):
-            desk = steps[collect[0]].desk
-            return desk, PICKUP, [i for i in collect if steps[i].desk == desk]
+            return self.sitting_of(collect, PICKUP)
         if submit:
-            desk = steps[submit[0]].desk
-            return desk, SUBMISSION, [i for i in submit if steps[i].desk == desk]
+            return self.sitting_of(submit, SUBMISSION)
         return None
+
+    def sitting_of(self, steps: list[int], kind: int) -> tuple[str, int, list[int]]:
+        """The desk of the first step, and the steps done there in one sitting.
+
+        Under a single window, all of them; else those of one service (a life event's services
+        are separate tickets at one desk).
+        """
+        first = self.steps[steps[0]]
+        desk, part, single = first.desk, first.part, self.world.single
+        return desk, kind, [i for i in steps if self.steps[i].desk == desk and (single or self.steps[i].part == part)]
 
     def held(self, submit: list[int], today: int) -> list[int]:
         """Steps to submit now: the booked one only at its slot (a single window: nothing before it)."""
@@ -435,15 +462,16 @@ class Journey:
         clean = not (self.defective or self.fixed_on)  # nothing wrong, nothing being fixed: no need to look
         self.naming = True
         if self.world.single:
-            documents = list(dict.fromkeys(doc for i in steps for doc in self.steps[i].documents))
+            documents = list(dict.fromkeys(doc for i in steps for doc in self.asked[i]))
             self.documents += len(documents)
             accepted = steps if clean or not self.check(documents, today) else []
         else:
             accepted = []
             for i in steps:
                 step = self.steps[i]
-                self.documents += len(step.documents) + step.carried
-                if clean or not self.check(step.documents, today):
+                asked = self.asked[i]
+                self.documents += len(asked) + step.carried
+                if clean or not self.check(asked, today):
                     accepted.append(i)
         if len(accepted) < len(steps):
             self.rejections += 1
@@ -591,7 +619,8 @@ class Journey:
     def hand_off(self, step: StepPlan) -> simpy.events.ProcessGenerator:
         """The file moves to the step's back office, in working time."""
         begun = self.env.now
-        yield self.env.timeout(self.world.calendar.add_working(begun, self.world.setup.handoff_minutes) - begun)
+        minutes = self.route.handoff_minutes[step.index]
+        yield self.env.timeout(self.world.calendar.add_working(begun, minutes) - begun)
         self.world.recorder.work(self.citizen, step.id, step.agency, HANDOFF, begun, begun, self.env.now)
 
     def work(self, step: StepPlan) -> simpy.events.ProcessGenerator:

@@ -22,7 +22,7 @@ from simulator.model.processes import start
 from simulator.model.records import Recorder
 from simulator.model.staff import RankedPool, StaffPool, follow_roster
 from simulator.model.streams import KeyedStream, Streams, Transform
-from simulator.scenario.schema import FRONT_OFFICE, Appointments, Roster, Scenario, Service
+from simulator.scenario.schema import FRONT_OFFICE, Appointments, Bundle, Roster, Scenario, Service
 
 
 class Slots(NamedTuple):
@@ -46,11 +46,15 @@ class DayProfile:
     rate of a usual morning and brings fewer arrivals than a whole day.
     """
 
-    def __init__(self, calendar: WorkCalendar, weights: list[float] | None) -> None:
+    def __init__(
+        self, calendar: WorkCalendar, weights: list[float] | None, usual: tuple[float, float] | None = None
+    ) -> None:
         self.calendar = calendar
-        usual = np.arange(calendar.open, calendar.close, 60.0)
-        self._weights = np.ones(len(usual)) if weights is None else np.asarray(weights, dtype=np.float64)
-        self._usual_mass = float((self._weights * np.minimum(60.0, calendar.close - usual)).sum())
+        self.opens, closes = usual or (calendar.open, calendar.close)
+        """The hours the weights are given for: the scenario's usual hours (a configuration may keep others)."""
+        hours = np.arange(self.opens, closes, 60.0)
+        self._weights = np.ones(len(hours)) if weights is None else np.asarray(weights, dtype=np.float64)
+        self._usual_mass = float((self._weights * np.minimum(60.0, closes - hours)).sum())
         self._slots: dict[tuple[float, float], Slots] = {}
         self.usual = self._cut(calendar.open, calendar.close)
 
@@ -67,7 +71,7 @@ class DayProfile:
     def _cut(self, opens: float, closes: float) -> Slots:
         starts = np.arange(opens, closes, 60.0)
         lengths = np.minimum(60.0, closes - starts)
-        usual_slot = np.clip((starts - self.calendar.open) // 60, 0, len(self._weights) - 1).astype(np.int64)
+        usual_slot = np.clip((starts - self.opens) // 60, 0, len(self._weights) - 1).astype(np.int64)
         mass = self._weights[usual_slot] * lengths
         cumulative = np.cumsum(mass)
         edges = (cumulative / cumulative[-1]).tolist() if cumulative[-1] > 0 else np.linspace(0, 1, len(mass) + 1)[1:]
@@ -87,9 +91,9 @@ class Route:
     """What every citizen of one service meets under a configuration: its steps and their draws."""
 
     __slots__ = (
-        "approval_time", "back_office", "book", "booked_step", "branches", "competence", "counter_time", "documents",
-        "error_rate", "finals", "labels", "openers", "pickup_minutes", "predecessors", "product_error", "profile",
-        "rework_days", "steps", "unlocks", "work_time",
+        "approval_time", "asked", "back_office", "book", "booked_step", "branches", "competence", "counter_time",
+        "documents", "error_rate", "finals", "handoff_minutes", "labels", "lookups", "openers", "pickup_minutes",
+        "predecessors", "product_error", "profile", "rework_days", "steps", "unlocks", "work_time",
     )  # fmt: skip
 
     def __init__(self, world: World, plan: ServicePlan, defect: dict[str, KeyedStream]) -> None:
@@ -110,7 +114,7 @@ class Route:
         self.finals = [step.index for step in plan.steps if step.to_citizen]
         self.back_office = not all(step.at_counter and step.to_citizen for step in plan.steps)
         """Some output is made in a back office or passed to one (else every output is handed over at once)."""
-        self.profile = DayProfile(world.calendar, service.arrivals.profile)
+        self.profile = DayProfile(world.calendar, service.arrivals.profile, world.usual_hours)
         names = [f"{plan.id}:{step.id}" for step in service.steps]
         competence = [setup.competence(step.agency) for step in service.steps]
         day = world.calendar.day_length
@@ -134,8 +138,19 @@ class Route:
             (doc, documents[doc].p_defective, defect[doc])
             for doc in dict.fromkeys(doc for step in plan.steps for doc in step.documents)
         ]
+        self.asked = [step.documents for step in plan.steps]
+        """The documents each step asks of the citizen (a citizen whose lookups fail is asked more)."""
+        looked_up = list(dict.fromkeys(doc for step in plan.steps for doc in step.looked_up))
+        self.lookups = [(doc, keyed(f"lookup:{doc}")) for doc in looked_up] if setup.lookup_failure else []
+        """Documents looked up under once-only, each with the stream that decides whether its lookup fails."""
         rework = world.scenario.citizens.rework_days
-        self.rework_days = {doc: documents[doc].rework_days or rework for doc, _, _ in self.documents}
+        self.rework_days = {doc: documents[doc].rework_days or rework for doc in [*self.asked_once(), *looked_up]}
+        self.handoff_minutes = [
+            max(setup.handoff(source, step.agency) for source in {plan.steps[p].agency for p in step.predecessors}
+                or {FRONT_OFFICE})
+            for step in plan.steps
+        ]  # fmt: skip
+        """Working minutes of each step's file hand-off, from the slowest of the back offices it comes from."""
         """Working days to fix each document once it is named wrong."""
         self.competence = fmean(setup.competence(agency) for agency in dict.fromkeys(s.agency for s in plan.steps))
         self.branches = branches(plan.id, service, keyed)
@@ -148,24 +163,34 @@ class Route:
         """The step whose sitting is booked (under a single window, the whole file's sitting)."""
 
 
-Branch = tuple[list[int], list[float], KeyedStream]
-"""Steps, the cumulative shares of citizens who need each, and the stream that draws: a citizen needs the
-first step whose share exceeds the draw, and none if no share does."""
+    def asked_once(self) -> list[str]:
+        """Every document some step asks of the citizen, once each."""
+        return [doc for doc, _, _ in self.documents]
+
+
+Branch = tuple[list[list[int]], list[float], KeyedStream]
+"""Options (each some steps), the cumulative shares of citizens who need each, and the stream that draws:
+a citizen needs the first option whose share exceeds the draw, and none if no share does."""
 
 
 def branches(service_id: str, service: Service, keyed: Callable[[str], KeyedStream]) -> list[Branch]:
-    """The optional steps and alternatives of a service, each drawn once per citizen from its own stream."""
+    """The optional steps, alternatives and optional services of a life event, each drawn once per citizen."""
     found: list[Branch] = []
     options: dict[str, list[int]] = {}
     for i, step in enumerate(service.steps):
         if step.alternative is not None:
             options.setdefault(step.alternative, []).append(i)
         elif step.share is not None and step.share < 1:
-            found.append(([i], [step.share], keyed(f"branch:{service_id}:{step.id}")))
+            found.append(([[i]], [step.share], keyed(f"branch:{service_id}:{step.id}")))
     for name, indices in options.items():
         edges = list(itertools.accumulate(service.steps[i].share or 0.0 for i in indices))
         edges[-1] = 1.0  # the shares add up to 1: the last option takes whatever rounding leaves
-        found.append((indices, edges, keyed(f"branch:{service_id}:{name}")))
+        found.append(([[i] for i in indices], edges, keyed(f"branch:{service_id}:{name}")))
+    if isinstance(service, Bundle):
+        for member, share in service.needs.items():
+            if share < 1:
+                steps = [i for i, owner in enumerate(service.members) if owner == member]
+                found.append(([steps], [share], keyed(f"branch:{service_id}:{member}")))
     return found
 
 
@@ -206,6 +231,10 @@ class World:
         self.scenario = scenario
         self.setup = setup
         self.calendar = calendar
+        """The calendar the configuration's offices keep."""
+        usual = scenario.calendar
+        self.usual_hours = (float(usual.open_minute), float(usual.close_minute))
+        """The scenario's usual opening hours, which arrival profiles are given for."""
         self.streams = streams
         self.recorder = Recorder(list(setup.services), tuple(scenario.citizens.groups))
         self.in_system = 0
@@ -225,6 +254,7 @@ class World:
         self.returning = keyed("return")
         self.online = keyed("online")
         self.online_share = setup.online_share
+        self.lookup_failure = setup.lookup_failure
         defect = {doc: keyed(f"defect:{doc}") for doc in setup.catalogue.documents}
         self.home_travel = {desk: setup.travel_from_home(desk) for desk in setup.desks}
         self.walk_to = {agency: setup.travel_between(agency) for agency in setup.catalogue.agencies}

@@ -48,7 +48,7 @@ def arrivals(scenario: Scenario, calendar: WorkCalendar, streams: Streams) -> It
     """
     profiles = [
         (sid, DayProfile(calendar, service.arrivals.profile), service.arrivals.per_day)
-        for sid, service in scenario.services.items()
+        for sid, service in scenario.journeys.items()
     ]
     names = [sid for sid, _, _ in profiles]
     for k in range(scenario.horizon_days + TAIL_DAYS):
@@ -78,13 +78,16 @@ def simulate(
     replaces the scenario's random arrivals (for cases worked out by hand).
     """
     setup = resolve(scenario, configuration)
-    calendar = WorkCalendar(scenario.calendar)
+    base = WorkCalendar(scenario.calendar)
+    """Citizens arrive on the scenario's working days in every configuration: the same citizens, paired."""
+    own = scenario.configurations[configuration].calendar
+    calendar = WorkCalendar(scenario.calendar_of(configuration)) if own else base
     streams = Streams(scenario.seed, replication)
     world = World(scenario, setup, calendar, streams)
-    counted_from = calendar.workday(scenario.warmup_days) * DAY
-    counted_until = calendar.workday(scenario.horizon_days) * DAY
-    tail_end = calendar.workday(scenario.horizon_days + TAIL_DAYS) * DAY
-    source = arrivals(scenario, calendar, streams) if arriving is None else arriving
+    counted_from = base.workday(scenario.warmup_days) * DAY
+    counted_until = base.workday(scenario.horizon_days) * DAY
+    tail_end = base.workday(scenario.horizon_days + TAIL_DAYS) * DAY
+    source = arrivals(scenario, base, streams) if arriving is None else arriving
 
     def admit() -> simpy.events.ProcessGenerator:
         env = world.env

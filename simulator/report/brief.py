@@ -214,7 +214,7 @@ def warnings(
             share = float(row[column])
             if np.isfinite(share) and share > BUSY:
                 found.append(words.say(key, name=plots.label(name), desk=words.desk(desk), share=words.percent(share)))
-    several = services is not None and len(run.scenario.services) > 1 and ALL_SERVICES not in services
+    several = services is not None and len(run.scenario.journeys) > 1 and ALL_SERVICES not in services
     for service in services if several and services else [ALL_SERVICES]:
         means = plots.keyed(run["summary"], service)
         for name in configurations:
@@ -304,9 +304,9 @@ def brief_services(run: RunFolder, services: Sequence[str] | None) -> list[str]:
     scenario = run.scenario
     if "service" not in run["summary"].columns:
         return [ALL_SERVICES]
-    if len(scenario.services) == 1:
-        return [next(iter(scenario.services))]
-    return list(services) if services else list(scenario.services)
+    if len(scenario.journeys) == 1:
+        return [next(iter(scenario.journeys))]
+    return list(services) if services else list(scenario.journeys)
 
 
 def content(run: RunFolder, lang: str, services: Sequence[str] | None = None) -> Brief:
@@ -317,7 +317,7 @@ def content(run: RunFolder, lang: str, services: Sequence[str] | None = None) ->
     baseline = names[0]
     focus = plots.focus_of(names, scenario)
     shown = brief_services(run, services)
-    several = len(scenario.services) > 1 and ALL_SERVICES not in shown
+    several = len(scenario.journeys) > 1 and ALL_SERVICES not in shown
     chosen = FINDINGS if len(shown) < 3 else FINDINGS_MANY
     findings: list[tuple[str, list[str]]] = []
     tables: list[tuple[str, list[tuple[str, list[Cell]]]]] = []
@@ -339,6 +339,8 @@ def content(run: RunFolder, lang: str, services: Sequence[str] | None = None) ->
         ]
         if all(plots.mean_of(means, name, "arrived") == 0 for name in names):
             sentences = [plots.capital(words.say("no_applicants")) + "."]
+        elif (procedures := procedure_sentence(words, scenario, service, names)) is not None:
+            sentences = [procedures, *sentences]
         heading = _service_heading(words, scenario, service) if several else ""
         findings.append((heading, sentences))
         tables.append((heading, key_table(words, run["summary"], names, service)))
@@ -386,8 +388,19 @@ def content(run: RunFolder, lang: str, services: Sequence[str] | None = None) ->
     )
 
 
+def procedure_sentence(words: Language, scenario: Scenario, service: str, names: Sequence[str]) -> str | None:
+    """'Procedures to complete: 9 (siloed) -> 4 (integrated).' when the configurations' lists differ."""
+    if service == ALL_SERVICES:
+        return None
+    counts = [scenario.procedures(name, service) for name in names]
+    if len(set(counts)) == 1:
+        return None
+    listed = " → ".join(f"{count} ({plots.label(name)})" for count, name in zip(counts, names, strict=True))
+    return words.say("procedures_changed", counts=listed) + "."
+
+
 def _service_heading(words: Language, scenario: Scenario, service: str) -> str:
-    standard = words.localise(f"{scenario.services[service].standard_days:g}")
+    standard = words.localise(f"{scenario.journeys[service].standard_days:g}")
     return words.say("service_heading", name=plots.service_name(scenario, service, words), days=standard)
 
 
@@ -413,7 +426,7 @@ def figure_makers(run: RunFolder, lang: str, services: Sequence[str] | None = No
     focus = plots.focus_of(names, scenario)
     pair = list(dict.fromkeys([names[0], focus]))
     shown = brief_services(run, services)
-    split = shown if len(scenario.services) > 1 and ALL_SERVICES not in shown else None
+    split = shown if len(scenario.journeys) > 1 and ALL_SERVICES not in shown else None
     makers: dict[str, Callable[[], Figure]] = {
         "timeline": lambda: timeline.timeline_figure(
             run["citizens"], run["contacts"], run["work"], scenario, pair, lang, colours, split

@@ -70,7 +70,7 @@ def _pair(words: Language, metric: str, before: float, after: float) -> str:
 
 def shown_services(scenario: Scenario, services: Sequence[str] | None) -> list[str]:
     """The services a report tells of: those named, else every service of the scenario."""
-    return list(services) if services else list(scenario.services)
+    return list(services) if services else list(scenario.journeys)
 
 
 def _rows(frame: pd.DataFrame, service: str) -> dict[tuple[str, str], dict[str, Any]]:
@@ -139,10 +139,10 @@ def comparison_text(results: Results, lang: str = "en", services: Sequence[str] 
         )
     ]
     chosen = shown_services(scenario, services)
-    if len(scenario.services) == 1 and len(chosen) == 1:
+    if len(scenario.journeys) == 1 and len(chosen) == 1:
         return "\n".join([*lines, "", *_block(results, words, chosen[0])])
     for service in chosen:
-        name = scenario.services[service].name or service
+        name = scenario.journeys[service].name or service
         heading = words.say("text_service", name=name if name == service else f"{name} ({service})")
         lines += ["", heading, "=" * len(heading), *_block(results, words, service)]
     if not services:

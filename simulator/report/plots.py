@@ -204,7 +204,7 @@ def service_name(scenario: Scenario, service: str, lang: Language) -> str:
     """A service as the reader knows it: its name, or 'all services together'."""
     if service == ALL_SERVICES:
         return lang.say("all_services")
-    return scenario.services[service].name or service.replace("_", " ")
+    return scenario.journeys[service].name or service.replace("_", " ")
 
 
 def mean_of(rows: Mapping[tuple[str, str], Mapping[str, Any]], name: str, metric: str) -> float:
@@ -333,7 +333,7 @@ def prepare(
 
 def services_of(scenario: Scenario, services: Sequence[str] | None) -> list[str]:
     """The services a figure shows: those given, else every service of the scenario."""
-    return list(services) if services else list(scenario.services)
+    return list(services) if services else list(scenario.journeys)
 
 
 # --- lead-time distribution -----------------------------------------------------------------------------------
@@ -368,7 +368,7 @@ def lead_time_figure(
     within: dict[str, dict[str, float]] = {}
     for axes, service in zip(panels, shown, strict=False):
         mine = citizens[citizens["service"].astype(str) == service]
-        standard = scenario.services[service].standard_days
+        standard = scenario.journeys[service].standard_days
         within[service] = {}
         longest = standard
         for name in names:
@@ -448,7 +448,7 @@ def _lead_title(
         )
     service = shown[0]
     shares = {name: words.percent(within[service].get(name, math.nan)) for name in (baseline, focus)}
-    days = words.localise(f"{scenario.services[service].standard_days:g}")
+    days = words.localise(f"{scenario.journeys[service].standard_days:g}")
     if focus == baseline:
         return words.say("lead_title_one", days=days, share=shares[baseline], name=label(baseline))
     return words.say(

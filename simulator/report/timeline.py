@@ -195,17 +195,30 @@ def timeline_figure(
     words, _, colours = plots.prepare(citizens, lang, colours, shown if colours is None else None)
     calendar = WorkCalendar(scenario.calendar)
     present = set(citizens["service"].astype(str))
-    chosen_services: list[str | None] = [s for s in (services or scenario.services) if s in present]
-    many = len(scenario.services) > 1
+    chosen_services: list[str | None] = [s for s in (services or scenario.journeys) if s in present]
+    many = len(scenario.journeys) > 1
     cases = [(service, name) for service in (chosen_services or [None]) for name in shown]
     chosen = {case: representative(citizens, case[1], case[0]) for case in cases}
     lanes = {
-        case: [step.id for step in scenario.services[str(c["service"])].steps] if c is not None else []
+        case: [step.id for step in scenario.catalogue(case[1]).services[str(c["service"])].steps]
+        if c is not None
+        else []
         for case, c in chosen.items()
     }
+    """Each panel's steps, as its configuration has them (a reform may drop, merge or add procedures)."""
     columns = len(shown) if many else 1
     width = plots.WIDTH / columns - (1.3 if columns == 1 else 0.9)
-    titles = {case: _panel_title(words, scenario, case, chosen[case], many, width) for case in cases}
+    differ = {
+        service: len({scenario.procedures(name, service) for name in shown}) > 1
+        for service in {str(c["service"]) for c in chosen.values() if c is not None}
+    }
+    titles = {
+        case: _panel_title(
+            words, scenario, case, c, many, width,
+            scenario.procedures(case[1], str(c["service"])) if c is not None and differ[str(c["service"])] else None,
+        )
+        for case, c in chosen.items()
+    }  # fmt: skip
     grid_rows = [cases[k : k + columns] for k in range(0, len(cases), columns)]
     heights = [
         max(0.5 + 0.23 * len(lanes[case]) + 0.17 * titles[case].count("\n") for case in row) for row in grid_rows
@@ -231,8 +244,10 @@ def timeline_figure(
         end = max(end, _timeline_panel(axes, citizen, own_contacts, own_work, lanes[case], clock, colours[name], used))
         days = words.value("lead_time_days", float(citizen["lead_time_days"]))
         summaries[case] = words.say("timeline_summary", trips=words.count("trip", int(citizen["trips"])), days=days)
-        labels = [words.say("timeline_applicant"), *map(words.desk, lanes[case])]
-        axes.set_yticks(range(len(lanes[case]) + 1), labels if k % columns == 0 else [""] * len(labels))
+        steps = [lane.rsplit(".", 1)[-1] for lane in lanes[case]]  # a life event's step without its service
+        labels = [words.say("timeline_applicant"), *map(words.desk, steps)]
+        own_lanes = k % columns == 0 or lanes[case] != lanes[cases[k - k % columns]]  # a reform's own steps
+        axes.set_yticks(range(len(lanes[case]) + 1), labels if own_lanes else [""] * len(labels))
         axes.set_ylim(len(lanes[case]) + 0.45, -1.0)
         axes.tick_params(axis="y", length=0)
         axes.spines[["left"]].set_visible(False)
@@ -264,8 +279,12 @@ def _panel_title(
     citizen: pd.Series | None,
     many: bool,
     width: float,
+    procedures: int | None = None,
 ) -> str:
-    """A panel's title: (the service,) the configuration and the applicant's trips, rejections and days."""
+    """A panel's title: (the service,) the configuration, the applicant's trips, rejections and days.
+
+    With `procedures`, the configuration's count of procedures too (when configurations differ in it).
+    """
     service, name = case
     if citizen is None:
         title = words.say("timeline_none", name=plots.label(name))
@@ -277,6 +296,8 @@ def _panel_title(
             rejections=words.count("rejection", int(citizen["rejections"])),
             days=words.value("lead_time_days", float(citizen["lead_time_days"])),
         )
+        if procedures is not None:
+            title += ", " + words.count("procedure", procedures)
     lines = plots.wrap(title, width, 10, bold=True)
     if many and service is not None:
         lines = (*plots.wrap(plots.service_name(scenario, service, words), width, 10, bold=True), *lines)

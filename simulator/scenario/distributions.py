@@ -418,6 +418,32 @@ class Empirical(Spec):
         return self.values.array[order][np.minimum(place, len(order) - 1)]
 
 
+class Combined(Spec):
+    """Steps a configuration merges into one: the parts drawn at one probability, added up or the longest.
+
+    Drawn at one probability, the parts are comonotone: a file slow in one part is slow in the
+    others (one officer, one sitting, one file). Made by `merge_steps`, never written in a file.
+    """
+
+    dist: Literal["combined"] = "combined"
+    parts: tuple[Spec, ...]
+    how: Literal["sum", "longest"] = "sum"
+
+    def expected(self) -> float:
+        if self.how == "sum":
+            return sum(part.expected() for part in self.parts)
+        grid = (np.arange(4096) + 0.5) / 4096  # the mean of the longest part, by the midpoint rule
+        return float(self.quantile(grid).mean())
+
+    @property
+    def is_zero(self) -> bool:
+        return all(part.is_zero for part in self.parts)
+
+    def quantile(self, u: FloatArray) -> FloatArray:
+        values = np.stack([part.quantile(u) for part in self.parts])
+        return np.asarray(values.sum(axis=0) if self.how == "sum" else values.max(axis=0), dtype=np.float64)
+
+
 def _check_spread(mean: float, sd: float) -> None:
     """Refuse an sd above MAX_SPREAD times the mean: the shape of the distribution stays a finite number."""
     if sd > MAX_SPREAD * mean:

@@ -31,7 +31,7 @@ from pydantic import (
 )
 from pydantic_core import PydanticCustomError
 
-from simulator.scenario.distributions import Fixed, Minutes, WorkingDays
+from simulator.scenario.distributions import Combined, Fixed, Minutes, WorkingDays
 
 Path = tuple[str | int, ...]
 
@@ -390,6 +390,97 @@ class Service(Record):
         return [step.id for step in self.steps if step.id not in needed]
 
 
+class LifeEvent(Record):
+    """Several services one citizen needs at once (a birth: birth certificate, family card, child's card)."""
+
+    name: Text | None = None
+    arrivals: Arrivals
+    services: Annotated[list[Id], Field(min_length=2, max_length=MAX_STEPS)]
+    optional: dict[Id, Probability] = {}
+    """Services not every citizen of the event needs, with the share who do."""
+    order: dict[Id, list[Id]] = {}
+    """Services that start only when others are done: {service: [services before it]}."""
+    standard_days: Annotated[float, Strict(), Field(gt=0, le=MAX_HORIZON_DAYS, allow_inf_nan=False)] | None = None
+    """The event's service standard; by default the longest chain of its services' standards."""
+
+
+class Bundle(Service):
+    """A life event as one service: every step of its services, named `service.step`."""
+
+    members: list[str]
+    """The service each step belongs to (a sitting at a desk is one service's, except at a single window)."""
+    needs: dict[str, float]
+    """Optional services and the share of the event's citizens who need each."""
+
+
+def bundle(event: LifeEvent, services: Mapping[str, Service]) -> Bundle:
+    """The steps of a life event's services as one service, in the event's order."""
+    steps: list[Step] = []
+    members: list[str] = []
+    for member in event.services:
+        service = services[member]
+        own = set(service.step_ids())
+
+        def named(names: list[str], member: str = member, own: set[str] = own) -> list[str]:
+            return [f"{member}.{name}" if name in own else name for name in names]
+
+        before = [f"{p}.{final}" for p in event.order.get(member, []) for final in services[p].final_steps()]
+        for step in service.steps:
+            first = not service.predecessors(step)
+            after = [*named(step.after), *(before if first else [])]
+            steps.append(step.model_copy(update={"id": f"{member}.{step.id}", "requires": named(step.requires),
+                                                 "after": after}))  # fmt: skip
+            members.append(member)
+    return Bundle.model_construct(
+        name=event.name,
+        arrivals=event.arrivals,
+        standard_days=event.standard_days or _longest_chain(event, services),
+        fee=sum(services[member].fee for member in event.services),
+        appointments=None,
+        steps=steps,
+        members=members,
+        needs=dict(event.optional),
+    )
+
+
+def _longest_chain(event: LifeEvent, services: Mapping[str, Service]) -> float:
+    """The longest sum of service standards along the event's order."""
+    longest: dict[str, float] = {}
+    for member in graphlib.TopologicalSorter({m: event.order.get(m, []) for m in event.services}).static_order():
+        before = max((longest[p] for p in event.order.get(member, [])), default=0.0)
+        longest[member] = before + services[member].standard_days
+    return max(longest.values())
+
+
+def check_life_events(scenario: Scenario) -> None:
+    """Life events name services, shares and an order without a cycle."""
+    for event_id, event in scenario.life_events.items():
+        where = ("life_events", event_id)
+        if event_id in scenario.services or event_id == ALL_SERVICES:
+            refuse(where, f"{event_id!r} is already the id of a service{'s' if event_id == ALL_SERVICES else ''}: "
+                   "choose another id for the life event")  # fmt: skip
+        for k, member in enumerate(event.services):
+            if member not in scenario.services:
+                refuse_unknown((*where, "services", k), "service", member, scenario.services)
+        if len(set(event.services)) < len(event.services):
+            refuse((*where, "services"), f"a service is listed twice in {event.services}")
+        for member in event.optional:
+            if member not in event.services:
+                refuse_unknown((*where, "optional", member), "service of the event", member, event.services)
+        for member, before in event.order.items():
+            for k, other in enumerate([member, *before]):
+                if other not in event.services:
+                    path = (*where, "order", member) if k == 0 else (*where, "order", member, k - 1)
+                    refuse_unknown(path, "service of the event", other, event.services)
+            if set(before) & set(event.optional):
+                refuse((*where, "order", member), "an optional service cannot come before another: not everyone "
+                       "needs it")  # fmt: skip
+        try:
+            graphlib.TopologicalSorter({m: event.order.get(m, []) for m in event.services}).prepare()
+        except graphlib.CycleError as error:
+            refuse((*where, "order"), f"services form a cycle: {' -> '.join(error.args[1])}")
+
+
 class Group(Record):
     """Citizens the law serves first (older people, people with disabilities, pregnant women, children)."""
 
@@ -438,6 +529,17 @@ PRESETS: dict[str, Levers] = {
 
 
 class ServiceChanges(Record):
+    """What a configuration changes in one service: its list of procedures, their fields, its appointments.
+
+    The changes apply in this order: drop, merge, add, then the fields of `steps`.
+    """
+
+    drop_steps: Annotated[list[Id], Field(max_length=MAX_STEPS)] = []
+    merge_steps: Annotated[
+        dict[Id, Annotated[list[Id], Field(min_length=2, max_length=MAX_STEPS)]], Field(max_length=MAX_STEPS)
+    ] = {}
+    """Steps done as one: one sitting, one back-office flow, one output, under the new id."""
+    add_steps: Annotated[list[Step], Field(max_length=MAX_STEPS)] = []
     steps: dict[Id, dict[str, Any]] = {}
     appointments: dict[str, Any] | None = None
     """Fields of the service's appointments this configuration changes (or all of them, if it has none)."""
@@ -458,6 +560,14 @@ class Configuration(Record):
     front_office_travel_minutes: TravelMinutes | None = None
     walk_minutes: TravelMinutes = 3.0
     handoff_minutes: TravelMinutes = 30.0
+    handoff_between: Annotated[dict[Id, dict[Id, TravelMinutes]], Field(max_length=MAX_ITEMS)] = {}
+    """Working minutes a file takes from one back office (or the front office) to another, where not
+    `handoff_minutes`: {from: {to: minutes}}."""
+    lookup_failure: Probability = 0.0
+    """Under once-only, the share of lookups of a document the government holds that fail: the
+    document is then asked of the citizen after all."""
+    calendar: dict[str, Any] | None = None
+    """Fields of the calendar this configuration changes (opening hours, workdays, holidays)."""
     agencies: dict[Id, dict[str, Any]] = {}
     documents: dict[Id, dict[str, Any]] = {}
     services: dict[Id, ServiceChanges] = {}
@@ -572,6 +682,7 @@ class Scenario(Record):
     agencies: Annotated[dict[Id, Agency], Field(min_length=1, max_length=MAX_ITEMS)]
     services: Annotated[dict[Id, Service], Field(min_length=1, max_length=MAX_ITEMS)]
     citizens: Citizens = Citizens()
+    life_events: Annotated[dict[Id, LifeEvent], Field(max_length=MAX_ITEMS)] = {}
     configurations: Annotated[dict[Id, Configuration], Field(min_length=1, max_length=MAX_ITEMS)]
     satisfaction: Satisfaction = Satisfaction()
     brief: Brief = Brief()
@@ -590,6 +701,7 @@ class Scenario(Record):
                 ("warmup_days",),
                 f"warm-up ({self.warmup_days} days) must be shorter than the horizon ({self.horizon_days} days)",
             )
+        check_life_events(self)
         check_catalogue(self.catalogue(), self.calendar, ())
         if (points := math.prod(len(values) for values in self.sweep.values())) > MAX_SWEEP_POINTS:
             refuse(("sweep",), f"a grid of {points:,} points: expected at most {MAX_SWEEP_POINTS:,} (docs/limits.md)")
@@ -601,11 +713,28 @@ class Scenario(Record):
                 refuse_unknown(("brief", "steps", k), "configuration", name, self.configurations)
         for name, configuration in self.configurations.items():
             where = ("configurations", name)
+            if configuration.calendar is not None:
+                if "start" in configuration.calendar:
+                    refuse((*where, "calendar", "start"), "every configuration keeps the scenario's start (day 0): "
+                           "set calendar.start for the whole file")  # fmt: skip
+                _nested((*where, "calendar"), functools.partial(self.calendar_of, name))
             catalogue = self.catalogue(name)
             if catalogue != self.catalogue():
                 check_catalogue(catalogue, self.calendar, where)
             check_staffing(configuration, catalogue, where)
+            check_exchange(configuration, catalogue, where)
         return self
+
+    def procedures(self, configuration: str, service: str) -> int:
+        """How many procedures (steps) a service has under a configuration."""
+        return len(self.catalogue(configuration).services[service].steps)
+
+    def calendar_of(self, configuration: str) -> Calendar:
+        """The calendar a configuration's offices keep: the scenario's, with the fields it changes."""
+        changes = self.configurations[configuration].calendar
+        if not changes:
+            return self.calendar
+        return Calendar.model_validate({**self.calendar.model_dump(), **changes})
 
     @property
     def booking(self) -> bool:
@@ -616,12 +745,20 @@ class Scenario(Record):
             for changes in configuration.services.values()
         )
 
+    @property
+    def journeys(self) -> dict[str, Service]:
+        """What citizens arrive for: each service, and each life event as one bundled service."""
+        return dict(self.catalogue().services)
+
     def catalogue(self, configuration: str | None = None) -> Catalogue:
-        """The documents, agencies and services, as `configuration` changes them."""
+        """The documents, agencies and services (life events bundled), as `configuration` changes them."""
         own = Catalogue(self.documents, self.agencies, self.services)
-        if configuration is None:
+        if configuration is not None:
+            own = apply_changes(own, self.configurations[configuration], ("configurations", configuration))
+        if not self.life_events:
             return own
-        return apply_changes(own, self.configurations[configuration], ("configurations", configuration))
+        bundles = {event_id: bundle(event, own.services) for event_id, event in self.life_events.items()}
+        return own._replace(services={**own.services, **bundles})
 
 
 def _nested(path: Path, validate: Callable[[], Any], apart: bool = False) -> Any:
@@ -639,7 +776,7 @@ def _nested(path: Path, validate: Callable[[], Any], apart: bool = False) -> Any
 def _changed(record: Record, changes: Mapping[str, Any], path: Path) -> Any:
     if "id" in changes:
         refuse((*path, "id"), "a configuration cannot rename a step")
-    return _nested(path, lambda: type(record).model_validate({**record.model_dump(), **changes}))
+    return _nested(path, lambda: type(record).model_validate({**dict(record), **changes}))
 
 
 def changed(scenario: Scenario, settings: Mapping[str, Any]) -> Scenario:
@@ -699,7 +836,7 @@ def _changed_all(
 
 
 def apply_changes(own: Catalogue, configuration: Configuration, where: Path) -> Catalogue:
-    """The catalogue with a configuration's changes to agencies, documents and steps."""
+    """The catalogue with a configuration's changes to agencies, documents, procedures and steps."""
     if not (configuration.documents or configuration.agencies or configuration.services):
         return own
     documents = _changed_all(own.documents, configuration.documents, (*where, "documents"), "document")
@@ -709,20 +846,114 @@ def apply_changes(own: Catalogue, configuration: Configuration, where: Path) -> 
         path = (*where, "services", service_id)
         if service_id not in services:
             refuse_unknown(path, "service", service_id, services)
-        service = services[service_id]
-        steps = {step.id: step for step in service.steps}
-        for step_id, fields in changes.steps.items():
-            if step_id not in steps:
-                refuse_unknown((*path, "steps", step_id), "step", step_id, steps)
-            steps[step_id] = _changed(steps[step_id], fields, (*path, "steps", step_id))
-        update: dict[str, Any] = {"steps": list(steps.values())}
-        if changes.appointments is not None:
-            fields = {**(service.appointments.model_dump() if service.appointments else {}), **changes.appointments}
-            update["appointments"] = _nested(
-                (*path, "appointments"), functools.partial(Appointments.model_validate, fields)
-            )
-        services[service_id] = service.model_copy(update=update)
+        services[service_id] = changed_service(services[service_id], changes, path)
     return Catalogue(documents, agencies, services)
+
+
+def changed_service(service: Service, changes: ServiceChanges, path: Path) -> Service:
+    """A service with a configuration's changes: steps dropped, merged, added, then their fields changed."""
+    steps = {step.id: step for step in service.steps}
+    for k, step_id in enumerate(changes.drop_steps):
+        if step_id not in steps:
+            refuse_unknown((*path, "drop_steps", k), "step", step_id, steps)
+        del steps[step_id]
+    renamed: dict[str, str] = {}
+    for merged_id, parts in changes.merge_steps.items():
+        steps = _merged(steps, merged_id, parts, (*path, "merge_steps", merged_id))
+        renamed |= dict.fromkeys(parts, merged_id)
+    for k, step in enumerate(changes.add_steps):
+        if step.id in steps:
+            refuse((*path, "add_steps", k, "id"), f"step {step.id!r} is already a step of the service")
+        steps[step.id] = step
+    for step_id, fields in changes.steps.items():
+        if step_id not in steps:
+            refuse_unknown((*path, "steps", step_id), "step", step_id, steps)
+        steps[step_id] = _changed(steps[step_id], fields, (*path, "steps", step_id))
+    _check_dropped(list(steps.values()), changes.drop_steps, path)
+    update: dict[str, Any] = {"steps": list(steps.values())}
+    appointments = service.appointments
+    if changes.appointments is not None:
+        fields = {**(appointments.model_dump() if appointments else {}), **changes.appointments}
+        appointments = _nested((*path, "appointments"), functools.partial(Appointments.model_validate, fields))
+    if appointments is not None and appointments.step in renamed:
+        appointments = appointments.model_copy(update={"step": renamed[appointments.step]})
+    update["appointments"] = appointments
+    return service.model_copy(update=update)
+
+
+def _merged(steps: dict[str, Step], merged_id: str, parts: list[str], path: Path) -> dict[str, Step]:
+    """The steps with `parts` done as one step, in the place of the first part.
+
+    Its counter and back-office times are the parts' added up, its approval the longest of
+    theirs; it needs what the parts need from outside them, at the first part's agency.
+    """
+    for k, part in enumerate(parts):
+        if part not in steps:
+            refuse_unknown((*path, k), "step", part, steps)
+        if steps[part].share is not None or steps[part].alternative is not None:
+            refuse((*path, k), f"step {part!r} is not needed by every citizen: it cannot be merged")
+    if len(set(parts)) < len(parts):
+        refuse(path, f"a step is named twice in {parts}")
+    if merged_id in steps and merged_id not in parts:
+        refuse(path, f"{merged_id!r} is already a step of the service: choose a new id for the merged step")
+    own = [steps[part] for part in parts]
+    outside = set(parts)
+
+    def needs(field: str) -> list[str]:
+        return list(dict.fromkeys(r for step in own for r in getattr(step, field) if r not in outside))
+
+    merged = Step(
+        id=merged_id,
+        agency=own[0].agency,
+        counter=Combined(parts=tuple(step.counter for step in own)),
+        backoffice=Combined(parts=tuple(step.backoffice for step in own)),
+        approval_days=Combined(parts=tuple(step.approval_days for step in own), how="longest"),
+        requires=needs("requires"),
+        after=needs("after"),
+        pickup="same_day" if all(step.pickup == "same_day" for step in own) else "next_day",
+    )
+
+    def redirected(names: list[str]) -> list[str]:
+        return list(dict.fromkeys(merged_id if name in outside else name for name in names))
+
+    result: dict[str, Step] = {}
+    for step_id, step in steps.items():
+        if step_id == parts[0]:
+            result[merged_id] = merged
+        elif step_id not in outside:
+            update = {"requires": redirected(step.requires), "after": redirected(step.after)}
+            result[step_id] = step.model_copy(update=update)
+    return result
+
+
+def _check_dropped(steps: list[Step], dropped: list[str], path: Path) -> None:
+    """No step left needs or follows a dropped one."""
+    for step in steps:
+        for field in ("requires", "after"):
+            gone = [name for name in getattr(step, field) if name in dropped]
+            if gone:
+                k = dropped.index(gone[0])
+                refuse(
+                    (*path, "drop_steps", k),
+                    f"step {gone[0]!r} is dropped, but step {step.id!r} has it in {field}: "
+                    f"drop {step.id!r} too, or give it other {field} under steps.{step.id}.{field}",
+                )
+
+
+def check_exchange(configuration: Configuration, catalogue: Catalogue, where: Path) -> None:
+    """Hand-off times name agencies (or the front office), and lookups fail only where there are lookups."""
+    places = [*catalogue.agencies, FRONT_OFFICE]
+    for source, targets in configuration.handoff_between.items():
+        if source not in places:
+            refuse_unknown((*where, "handoff_between", source), "agency", source, places)
+        for target in targets:
+            if target not in catalogue.agencies:
+                refuse_unknown((*where, "handoff_between", source, target), "agency", target, catalogue.agencies)
+    if configuration.lookup_failure and not configuration.levers.once_only:
+        refuse(
+            (*where, "lookup_failure"),
+            "lookups happen only under once_only: set once_only: true, or leave lookup_failure out",
+        )
 
 
 def check_catalogue(catalogue: Catalogue, calendar: Calendar, where: Path) -> None:

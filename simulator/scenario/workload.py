@@ -44,7 +44,7 @@ class Workload:
 
 def journeys_per_run(scenario: Scenario, horizon_days: int | None = None) -> int:
     """Expected citizens of one replication of one configuration."""
-    per_day = sum(service.arrivals.per_day for service in scenario.services.values())
+    per_day = sum(service.arrivals.per_day for service in scenario.journeys.values())
     return math.ceil(per_day * (horizon_days or scenario.horizon_days))
 
 
