@@ -1020,6 +1020,9 @@ def _check_branches(service: Service, path: Path) -> None:
             if step.alternative in ids:
                 refuse((*here, "alternative"), f"alternative {step.alternative!r} has the name of a step")
             alternatives[step.alternative] = alternatives.get(step.alternative, 0.0) + step.share
+        if step.id in branching and (made := [need for need in step.requires if need in ids]):
+            refuse((*here, "requires"), f"step {step.id!r} is not needed by every citizen, so the output of "
+                   f"{made[0]!r} would be made for nothing for the others; use after: [{made[0]}]")  # fmt: skip
         for k, need in enumerate(step.requires):
             if need in branching:
                 refuse((*here, "requires", k), f"step {need!r} is not needed by every citizen, so its output cannot "

@@ -51,7 +51,7 @@ def check_journeys(scenario: Scenario, configuration: str) -> None:
     """Simulate one replication and assert every invariant of the module docstring."""
     records = simulate(scenario, configuration, 0)
     setup = resolve(scenario, configuration)
-    calendar = WorkCalendar(scenario.calendar)
+    calendar = WorkCalendar(scenario.calendar_of(configuration))
     ended = records.citizens[records.citizens["outcome"] != "in_system"].set_index("citizen")
     contacts = records.contacts.assign(day=lambda c: (c["queued"] // DAY).astype(int))
     contacts = contacts[contacts["citizen"].isin(ended.index)]
@@ -140,9 +140,10 @@ def one_defect_a_sitting(
         for citizen, rejections in mine["rejections"].items():
             needed = steps_of.get(citizen, set())
             checked = dict.fromkeys(doc for step in plan.steps if step.id in needed for doc in step.documents)
+            looked_up = dict.fromkeys(doc for step in plan.steps if step.id in needed for doc in step.looked_up)
             wrong = sum(
                 streams.keyed(f"defect:{doc}")(int(citizen)) < documents[doc].p_defective for doc in checked
-            )
+            ) + sum(streams.keyed(f"lookup:{doc}")(int(citizen)) < setup.lookup_failure for doc in looked_up)
             assert rejections == wrong, f"{where}: {sid}: citizen {citizen} rejected {rejections}, {wrong} wrong"
 
 
@@ -150,7 +151,7 @@ def at_a_slot(scenario: Scenario, calendar: WorkCalendar, outings: pd.DataFrame,
     """Which outings of booked citizens begin on their service's slot grid (an appointment, not a drawn time)."""
     gaps = {
         sid: 60 / service.appointments.slots_per_hour if service.appointments else math.nan
-        for sid, service in scenario.services.items()
+        for sid, service in scenario.journeys.items()
     }
     booked = ended.loc[outings["citizen"], "booked"].to_numpy()
     gap = ended.loc[outings["citizen"], "service"].astype(str).map(gaps).to_numpy(dtype=np.float64)
@@ -163,7 +164,8 @@ def return_draws(
     scenario: Scenario, calendar: WorkCalendar, contacts: pd.DataFrame, ended: pd.DataFrame, where: str
 ) -> None:
     returning = Streams(scenario.seed, 0).keyed("return")
-    profiles = {sid: DayProfile(calendar, service.arrivals.profile) for sid, service in scenario.services.items()}
+    usual = (float(scenario.calendar.open_minute), float(scenario.calendar.close_minute))
+    profiles = {sid: DayProfile(calendar, s.arrivals.profile, usual) for sid, s in scenario.journeys.items()}
     outings = contacts[contacts["kind"] != "delivery"].sort_values("queued", kind="stable")
     first = outings.groupby(["citizen", "day"], sort=True)["queued"].first().reset_index()
     first = first[first["day"] > (ended.loc[first["citizen"], "arrival"].to_numpy() // DAY)]
@@ -238,12 +240,20 @@ def real_office(draw: st.DrawFn, data: dict[str, Any]) -> None:
         citizens["groups"] = {"priority": {"share": 0.2, "priority": True}}
     if draw(st.integers(0, 3)) == 0:
         citizens["balk_ahead"] = draw(st.integers(0, 20))
+    merged = {  # a step a configuration merges must stay needed by everyone
+        part
+        for configuration in data["configurations"].values()
+        for changes in configuration.get("services", {}).values()
+        for parts in changes.get("merge_steps", {}).values()
+        for part in parts
+    }
     for service in data["services"].values():
         if draw(st.integers(0, 2)) == 0:
             service["appointments"] = {"share": 0.5, "slots_per_hour": 2, "no_show": 0.2, "book_ahead_days": 2}
         last = service["steps"][-1]
         required = {r for step in service["steps"] for r in step.get("requires", [])}
-        if draw(st.integers(0, 3)) == 0 and last["id"] not in required:
+        consumes = any(need in {step["id"] for step in service["steps"]} for need in last.get("requires", []))
+        if draw(st.integers(0, 3)) == 0 and last["id"] not in required | merged and not consumes:
             last["share"] = 0.5
 
 
