@@ -319,7 +319,15 @@ class Journey:
         today = int(env.now // DAY)
         at: str | None = None
         acted = False
-        while (task := self.next_task(today)) is not None:
+        while (task := self.next_task(today)) is not None or (at is not None and self.slot_later_today(today)):
+            if task is None:  # out already, with a slot later today: go to its desk and wait there
+                assert at is not None and self.appointment is not None
+                desk = self.steps[self.route.booked_step].desk
+                if not (yield from self.move(at, desk)):
+                    break
+                at = desk
+                yield env.timeout(max(0.0, self.appointment - env.now))
+                continue
             desk, kind, steps = task
             if kind == SUBMISSION and self.online:
                 self.submit_online(steps)
@@ -348,6 +356,18 @@ class Journey:
         if at is not None:
             self.travel += world.home_travel[at]
         return acted
+
+    def slot_later_today(self, today: int) -> bool:
+        """The citizen's appointment is later today, and its step can be submitted then."""
+        slot = self.appointment
+        booked = self.route.booked_step
+        return (
+            slot is not None
+            and int(slot // DAY) == today
+            and slot > self.env.now
+            and booked in self.to_submit
+            and self.ready_on(booked) <= today
+        )
 
     def move(self, at: str, desk: str) -> Generator[simpy.Event, Any, bool]:
         """Go on to `desk` on the same trip; False (go home instead) if it would be closed on arrival."""
