@@ -34,6 +34,7 @@ from simulator.analysis.statistics import FEW_REPLICATIONS
 from simulator.experiments.executors import default_workers
 from simulator.report import plots, timeline
 from simulator.report.language import POINTS, Language, language
+from simulator.report.levers import configuration_lines, label
 from simulator.scenario.loading import RunFolder, read_run
 from simulator.scenario.schema import ALL_SERVICES, Scenario
 
@@ -129,15 +130,15 @@ def finding(
     before = float(row["baseline_mean"]) if before is None else before
     after = float(row["mean"]) if after is None else after
     difference = float(row["difference"])
-    name = plots.capital(plots.label(configuration))
+    name = plots.capital(label(configuration))
     if math.isnan(difference) or not int(row.get("replications", 1) or 0):
         return words.say(
             "change_none",
             metric=plots.capital(words.metric(metric)),
             before=_with_unit(words, metric, before),
             after=_with_unit(words, metric, after),
-            baseline=plots.label(str(row.get("baseline", ""))),
-            name=plots.label(configuration),
+            baseline=label(str(row.get("baseline", ""))),
+            name=label(configuration),
         )
     change, change_low, change_high = words.change(metric, row)
     in_points = metric in POINTS or math.isnan(float(row["relative_change"]))
@@ -213,7 +214,7 @@ def warnings(
         ):
             share = float(row[column])
             if np.isfinite(share) and share > BUSY:
-                found.append(words.say(key, name=plots.label(name), desk=words.desk(desk), share=words.percent(share)))
+                found.append(words.say(key, name=label(name), desk=words.desk(desk), share=words.percent(share)))
     several = services is not None and len(run.scenario.journeys) > 1 and ALL_SERVICES not in services
     for service in services if several and services else [ALL_SERVICES]:
         means = plots.keyed(run["summary"], service)
@@ -224,10 +225,10 @@ def warnings(
                 if several:
                     named = plots.service_name(run.scenario, service, words)
                     found.append(
-                        words.say("warning_abandoned_service", name=plots.label(name), service=named, share=lost)
+                        words.say("warning_abandoned_service", name=label(name), service=named, share=lost)
                     )
                 else:
-                    found.append(words.say("warning_abandoned", name=plots.label(name), share=lost))
+                    found.append(words.say("warning_abandoned", name=label(name), share=lost))
     replications = _replications(run)
     if replications < FEW_REPLICATIONS:
         found.append(words.say("warning_few_replications", count=replications))
@@ -260,24 +261,6 @@ def method(words: Language, run: RunFolder) -> str:
     )
 
 
-def configuration_lines(words: Language, scenario: Scenario, configurations: Sequence[str]) -> list[tuple[str, str]]:
-    """(configuration, its line): the reference with all its levers, each other by what it changes.
-
-    Each is described against the earlier configuration it differs least from
-    (the latest on a tie), so a reform that adds one lever reads as that lever.
-    """
-    baseline = configurations[0]
-    everything = "; ".join(plots.lever_words(scenario, baseline, words))
-    lines = [(baseline, words.say("configuration_baseline", name=plots.label(baseline), levers=everything))]
-    for k, name in enumerate(configurations[1:], start=1):
-        changes = {other: plots.lever_words(scenario, name, words, against=other) for other in configurations[:k]}
-        nearest = min(reversed(configurations[:k]), key=lambda other: len(changes[other]))
-        key = "configuration_other" if changes[nearest] else "configuration_same"
-        line = words.say(key, name=plots.label(name), baseline=plots.label(nearest), levers="; ".join(changes[nearest]))
-        lines.append((name, line))
-    return lines
-
-
 def lever_sentence(
     words: Language, run: RunFolder, configurations: Sequence[str], service: str = ALL_SERVICES
 ) -> str | None:
@@ -292,7 +275,7 @@ def lever_sentence(
     if not deltas or min(deltas)[0] >= 0:
         return None
     delta, name = min(deltas)
-    return words.say("lever_step", name=plots.label(name), delta=words.number(delta, 2, signed=True))
+    return words.say("lever_step", name=label(name), delta=words.number(delta, 2, signed=True))
 
 
 def brief_services(run: RunFolder, services: Sequence[str] | None) -> list[str]:
@@ -345,7 +328,7 @@ def content(run: RunFolder, lang: str, services: Sequence[str] | None = None) ->
         findings.append((heading, sentences))
         tables.append((heading, key_table(words, run["summary"], names, service)))
         if several:
-            listed = ", ".join(f"{plots.label(n)} {_graded(words, plots.mean_of(means, n, 'ikm'))}" for n in names)
+            listed = ", ".join(f"{label(n)} {_graded(words, plots.mean_of(means, n, 'ikm'))}" for n in names)
             grades.append(
                 words.say("ikm_service_line", service=plots.service_name(scenario, service, words), grades=listed)
             )
@@ -366,7 +349,7 @@ def content(run: RunFolder, lang: str, services: Sequence[str] | None = None) ->
         extra = lever_sentence(words, run, names, shown[0])
         findings[0][1].extend([extra] if extra else [])
     question = words.say(
-        "question" if len(names) > 1 else "question_one", count=len(names), baseline=plots.label(baseline)
+        "question" if len(names) > 1 else "question_one", count=len(names), baseline=label(baseline)
     )
     if several:
         listed = words.listing([plots.service_name(scenario, s, words) for s in shown])
@@ -411,7 +394,7 @@ def _graded(words: Language, ikm: float) -> str:
 def _ikm_line(words: Language, name: str, ikm: float) -> str:
     letter, performance = words.grade(ikm)
     return words.say(
-        "ikm_line", name=plots.label(name), ikm=words.number(ikm, 1), letter=letter, performance=performance
+        "ikm_line", name=label(name), ikm=words.number(ikm, 1), letter=letter, performance=performance
     )
 
 
@@ -556,7 +539,7 @@ def to_html(brief: Brief) -> str:
             + "".join(
                 "<tr>"
                 + f'<th scope="row"><span class="swatch" style="background:{brief.colours[name]}"></span>'
-                + f"{_e(plots.label(name))}</th>"
+                + f"{_e(label(name))}</th>"
                 + "".join(f'<td>{_e(cell.mean)}<span class="ci">{_e(cell.interval)}</span></td>' for cell in cells)
                 + "</tr>"
                 for name, cells in rows
@@ -676,7 +659,7 @@ class _Pen:
                 self.y -= 0.17
             for name, cells in rows:
                 self._put(MARGIN, self.y, "\u25a0", fontsize=size, color=colours[name])
-                named = plots.wrap(plots.label(name), first - 0.22, size)
+                named = plots.wrap(label(name), first - 0.22, size)
                 self._put(MARGIN + 0.16, self.y, "\n".join(named[:2]), fontsize=size, linespacing=1.05)
                 tallest = 1
                 for k, cell in enumerate(cells, start=1):
@@ -734,7 +717,7 @@ def _blocks(brief: Brief) -> list[Block]:
     figures = [figure(png) for _, _, png in brief.figures]
     notes = []
     if brief.table_pair:
-        shown = words.listing([plots.label(name) for name in brief.table_pair])
+        shown = words.listing([label(name) for name in brief.table_pair])
         notes.append(words.say("pdf_table_pair", names=shown))
     if brief.left_out:
         notes.append(words.say("pdf_left_out", names=words.listing([words.say(f"name_{n}") for n in brief.left_out])))

@@ -30,7 +30,8 @@ from matplotlib.textpath import TextToPath
 
 from simulator.analysis.statistics import interval
 from simulator.report.language import Language, language
-from simulator.scenario.schema import ALL_SERVICES, Levers, Scenario
+from simulator.report.levers import label, lever_words
+from simulator.scenario.schema import ALL_SERVICES, Scenario
 
 OKABE_ITO = ("#D55E00", "#E69F00", "#56B4E9", "#0072B2", "#009E73", "#CC79A7", "#000000", "#999999")
 """Vermillion for the reference, then orange, sky blue, blue, green, purple, black, grey."""
@@ -112,11 +113,6 @@ def marker(colours: Mapping[str, str], name: str) -> str:
     return MARKERS[place % len(MARKERS)]
 
 
-def label(configuration: str) -> str:
-    """A configuration as the reader sees it: 'one_stop' -> 'one stop'."""
-    return configuration.replace("_", " ")
-
-
 def capital(text: str) -> str:
     return text[:1].upper() + text[1:]
 
@@ -147,44 +143,6 @@ def lever_steps(configurations: Sequence[str], scenario: Scenario) -> list[str]:
     """The configurations of `brief.steps` that the run has, in order (empty if fewer than two)."""
     steps = [name for name in scenario.brief.steps if name in configurations]
     return steps if len(steps) >= 2 else []
-
-
-def _lever_phrase(lever: str, setting: object, lang: Language, short: bool = False) -> str:
-    key = f"lever_{lever}_{str(setting).lower()}"
-    return lang.say(f"short_{key}" if short and f"short_{key}" in lang.words else key)
-
-
-def lever_words(
-    scenario: Scenario, configuration: str, lang: Language, against: str | None = None, short: bool = False
-) -> list[str]:
-    """A configuration's levers in words; with `against`, only what differs from that configuration.
-
-    `short` gives the few words a figure's label has room for.
-    """
-    own = scenario.configurations[configuration]
-    other = scenario.configurations[against] if against is not None else None
-    levers: Levers = own.levers
-    words = [
-        _lever_phrase(lever, setting, lang, short)
-        for lever, setting in levers._asdict().items()
-        if other is None or getattr(other.levers, lever) != setting
-    ]
-    if (other is None and own.online_share) or (other is not None and other.online_share != own.online_share):
-        words.append(lang.say("short_lever_online" if short else "lever_online", share=lang.percent(own.online_share)))
-    counters = own.front_office_counters
-    if levers.front_office == "single" and counters and (other is None or other.front_office_counters != counters):
-        words.append(lang.say("short_lever_counters" if short else "lever_counters", count=counters))
-    changed = [
-        *(f"{lang.desk(step)}" for changes in own.services.values() for step in changes.steps),
-        *(lang.desk(agency) for agency in own.agencies),
-        *(lang.desk(document) for document in own.documents),
-    ]
-    if changed and (
-        other is None
-        or (own.services, own.agencies, own.documents) != (other.services, other.agencies, other.documents)
-    ):
-        words.append(lang.say("lever_changes", what=lang.listing(changed)))
-    return words
 
 
 def of_service(frame: pd.DataFrame, service: str = ALL_SERVICES) -> pd.DataFrame:

@@ -16,6 +16,7 @@ from typing import Any
 
 from simulator.analysis.metrics import HEADLINE
 from simulator.report.language import language
+from simulator.report.levers import configuration_lines
 from simulator.scenario.distributions import Empirical, Fixed, Spec
 from simulator.scenario.schema import Levers, Scenario
 
@@ -123,8 +124,6 @@ def _outputs(scenario: Scenario, manifest: Manifest) -> str:
 
 
 def _aims(scenario: Scenario, manifest: Manifest) -> str:
-    from simulator.report.brief import configuration_lines  # noqa: PLC0415 (the brief brings matplotlib: load it late)
-
     names = _configurations(scenario, manifest)
     lines = [f"Scenario-based analysis: {len(names)} configurations on the same citizens (`{names[0]}` first):", ""]
     lines += [f"- {line}" for _, line in configuration_lines(language("en"), scenario, names)]

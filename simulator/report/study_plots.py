@@ -19,6 +19,7 @@ from simulator.experiments.sweeps import SweepResults
 from simulator.experiments.warmup import SERIES, WarmupStudy
 from simulator.report import plots
 from simulator.report.language import language
+from simulator.report.levers import label
 
 
 @plots.styled
@@ -50,7 +51,7 @@ def sweep_figure(
             curve = panel[panel["configuration"] == name].sort_values(along)
             x = curve[along].to_numpy()
             axes.plot(x, scale * curve["mean"], color=colours[name], marker=plots.marker(colours, name),
-                      label=plots.label(name))  # fmt: skip
+                      label=label(name))  # fmt: skip
             axes.fill_between(x, scale * curve["ci_low"], scale * curve["ci_high"], color=colours[name], alpha=0.2)
         settings = values if isinstance(values, tuple) else (values,)
         if others:
@@ -83,7 +84,7 @@ def warmup_figure(
         axes = figure.add_subplot(len(SERIES), 1, k + 1)
         for name in configurations:
             line = series[(series["configuration"] == name) & (series["metric"] == metric)].sort_values("day")
-            axes.plot(line["day"], line["value"], color=colours[name], label=plots.label(name), linewidth=1.2)
+            axes.plot(line["day"], line["value"], color=colours[name], label=label(name), linewidth=1.2)
             cut = cuts[(cuts["configuration"] == name) & (cuts["metric"] == metric)]["cut"]
             if len(cut) and int(cut.iloc[0]):
                 axes.axvline(int(cut.iloc[0]), color=colours[name], linestyle=":", linewidth=1)

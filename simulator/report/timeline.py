@@ -22,6 +22,7 @@ from matplotlib.patches import Patch
 from simulator.model.calendar import DAY, WorkCalendar
 from simulator.report import plots
 from simulator.report.language import Language
+from simulator.report.levers import label
 from simulator.scenario.schema import Scenario
 
 IN_PERSON = ("submission", "pickup")
@@ -287,11 +288,11 @@ def _panel_title(
     """
     service, name = case
     if citizen is None:
-        title = words.say("timeline_none", name=plots.label(name))
+        title = words.say("timeline_none", name=label(name))
     else:
         title = words.say(
             "timeline_panel",
-            name=plots.label(name),
+            name=label(name),
             trips=words.count("trip", int(citizen["trips"])),
             rejections=words.count("rejection", int(citizen["rejections"])),
             days=words.value("lead_time_days", float(citizen["lead_time_days"])),
@@ -313,17 +314,17 @@ def _title(
 ) -> str:
     """The pair's journeys in one line; with several services, which configurations are shown."""
     if many:
-        return words.say("timeline_title_services", names=words.listing([plots.label(n) for n in shown]))
+        return words.say("timeline_title_services", names=words.listing([label(n) for n in shown]))
     named = [case for case in cases if case in summaries]
     if len(named) >= 2:
         first, last = named[0], named[-1]
         return words.say(
             "timeline_title",
             before=summaries[first],
-            baseline=plots.label(first[1]),
+            baseline=label(first[1]),
             after=summaries[last],
-            focus=plots.label(last[1]),
+            focus=label(last[1]),
         )
     if named:
-        return words.say("timeline_title_one", name=plots.label(named[0][1]), summary=summaries[named[0]])
+        return words.say("timeline_title_one", name=label(named[0][1]), summary=summaries[named[0]])
     return words.say("figure_none")

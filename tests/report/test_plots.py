@@ -16,6 +16,7 @@ from matplotlib.text import Text
 
 from simulator.report import plots, timeline
 from simulator.report.language import language
+from simulator.report.levers import lever_words
 from simulator.scenario.loading import validate
 from simulator.scenario.schema import Scenario
 
@@ -404,8 +405,8 @@ def test_the_focus_is_the_last_lever_step(scenario: Scenario) -> None:
 
 def test_lever_words_say_what_changes(scenario: Scenario) -> None:
     words = language("en")
-    assert plots.lever_words(scenario, "mall", words, against="siloed") == ["all agencies in one building"]
-    everything = plots.lever_words(scenario, "siloed", words)
+    assert lever_words(scenario, "mall", words, against="siloed") == ["all agencies in one building"]
+    everything = lever_words(scenario, "siloed", words)
     assert everything[0] == "each agency has its own counter"
     assert len(everything) == 6
 
