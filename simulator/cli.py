@@ -43,7 +43,7 @@ from simulator.experiments.optimise_question import (
     parse_objective,
     parse_requirement,
 )
-from simulator.experiments.runs import Precision, Progress, run_experiment
+from simulator.experiments.runs import Precision, Progress, Records, run_experiment
 from simulator.experiments.sweeps import parameters_of, parse_setting, points, run_sweep
 from simulator.experiments.warmup import NEGLIGIBLE_MINUTES, default_horizon, settled, study_warmup, tail
 from simulator.files.folders import Claim, DestinationError, claim_folder, claim_new_run_folder
@@ -52,10 +52,11 @@ from simulator.files.output import (
     WriteError,
     manifest,
     write_optimise,
-    write_run,
-    write_sweep,
     write_warmup,
+    writing_run,
+    writing_sweep,
 )
+from simulator.files.records import RECORD_FORMATS
 from simulator.model.run import OverloadError
 from simulator.report.comparison import comparison_text, few_replications, precision_text, sweep_text
 from simulator.report.language import LANGUAGES, language
@@ -70,6 +71,10 @@ FORCE_HELP = (
     "or the work is above the limits of docs/limits.md"
 )
 RESULTS_ROOT = Path("results")
+RECORDS_HELP = (
+    "format of the record tables citizens, contacts, work and hours (default parquet; csv for a spreadsheet; "
+    "none: the statistics only)"
+)
 MAX_MESSAGE = 2_000
 """Characters of an error message; the rest is cut (a file with 200,000 columns would say 1.5 MB)."""
 
@@ -155,10 +160,14 @@ def parser() -> argparse.ArgumentParser:
         help="the most replications --precision may run (default 200)",
     )
     run.add_argument("--event-log", choices=("xes",), help="also write the contact log for process mining (xes)")
+    run.add_argument("--records", choices=RECORD_FORMATS, default="parquet", help=RECORDS_HELP)
 
     sweep = commands.add_parser("sweep", parents=[common], help="run a grid of scenario values")
     sweep.add_argument("--set", action="append", default=[], metavar="PATH=V1,V2", help="a dotted path and values")
-    sweep.add_argument("--keep-records", action="store_true", help="also write citizens, contacts and work")
+    sweep.add_argument(
+        "--keep-records", action="store_true", help="also write citizens, contacts, work, agencies and hours"
+    )
+    sweep.add_argument("--records", choices=RECORD_FORMATS, default="parquet", help=RECORDS_HELP)
 
     warmup = commands.add_parser("warmup", parents=[common], help="suggest warmup_days with MSER-5")
     warmup.add_argument("--horizon-days", type=_at_least(10), help="length of the long run (default: 4x, >= 100)")
@@ -461,15 +470,20 @@ def run(args: argparse.Namespace, argv: list[str]) -> int:
     most = max(replications, precision.max_replications) if precision else replications
     check_workload(args.scenario.name, Workload(journeys_per_run(scenario), len(names) * most, True), args.force)
     _weigh_load(args, scenario, names)
-    with _claimed(args) as claim:
+    event_log = args.event_log == "xes"
+    with _claimed(args) as claim, writing_run(claim.folder, scenario, args.records, event_log) as writer:
         folder = claim.folder
         started = datetime.now()
+        records: Records = writer if args.records != "none" or event_log else "none"
         with _workers(args, len(names) * replications) as (executor, progress):
-            results = run_experiment(scenario, names, replications, executor, progress=progress, precision=precision)
+            results = run_experiment(
+                scenario, names, replications, executor, progress=progress, precision=precision, records=records
+            )
         settings: dict[str, object] = {
             "replications": results.replications,
             "configurations": names,
             "baseline": names[0],
+            "records": args.records,
             "languages": [] if args.no_plots else [args.lang],
         }
         if results.precision is not None:
@@ -481,7 +495,7 @@ def run(args: argparse.Namespace, argv: list[str]) -> int:
 
             make_figures_and_brief(unfinished, args.lang, scenario=scenario, manifest=meta, services=services)
 
-        write_run(folder, results, meta, None if args.no_plots else figures, event_log=args.event_log == "xes")
+        writer.finish(results, meta, None if args.no_plots else figures)
     folder = args.out or folder
     if not args.quiet:
         print(comparison_text(results, args.lang, services))
@@ -507,17 +521,19 @@ def sweep(args: argparse.Namespace, argv: list[str]) -> int:
     for values, point in grid_points:
         setting = ", ".join(f"{path}={value}" for path, value in values.items())
         _weigh_load(args, point, names, f"sweep point {setting}: ")
-    with _claimed(args, "sweep") as claim:
+    with _claimed(args, "sweep") as claim, writing_sweep(claim.folder, args.records) as writer:
         folder = claim.folder
         started = datetime.now()
+        kept = writer if args.keep_records else None
         with _workers(args, runs) as (executor, progress):
-            results = run_sweep(scenario, grid_points, names, replications, executor, progress, args.keep_records)
+            results = run_sweep(scenario, grid_points, names, replications, executor, progress, kept)
         grid = {parameter.path: list(parameter.values) for parameter in parameters}
-        settings = {"replications": replications, "configurations": names, "sweep": grid}
+        records = args.records if args.keep_records else "none"
+        settings = {"replications": replications, "configurations": names, "records": records, "sweep": grid}
         meta = manifest(args.scenario, scenario, argv, started, datetime.now(), **settings)
         from simulator.report.study_plots import sweep_figures  # noqa: PLC0415 (matplotlib only when drawing)
 
-        write_sweep(folder, results, meta, None if args.no_plots else partial(sweep_figures, results, args.lang))
+        writer.finish(results, meta, None if args.no_plots else partial(sweep_figures, results, args.lang))
     folder = args.out or folder
     if not args.quiet:
         print(sweep_text(results, args.lang))

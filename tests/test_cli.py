@@ -19,7 +19,7 @@ import pytest
 
 from simulator import cli
 from simulator.cli import main
-from simulator.scenario.loading import load_scenario
+from simulator.scenario.loading import load_scenario, read_records
 
 WriteScenario = Callable[[dict[str, Any] | str, str], Path]
 
@@ -28,10 +28,10 @@ FILES = {
     "comparison.csv": ["configuration", "baseline", "metric", "baseline_mean", "mean", "difference", "ci_low",
                        "ci_high", "relative_change"],
     "replications.csv": ["configuration", "replication", "metric", "value"],
-    "citizens.csv": ["configuration", "replication", "citizen", "service", "arrival", "end", "outcome",
+    "citizens.parquet": ["configuration", "replication", "citizen", "service", "arrival", "end", "outcome",
                      "wait_minutes", "longest_wait_minutes", "lead_time_days", "trips", "contacts", "rejections",
                      "within_standard", "ikm", *[f"U{i}" for i in range(1, 10)]],
-    "contacts.csv": ["configuration", "replication", "citizen", "step", "agency", "kind", "queued", "started",
+    "contacts.parquet": ["configuration", "replication", "citizen", "step", "agency", "kind", "queued", "started",
                      "ended", "outcome"],
     "agencies.csv": ["configuration", "replication", "agency", "counter_utilization", "backoffice_utilization",
                      "served", "mean_queue"],
@@ -47,7 +47,7 @@ def test_run_writes_every_result_file(tiny_file: Path, tmp_path: Path, capsys: p
     out = tmp_path / "run"
     assert main(["run", str(tiny_file), "--out", str(out), "--jobs", "1"]) == 0
     for name, columns in FILES.items():
-        frame = pd.read_csv(out / name)
+        frame = read_records(out / name) if name.endswith(".parquet") else pd.read_csv(out / name)
         assert len(frame) > 0, name
         assert set(columns) <= set(frame.columns), name
     summary = pd.read_csv(out / "summary.csv")
@@ -82,7 +82,7 @@ def test_run_writes_every_result_file(tiny_file: Path, tmp_path: Path, capsys: p
 def test_shorthand_is_run(tiny_file: Path, tmp_path: Path) -> None:
     assert main([str(tiny_file), "--out", str(tmp_path / "a"), "--jobs", "1", "--quiet", "--no-plots"]) == 0
     assert main(["run", str(tiny_file), "--out", str(tmp_path / "b"), "--jobs", "1", "--quiet", "--no-plots"]) == 0
-    for name in ("summary.csv", "citizens.csv", "contacts.csv"):
+    for name in ("summary.csv", "citizens.parquet", "contacts.parquet"):
         assert (tmp_path / "a" / name).read_bytes() == (tmp_path / "b" / name).read_bytes()
 
 
@@ -93,10 +93,11 @@ def test_jobs_do_not_change_the_numbers(tiny_file: Path, tmp_path: Path) -> None
         "summary.csv",
         "comparison.csv",
         "replications.csv",
-        "citizens.csv",
-        "contacts.csv",
+        "citizens.parquet",
+        "contacts.parquet",
         "agencies.csv",
-        "work.csv",
+        "work.parquet",
+        "hours.parquet",
     ):
         assert (tmp_path / "one" / name).read_bytes() == (tmp_path / "two" / name).read_bytes(), name
 
@@ -146,8 +147,8 @@ def test_options_seed_replications_configurations(tiny_file: Path, tmp_path: Pat
         )
         == 0
     )
-    other = pd.read_csv(tmp_path / "b" / "citizens.csv")
-    assert not other["arrival"].equals(pd.read_csv(tmp_path / "a" / "citizens.csv")["arrival"])
+    other = read_records(tmp_path / "b" / "citizens.parquet")
+    assert not other["arrival"].equals(read_records(tmp_path / "a" / "citizens.parquet")["arrival"])
 
 
 def test_default_folder_is_under_results(tiny_file: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:

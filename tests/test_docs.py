@@ -26,8 +26,8 @@ def test_every_column_and_metric_is_explained(tiny: Scenario) -> None:
     results = run_experiment(tiny, replications=1, jobs=1)
     tables = {
         "summary.csv": results.summary, "comparison.csv": results.comparison, "replications.csv": results.metrics,
-        "citizens.csv": results.citizens, "contacts.csv": results.contacts, "work.csv": results.work,
-        "agencies.csv": results.agencies, "hours.csv": results.hours,
+        "citizens.parquet": results.citizens, "contacts.parquet": results.contacts, "work.parquet": results.work,
+        "agencies.csv": results.agencies, "hours.parquet": results.hours,
     }  # fmt: skip
     for name, frame in tables.items():
         assert f"### `{name}`" in page, f"{name} has no section"

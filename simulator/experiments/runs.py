@@ -4,13 +4,20 @@ Each (configuration, replication) is one independent task; the tasks run on an
 executor and come back in a fixed order, so the results are the same for any
 number of workers. Replication r of every configuration draws from the same
 streams: the configurations meet the same citizens.
+
+The workers send back each replication's metrics and its record tables; the
+records go to a sink (a callable: the files of the run, an event log) as each
+replication comes back, in task order, and are not kept. Only the metrics and
+the small per-agency table of every replication stay in memory, so a run's
+memory does not grow with its replications.
 """
 
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from dataclasses import dataclass, field, replace
+from typing import Literal
 
 import numpy as np
 import pandas as pd
@@ -40,6 +47,14 @@ CITIZEN_COLUMNS = (
 )  # fmt: skip
 
 
+RECORD_TABLES = ("citizens", "contacts", "work", "hours")
+"""The record tables of a replication: what a record sink is given."""
+RecordSink = Callable[[Mapping[str, pd.DataFrame]], None]
+"""Takes the record tables (RECORD_TABLES) of each finished replication, in task order."""
+Records = RecordSink | Literal["keep", "none"]
+"""Where records go: to a sink, kept in memory in the Results ("keep"), or not made at all ("none")."""
+
+
 @dataclass(frozen=True)
 class Run:
     """What one configuration gave in one replication (counted citizens only).
@@ -56,6 +71,15 @@ class Run:
     work: pd.DataFrame = field(default_factory=pd.DataFrame)
     places: pd.DataFrame = field(default_factory=pd.DataFrame)
     hours: pd.DataFrame = field(default_factory=pd.DataFrame)
+
+    def records(self) -> dict[str, pd.DataFrame]:
+        """The record tables, by name (RECORD_TABLES)."""
+        return {"citizens": self.citizens, "contacts": self.contacts, "work": self.work, "hours": self.hours}
+
+    def without_records(self) -> Run:
+        """The run with its metrics and per-agency table only."""
+        empty = pd.DataFrame()
+        return replace(self, citizens=empty, contacts=empty, work=empty, hours=empty)
 
 
 def run_once(scenario: Scenario, configuration: str, replication: int, records: bool = True) -> Run:
@@ -112,26 +136,50 @@ class Task:
     configuration: str
     replication: int
     records: bool = True
+    """Whether the tables are made; without them, the metrics only."""
+    kept: bool = True
+    """Whether the record tables (RECORD_TABLES) travel back, or only the metrics and the per-agency table."""
 
 
 def run_task(task: Task) -> Run:
-    return run_once(task.scenario, task.configuration, task.replication, task.records)
+    run = run_once(task.scenario, task.configuration, task.replication, task.records)
+    return run if task.kept else run.without_records()
 
 
 Progress = Callable[[int, int], None]
 """Told (done, total) as runs finish."""
 
 
-def run_many(
+def each_run(
     executor: Executor, tasks: Sequence[Task], progress: Progress | None = None, done: int = 0, total: int | None = None
-) -> list[Run]:
-    """Run tasks on an executor; results in task order."""
-    runs = []
-    for run in executor.map(run_task, tasks):
-        runs.append(run)
+) -> Iterator[Run]:
+    """Run tasks on an executor; the runs one by one, in task order."""
+    for finished, run in enumerate(executor.map(run_task, tasks), start=1):
         if progress is not None:
-            progress(done + len(runs), total or len(tasks))
+            progress(done + finished, total or len(tasks))
+        yield run
+
+
+def run_many(
+    executor: Executor,
+    tasks: Sequence[Task],
+    progress: Progress | None = None,
+    done: int = 0,
+    total: int | None = None,
+    sink: RecordSink | None = None,
+) -> list[Run]:
+    """Run tasks on an executor; results in task order, their records handed to `sink` (and dropped) if given."""
+    runs = []
+    for run in each_run(executor, tasks, progress, done, total):
+        if sink is not None:
+            sink(run.records())
+        runs.append(run if sink is None else run.without_records())
     return runs
+
+
+def tasks_of(scenario: Scenario, names: Sequence[str], replications: range, records: Records) -> list[Task]:
+    """Every configuration's replications, configuration by configuration (the order of the record files)."""
+    return [Task(scenario, name, r, kept=records != "none") for name in names for r in replications]
 
 
 FLOORS: dict[str, float] = {
@@ -241,7 +289,11 @@ class PrecisionReport:
 
 @dataclass(frozen=True)
 class Results:
-    """All runs of an experiment, as tidy frames, with the summary and the comparison."""
+    """All runs of an experiment, as tidy frames, with the summary and the comparison.
+
+    The record tables (citizens, contacts, work, hours) are here only when the
+    run kept them in memory (`records="keep"`); otherwise they are empty.
+    """
 
     scenario: Scenario
     configurations: list[str]
@@ -282,17 +334,22 @@ def run_experiment(
     jobs: int | None = None,
     progress: Progress | None = None,
     precision: Precision | None = None,
+    records: Records = "keep",
 ) -> Results:
     """Run every configuration (or those named; the first is the baseline) `replications` times.
 
     Without an executor, `jobs` local worker processes run the replications.
     With `precision`, replications are added in batches until the precision rule holds.
+    `records` says where each replication's record tables go: kept in the
+    Results (for a small run), handed to a sink as they come, or nowhere.
     """
     names = list(configurations or scenario.configurations)
     count = replications or scenario.replications
+    kept: list[Mapping[str, pd.DataFrame]] = []
+    sink = kept.append if records == "keep" else None if records == "none" else records
     warm_up_statistics()  # before any worker forks: the workers share it, and the summary is not slowed at the end
     with executor or make_executor("local", jobs) as pool:
-        runs = run_many(pool, [Task(scenario, name, r) for r in range(count) for name in names], progress)
+        runs = run_many(pool, tasks_of(scenario, names, range(count), records), progress, sink=sink)
         report = None
         while precision is not None:
             series = _series(runs, names, precision.metrics)
@@ -303,25 +360,32 @@ def run_experiment(
                 report = PrecisionReport(precision.target, precision.metrics, needed, count, missed)
                 break
             more = min(precision.batch, precision.max_replications - count)
-            tasks = [Task(scenario, name, r) for r in range(count, count + more) for name in names]
-            runs += run_many(pool, tasks, progress, done=len(runs), total=len(runs) + len(tasks))
+            tasks = tasks_of(scenario, names, range(count, count + more), records)
+            runs += run_many(pool, tasks, progress, len(runs), len(runs) + len(tasks), sink)
             count += more
-    runs.sort(key=lambda run: (names.index(run.configuration), run.replication))
+    order = sorted(range(len(runs)), key=lambda k: (names.index(runs[k].configuration), runs[k].replication))
+    runs = [runs[k] for k in order]
+    kept = [kept[k] for k in order] if kept else kept
     metrics = metrics_frame(runs)
     return Results(
         scenario=scenario,
         configurations=names,
         replications=count,
-        citizens=pd.concat([run.citizens for run in runs], ignore_index=True),
-        contacts=pd.concat([run.contacts for run in runs], ignore_index=True),
-        work=pd.concat([run.work for run in runs], ignore_index=True),
+        citizens=_concat(kept, "citizens"),
+        contacts=_concat(kept, "contacts"),
+        work=_concat(kept, "work"),
         agencies=pd.concat([run.places for run in runs], ignore_index=True),
-        hours=pd.concat([run.hours for run in runs], ignore_index=True),
+        hours=_concat(kept, "hours"),
         metrics=metrics,
         summary=summarise(metrics),
         comparison=compare(metrics, names[0]),
         precision=report,
     )
+
+
+def _concat(kept: Sequence[Mapping[str, pd.DataFrame]], name: str) -> pd.DataFrame:
+    """A record table of the kept replications, one after another; empty if none were kept."""
+    return pd.concat([tables[name] for tables in kept], ignore_index=True) if kept else pd.DataFrame()
 
 
 def _series(runs: Sequence[Run], names: Sequence[str], metrics: Sequence[str]) -> list[list[float]]:

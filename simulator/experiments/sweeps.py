@@ -19,12 +19,12 @@ from pydantic import ValidationError
 
 from simulator.analysis.statistics import summarise
 from simulator.experiments.executors import Executor
-from simulator.experiments.runs import Progress, Task, metrics_frame, run_many
+from simulator.experiments.runs import Progress, RecordSink, Task, each_run, metrics_frame
 from simulator.scenario.loading import ScenarioError, describe, parse_scalar
 from simulator.scenario.schema import MAX_SWEEP_POINTS, Scenario, changed
 
 RECORDS = {"citizens": "citizens", "contacts": "contacts", "work": "work", "agencies": "places", "hours": "hours"}
-"""Result file stem -> the Run frame kept with `--keep-records`."""
+"""Result file stem -> the Run frame handed to the record sink with `--keep-records`."""
 
 
 @dataclass(frozen=True)
@@ -90,8 +90,6 @@ class SweepResults:
     """sweep.csv: parameter columns, configuration, metric, mean, ci_low, ci_high, replications."""
     metrics: pd.DataFrame
     """Per replication: parameter columns, configuration, replication, metric, value."""
-    records: dict[str, pd.DataFrame]
-    """With kept records: citizens, contacts, work, agencies and hours, with parameter columns."""
 
 
 def run_sweep(
@@ -101,26 +99,31 @@ def run_sweep(
     replications: int,
     executor: Executor,
     progress: Progress | None = None,
-    keep_records: bool = False,
+    records: RecordSink | None = None,
 ) -> SweepResults:
-    """Run every configuration at every point (from `points`); keep only metrics unless asked."""
+    """Run every configuration at every point (from `points`); keep only metrics.
+
+    With a record sink, each replication's citizens, contacts, work, agencies
+    and hours, with the point's parameter columns, are handed to it as it comes
+    (point by point, configuration by configuration, replication by replication).
+    """
+    kept = records is not None
     tasks = [
-        Task(at, name, r, keep_records) for _, at in grid_points for r in range(replications) for name in configurations
+        Task(at, name, r, kept, kept) for _, at in grid_points for name in configurations for r in range(replications)
     ]
-    runs = run_many(executor, tasks, progress)
     per_point = len(configurations) * replications
+    kinds = _parameter_types(grid_points)
+    runs = []
+    for k, run in enumerate(each_run(executor, tasks, progress)):
+        if records is not None:
+            values = grid_points[k // per_point][0]
+            records({stem: _with(getattr(run, name), values, kinds) for stem, name in RECORDS.items()})
+        runs.append(run.without_records())
     tables, metrics = [], []
-    records: dict[str, list[pd.DataFrame]] = {name: [] for name in RECORDS}
     for k, (values, _) in enumerate(grid_points):
-        chunk = runs[k * per_point : (k + 1) * per_point]
-        chunk.sort(key=lambda run: (list(configurations).index(run.configuration), run.replication))
-        frame = metrics_frame(chunk)
-        tables.append(_with(summarise(frame), values))
-        metrics.append(_with(frame, values))
-        if keep_records:
-            for name, frames in records.items():
-                kept = pd.concat([getattr(run, RECORDS[name]) for run in chunk], ignore_index=True)
-                frames.append(_with(kept, values))
+        frame = metrics_frame(runs[k * per_point : (k + 1) * per_point])
+        tables.append(_with(summarise(frame), values, kinds))
+        metrics.append(_with(frame, values, kinds))
     return SweepResults(
         scenario=scenario,
         parameters=[
@@ -130,12 +133,17 @@ def run_sweep(
         replications=replications,
         table=pd.concat(tables, ignore_index=True),
         metrics=pd.concat(metrics, ignore_index=True),
-        records={name: pd.concat(frames, ignore_index=True) for name, frames in records.items() if frames},
     )
 
 
-def _with(frame: pd.DataFrame, values: Mapping[str, Any]) -> pd.DataFrame:
-    """The frame with one leading column per parameter."""
+def _parameter_types(grid_points: Sequence[tuple[dict[str, Any], Scenario]]) -> dict[str, Any]:
+    """Each parameter column's type over the whole grid, so that every point's records have the same columns."""
+    return {path: pd.Series([values[path] for values, _ in grid_points]).dtype for path in grid_points[0][0]}
+
+
+def _with(frame: pd.DataFrame, values: Mapping[str, Any], kinds: Mapping[str, Any]) -> pd.DataFrame:
+    """The frame with one leading column per parameter, of the parameter's type over the grid."""
+    frame = frame.copy(deep=False)
     for position, (path, value) in enumerate(values.items()):
-        frame.insert(position, path, [value] * len(frame))
+        frame.insert(position, path, pd.Series([value] * len(frame), dtype=kinds[path], index=frame.index))
     return frame

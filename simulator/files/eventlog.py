@@ -26,8 +26,11 @@ True
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import gzip
+import io
+from collections.abc import Iterator, Mapping
 from datetime import date
+from pathlib import Path
 from xml.sax.saxutils import quoteattr
 
 import numpy as np
@@ -146,10 +149,27 @@ def _trace_heads(cases: pd.DataFrame) -> list[str]:
     return list(heads)
 
 
-def xes_lines(contacts: pd.DataFrame, citizens: pd.DataFrame | None, start: date, name: str) -> Iterator[str]:
-    """The XES text of the contact log, in pieces of a few thousand traces: one trace per citizen, events in time order.
+def xes_head(name: str) -> str:
+    """The log's opening, up to its first trace."""
+    return _HEAD + f'\t<string key="concept:name" value={quoteattr(name)}/>\n'
 
-    `citizens` (citizens.csv's frame), if given, adds each journey's service and outcome.
+
+XES_TAIL = "</log>\n"
+
+
+def xes_lines(contacts: pd.DataFrame, citizens: pd.DataFrame | None, start: date, name: str) -> Iterator[str]:
+    """The XES text of a whole contact log, in pieces of a few thousand traces (see `xes_traces`)."""
+    yield xes_head(name)
+    yield from xes_traces(contacts, citizens, start)
+    yield XES_TAIL
+
+
+def xes_traces(contacts: pd.DataFrame, citizens: pd.DataFrame | None, start: date) -> Iterator[str]:
+    """The traces of some contacts, in pieces of a few thousand: one trace per citizen, events in time order.
+
+    Traces are in the order of configuration (as first met), replication and
+    citizen. `citizens` (the citizens table), if given, adds each journey's
+    service and outcome.
     """
     configuration, _ = pd.factorize(contacts["configuration"].astype(str), sort=False)
     citizen, replication = contacts["citizen"].to_numpy(), contacts["replication"].to_numpy()
@@ -159,7 +179,6 @@ def xes_lines(contacts: pd.DataFrame, citizens: pd.DataFrame | None, start: date
     firsts = np.flatnonzero(np.r_[True, (keys[1:] != keys[:-1]).any(axis=1)]) if len(keys) else np.array([], int)
     ends = np.r_[firsts[1:], len(keys)]
     cases = _cases(contacts.iloc[order[firsts]], citizens)
-    yield _HEAD + f'\t<string key="concept:name" value={quoteattr(name)}/>\n'
     for begin in range(0, len(firsts), TRACES_PER_CHUNK):
         stop = min(begin + TRACES_PER_CHUNK, len(firsts))
         offset = int(firsts[begin])
@@ -167,4 +186,29 @@ def xes_lines(contacts: pd.DataFrame, citizens: pd.DataFrame | None, start: date
         heads = _trace_heads(cases.iloc[begin:stop])
         bounds = zip(heads, (firsts[begin:stop] - offset).tolist(), (ends[begin:stop] - offset).tolist(), strict=True)
         yield "".join(f"{head}{''.join(events[first:end])}\t</trace>\n" for head, first, end in bounds)
-    yield "</log>\n"
+
+
+class EventLog:
+    """A gzipped XES file written as the replications finish (a record sink): the same bytes for the same run."""
+
+    def __init__(self, path: Path, start: date, name: str) -> None:
+        self._start = start
+        self._raw = path.open("wb")
+        self._packed = gzip.GzipFile(filename="", mode="wb", fileobj=self._raw, compresslevel=1, mtime=0)
+        self._text: io.TextIOWrapper | None = io.TextIOWrapper(self._packed, encoding="utf-8")
+        self._text.write(xes_head(name))
+
+    def __call__(self, tables: Mapping[str, pd.DataFrame]) -> None:
+        """Add the traces of one replication (its contacts, with its citizens' service and outcome)."""
+        if self._text is None:
+            raise ValueError("the event log is closed")
+        self._text.writelines(xes_traces(tables["contacts"], tables["citizens"], self._start))
+
+    def close(self) -> None:
+        """End the log and the file (once)."""
+        if self._text is None:
+            return
+        self._text.write(XES_TAIL)
+        self._text.close()
+        self._raw.close()
+        self._text = None

@@ -9,15 +9,13 @@ into place when everything is written: a run folder is complete or absent
 
 from __future__ import annotations
 
-import gzip
 import hashlib
-import io
 import json
 import os
 import platform
 import shutil
 import sys
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from datetime import datetime
 from importlib import metadata
@@ -33,15 +31,14 @@ from simulator.experiments.optimise import Optimum
 from simulator.experiments.runs import Results
 from simulator.experiments.sweeps import SweepResults
 from simulator.experiments.warmup import WarmupStudy
-from simulator.files.eventlog import xes_lines
+from simulator.files.eventlog import EventLog
 from simulator.files.folders import LINKED, DestinationError, atomic_folder, remake
+from simulator.files.records import LOG_FLOATS, RecordFiles, RecordFormat
 from simulator.report.stress import stress_des
 from simulator.scenario.distributions import Sample
 from simulator.scenario.observed import sha256
 from simulator.scenario.schema import Scenario
 
-LOG_FLOATS = "%.10g"
-"""Ten significant digits for the large logs (minutes to 1e-5 over a year); statistics keep full precision."""
 EVENT_LOG = "eventlog.xes.gz"
 """The contact log as XES for process-mining tools, written with `run --event-log xes`."""
 STRESS_DES = "stress-des.md"
@@ -155,45 +152,106 @@ def write_sample(folder: Path, sample: Sample) -> str:
     return name
 
 
-def write_event_log(folder: Path, results: Results) -> None:
-    """eventlog.xes.gz: the contact log as XES (see simulator/files/eventlog.py), the same bytes for the same run."""
-    scenario = results.scenario
-    with (
-        (folder / EVENT_LOG).open("wb") as raw,
-        gzip.GzipFile(filename="", mode="wb", fileobj=raw, compresslevel=1, mtime=0) as packed,
-        io.TextIOWrapper(packed, encoding="utf-8") as text,
-    ):
-        text.writelines(xes_lines(results.contacts, results.citizens, scenario.calendar.start, scenario.name))
+class RunWriter:
+    """A run folder being written: a record sink while the run goes on, then the statistics, figures and manifest."""
 
+    def __init__(
+        self, partial: Path, failed: list[Exception], scenario: Scenario, records: RecordFormat, event_log: bool
+    ) -> None:
+        self.partial = partial
+        self._failed = failed
+        self._files = RecordFiles(partial, records)
+        self.records = records
+        start, name = scenario.calendar.start, scenario.name
+        self._events = EventLog(partial / EVENT_LOG, start, name) if event_log else None
 
-def write_run(
-    folder: Path, results: Results, manifest: dict[str, Any], finish: Finish | None = None, event_log: bool = False
-) -> None:
-    """Write every result file of a run into `folder`, all or nothing; with `event_log`, eventlog.xes.gz too."""
-    with _writing(folder) as (partial, failed):
+    def __call__(self, tables: Mapping[str, pd.DataFrame]) -> None:
+        """Append one replication's record tables to the files (and its contacts to the event log)."""
+        self._files(tables)
+        if self._events is not None:
+            self._events(tables)
+
+    def close(self) -> None:
+        """Finish the record files and the event log."""
+        self._files.close()
+        if self._events is not None:
+            self._events.close()
+
+    def finish(self, results: Results, manifest: dict[str, Any], finish: Finish | None = None) -> None:
+        """Close the records, then write the statistics, the figures (`finish`), scenario.yaml and the manifest."""
+        self.close()
         statistics = {
             "summary.csv": results.summary,
             "comparison.csv": results.comparison,
             "replications.csv": results.metrics,
             "agencies.csv": results.agencies,
-            "hours.csv": results.hours,
         }
-        logs = {"citizens.csv": results.citizens, "contacts.csv": results.contacts, "work.csv": results.work}
-        write_tables(partial, statistics, logs)
-        if event_log:
-            write_event_log(partial, results)
-        _finish(partial, finish, failed)
-        write_scenario_and_manifest(partial, results.scenario, manifest)
+        write_tables(self.partial, statistics, {})
+        _finish(self.partial, finish, self._failed)
+        write_scenario_and_manifest(self.partial, results.scenario, {**manifest, "records": self.records})
 
 
-def write_sweep(folder: Path, sweep: SweepResults, manifest: dict[str, Any], finish: Finish | None = None) -> None:
-    """sweep.csv, the per-replication metrics and, if kept, the records of every point."""
+@contextmanager
+def writing_run(
+    folder: Path, scenario: Scenario, records: RecordFormat = "parquet", event_log: bool = False
+) -> Iterator[RunWriter]:
+    """A run folder to fill while the run goes on: renamed into place if the block ends well, else removed."""
     with _writing(folder) as (partial, failed):
-        statistics = {"sweep.csv": sweep.table, "replications.csv": sweep.metrics}
-        logs = {f"{name}.csv": frame for name, frame in sweep.records.items()}
-        write_tables(partial, statistics, logs)
-        _finish(partial, finish, failed)
-        write_scenario_and_manifest(partial, sweep.scenario, manifest)
+        writer = RunWriter(partial, failed, scenario, records, event_log)
+        try:
+            yield writer
+        finally:
+            writer.close()
+
+
+def write_run(
+    folder: Path,
+    results: Results,
+    manifest: dict[str, Any],
+    finish: Finish | None = None,
+    event_log: bool = False,
+    records: RecordFormat = "parquet",
+) -> None:
+    """Write every result file of a run whose records were kept in memory; with `event_log`, eventlog.xes.gz too."""
+    kept = {"citizens": results.citizens, "contacts": results.contacts, "work": results.work, "hours": results.hours}
+    made = all(len(frame.columns) for frame in kept.values())  # records="none" keeps no frames
+    with writing_run(folder, results.scenario, records if made else "none", event_log and made) as writer:
+        if made:
+            writer(kept)
+        writer.finish(results, manifest, finish)
+
+
+class SweepWriter:
+    """A sweep folder being written: the kept records as they come (a record sink), then the tables and manifest."""
+
+    def __init__(self, partial: Path, failed: list[Exception], records: RecordFormat) -> None:
+        self.partial = partial
+        self._failed = failed
+        self._files = RecordFiles(partial, records)
+
+    def __call__(self, tables: Mapping[str, pd.DataFrame]) -> None:
+        self._files(tables)
+
+    def close(self) -> None:
+        self._files.close()
+
+    def finish(self, sweep: SweepResults, manifest: dict[str, Any], finish: Finish | None = None) -> None:
+        """sweep.csv and the per-replication metrics, the figures (`finish`), scenario.yaml and the manifest."""
+        self.close()
+        write_tables(self.partial, {"sweep.csv": sweep.table, "replications.csv": sweep.metrics}, {})
+        _finish(self.partial, finish, self._failed)
+        write_scenario_and_manifest(self.partial, sweep.scenario, manifest)
+
+
+@contextmanager
+def writing_sweep(folder: Path, records: RecordFormat = "parquet") -> Iterator[SweepWriter]:
+    """A sweep folder to fill while the sweep goes on: renamed into place if the block ends well, else removed."""
+    with _writing(folder) as (partial, failed):
+        writer = SweepWriter(partial, failed, records)
+        try:
+            yield writer
+        finally:
+            writer.close()
 
 
 def write_warmup(folder: Path, study: WarmupStudy, manifest: dict[str, Any], finish: Finish | None = None) -> None:

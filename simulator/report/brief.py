@@ -401,6 +401,10 @@ def _ikm_line(words: Language, name: str, ikm: float) -> str:
 # --- figures -----------------------------------------------------------------------------------------------------
 
 
+RECORD_FIGURES = ("timeline", "lead_time", "queues", "utilisation")
+"""Figures drawn from the record tables, left out of a run without them."""
+
+
 def figure_makers(run: RunFolder, lang: str, services: Sequence[str] | None = None) -> dict[str, Callable[[], Figure]]:
     """How to make every figure of a run folder, by name (without suffix), for the services shown."""
     names = run.configurations
@@ -420,6 +424,9 @@ def figure_makers(run: RunFolder, lang: str, services: Sequence[str] | None = No
         "queues": lambda: plots.queues_figure(run["hours"], lang, colours, names),
         "utilisation": lambda: plots.utilisation_figure(run["hours"], lang, colours, names),
     }
+    if not run.has_records:  # `--records none`: only the figures of the statistics
+        for name in RECORD_FIGURES:
+            del makers[name]
     if len(names) > 1:
         makers["differences"] = lambda: plots.differences_figure(
             run["comparison"], lang, colours, names, focus, scenario, split

@@ -545,8 +545,15 @@ from dataclasses import dataclass  # noqa: E402
 
 import pandas as pd  # noqa: E402
 
-RESULT_TABLES = ("summary", "comparison", "replications", "citizens", "contacts", "work", "agencies", "hours")
-"""The result files of a run folder, without `.csv`."""
+RESULT_TABLES = ("summary", "comparison", "replications", "agencies")
+"""The statistics of a run folder, always CSV, without `.csv`."""
+RECORD_TABLES = ("citizens", "contacts", "work", "hours")
+"""The record tables of a run folder: Parquet or CSV (the manifest's `records`), or none."""
+RECORD_FORMATS = ("parquet", "csv", "none")
+RECORD_NAMES = ("configuration", "service", "group", "outcome", "step", "agency", "kind")
+"""Columns of names in the record tables."""
+TEXT_COLUMNS = {"configuration": str, "baseline": str, "metric": str, "agency": str, "service": str, "step": str}
+"""Columns of names, read as text whatever they look like."""
 
 
 @dataclass(frozen=True)
@@ -560,6 +567,11 @@ class RunFolder:
 
     def __getitem__(self, table: str) -> pd.DataFrame:
         return self.tables[table]
+
+    @property
+    def has_records(self) -> bool:
+        """Whether the run wrote its record tables (not with `--records none`)."""
+        return all(name in self.tables for name in RECORD_TABLES)
 
     @property
     def configurations(self) -> list[str]:
@@ -585,8 +597,11 @@ def read_run(
         raise ScenarioError(f"{folder}: not a complete run folder: missing {', '.join(missing)}")
     if manifest is None:  # a folder on disk: its files must be those the run wrote
         manifest = checked_run_folder(folder)
-    text = {"configuration": str, "baseline": str, "metric": str, "agency": str, "service": str, "step": str}
-    tables = {name: pd.read_csv(folder / f"{name}.csv", dtype=text) for name in RESULT_TABLES}
+    tables = {name: pd.read_csv(folder / f"{name}.csv", dtype=TEXT_COLUMNS) for name in RESULT_TABLES}
+    for name, path in record_files(folder, manifest).items():
+        if not path.is_file():
+            raise ScenarioError(f"{folder}: not a complete run folder: missing {path.name}")
+        tables[name] = read_records(path)
     if scenario is None:
         scenario = load_scenario(folder / "scenario.yaml")
     return RunFolder(folder, tables, scenario, dict(manifest))
@@ -607,8 +622,48 @@ def checked_run_folder(folder: Path) -> dict[str, Any]:
     if missing:
         raise ScenarioError(f"{folder}: not a complete run folder: missing {', '.join(missing)}")
     manifest = read_manifest(folder)
-    check_files(folder, manifest, needed[:-1])
+    records = [path.name for path in record_files(folder, manifest).values()]
+    missing = [name for name in records if not (folder / name).is_file()]
+    if missing:
+        raise ScenarioError(f"{folder}: not a complete run folder: missing {', '.join(missing)}")
+    check_files(folder, manifest, [*needed[:-1], *records])
     return manifest
+
+
+def record_files(folder: Path, manifest: Mapping[str, Any]) -> dict[str, Path]:
+    """The record tables of a run folder: in the format its manifest names (`records`), else as found.
+
+    Nothing with `records: none`. A table found in neither format is given
+    by its Parquet name, for the error that says it is missing.
+    """
+    chosen = manifest.get("records")
+    if chosen is not None and chosen not in RECORD_FORMATS:
+        raise ScenarioError(
+            f"{folder}: manifest.json is damaged: records is {excerpt(str(chosen))}, expected one of "
+            f"{', '.join(RECORD_FORMATS)}"
+        )
+    if chosen == "none":
+        return {}
+    forms = [chosen] if chosen is not None else ["parquet", "csv"]
+    files = {}
+    for name in RECORD_TABLES:
+        paths = [folder / f"{name}.{form}" for form in forms]
+        files[name] = next((path for path in paths if path.is_file()), paths[0])
+    return files
+
+
+def read_records(path: Path, columns: list[str] | None = None) -> pd.DataFrame:
+    """A record table from its Parquet or CSV file, the same frame either way: names as text ("" for none).
+
+    CSV holds numbers to ten significant digits, Parquet exactly: the frames
+    are equal to that precision.
+    """
+    if path.suffix == ".parquet":
+        frame = pd.read_parquet(path, columns=columns)
+    else:
+        frame = pd.read_csv(path, usecols=columns, dtype=dict.fromkeys(RECORD_NAMES, str))
+    names = [name for name in RECORD_NAMES if name in frame.columns]
+    return frame.astype(dict.fromkeys(names, str)).fillna(dict.fromkeys(names, "")) if names else frame
 
 
 def read_manifest(folder: Path) -> dict[str, Any]:

@@ -13,8 +13,8 @@ import pytest
 from simulator.experiments.executors import LocalPool, Serial, make_executor
 
 ROOT = Path(__file__).resolve().parents[2]
-FILES = ("summary.csv", "comparison.csv", "replications.csv", "citizens.csv", "contacts.csv", "work.csv",
-         "agencies.csv", "hours.csv")  # fmt: skip
+FILES = ("summary.csv", "comparison.csv", "replications.csv", "citizens.parquet", "contacts.parquet", "work.parquet",
+         "agencies.csv", "hours.parquet")  # fmt: skip
 
 
 def square(x: int) -> int:

@@ -17,6 +17,7 @@ from simulator.cli import main
 from simulator.experiments.runs import run_experiment
 from simulator.files.eventlog import activity_names, xes_lines
 from simulator.files.output import EVENT_LOG, write_run
+from simulator.scenario.loading import read_records
 from simulator.scenario.schema import Scenario
 from tests.conftest import TINY
 
@@ -37,7 +38,7 @@ def run_folder(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 @pytest.fixture(scope="module")
 def contacts(run_folder: Path) -> pd.DataFrame:
-    return pd.read_csv(run_folder / "contacts.csv", dtype={"configuration": str, "step": str, "agency": str})
+    return read_records(run_folder / "contacts.parquet")
 
 
 @pytest.fixture(scope="module")

@@ -29,6 +29,7 @@ import yaml
 from simulator import cli
 from simulator.cli import main
 from simulator.files.folders import CLAIM, claim_folder, claim_new_run_folder, remove_stale
+from simulator.scenario.loading import read_records
 
 ROOT = Path(__file__).resolve().parents[2]
 Data = dict[str, Any]
@@ -245,7 +246,7 @@ def test_a_full_disk_is_one_line_and_leaves_nothing(
         return original(frame, path, **kwargs)
 
     monkeypatch.setattr(pd.DataFrame, "to_csv", full)
-    assert main(["run", str(tiny_file), "--out", str(tmp_path / "out"), *QUICK]) == 1
+    assert main(["run", str(tiny_file), "--out", str(tmp_path / "out"), "--records", "csv", *QUICK]) == 1
     error = capsys.readouterr().err
     assert error == f"error: {tmp_path / 'out'}: the result files could not be written: No space left on device\n"
     assert sorted(os.listdir(tmp_path)) == ["tiny.yaml"]
@@ -260,7 +261,7 @@ def test_no_arrivals_with_figures_is_not_a_traceback(
     code = main(["run", str(path), "--out", str(out), "--jobs", "1", "--replications", "2", "--quiet"])
     error = capsys.readouterr().err
     assert "Traceback" not in error and code in (0, 1), error
-    assert len(pd.read_csv(out / "citizens.csv")) == 0, "the case is a run without counted citizens"
+    assert len(read_records(out / "citizens.parquet")) == 0, "the case is a run without counted citizens"
     assert (out / "summary.csv").exists() and (out / "manifest.json").exists()
     if code == 1:
         assert error.startswith("error: the figures and the brief could not be made") and error.count("\n") == 1
@@ -378,7 +379,8 @@ def test_the_manifest_records_every_files_sha256(finished: Path) -> None:
 @pytest.mark.parametrize(
     ("damage", "named"),
     [
-        (lambda run: (run / "citizens.csv").write_bytes((run / "citizens.csv").read_bytes()[:-500]), "citizens.csv"),
+        (lambda run: (run / "citizens.parquet").write_bytes((run / "citizens.parquet").read_bytes()[:-500]),
+         "citizens.parquet"),
         (lambda run: (run / "scenario.yaml").write_text((run / "scenario.yaml").read_text().replace("20", "2")),
          "scenario.yaml"),
         (lambda run: (run / "summary.csv").unlink(), "summary.csv"),
@@ -439,7 +441,7 @@ def test_plot_is_atomic_all_new_or_all_old(
     assert main(["plot", str(run), "--lang", "id"]) == 0
     after = snapshot(run)
     assert "brief.id.html" in after and "brief.id.html" not in before and "figures/timeline.id.png" in after
-    assert after["brief.html"] == before["brief.html"] and after["citizens.csv"] == before["citizens.csv"]
+    assert after["brief.html"] == before["brief.html"] and after["citizens.parquet"] == before["citizens.parquet"]
     manifest = json.loads(after["manifest.json"])
     assert manifest["languages"] == ["en", "id"]
     assert main(["plot", str(run)]) == 0, "the manifest is up to date after a plot"

@@ -23,7 +23,7 @@ from simulator.files.output import manifest, write_run
 from simulator.report import brief
 from simulator.report.brief import FINDINGS, make_figures_and_brief
 from simulator.report.language import language
-from simulator.scenario.loading import RESULT_TABLES, ScenarioError, read_run, validate
+from simulator.scenario.loading import RECORD_TABLES, RESULT_TABLES, ScenarioError, read_run, validate
 from tests.conftest import TINY
 
 STARTED, ENDED = datetime(2026, 3, 2, 9, 0, 0), datetime(2026, 3, 2, 9, 0, 7)
@@ -289,6 +289,8 @@ def test_configurations_are_told_by_what_they_change(run_folder: Path) -> None:
 def test_read_run_needs_a_complete_folder(run_folder: Path, tmp_path: Path) -> None:
     for name in RESULT_TABLES:
         shutil.copy(run_folder / f"{name}.csv", tmp_path)
+    for name in RECORD_TABLES:
+        shutil.copy(run_folder / f"{name}.parquet", tmp_path)
     with pytest.raises(ScenarioError, match=r"missing scenario\.yaml, manifest\.json"):
         read_run(tmp_path)
     run = read_run(run_folder)

@@ -210,7 +210,7 @@ def test_a_large_sample_stays_out_of_the_scenario_copy_and_the_copy_reproduces_t
     assert isinstance(copied, Empirical) and isinstance(original, Empirical)
     assert copied.values == original.values and len(copied.values) == 5_000
     assert main(["run", str(first / "scenario.yaml"), "--out", str(second), *options]) == 0
-    for name in ("citizens.csv", "contacts.csv", "summary.csv"):
+    for name in ("citizens.parquet", "contacts.parquet", "summary.csv"):
         assert (first / name).read_bytes() == (second / name).read_bytes(), name
     manifest = pd.read_json(first / "manifest.json", typ="series")
     assert written["csv"] in manifest["files"]

@@ -1,0 +1,114 @@
+"""Record tables written as the replications finish: Parquet (the default) or CSV, one replication at a time.
+
+The citizens, contacts, work and hours of each finished replication are
+appended to their files at once, in task order, so a run never holds the
+records of more than the replication at hand, and the files are the same
+for any number of workers. A Parquet file gets a row group per
+replication (a replication of more than ROW_GROUP_ROWS rows gets several,
+converted one at a time; none spans two replications): typed columns, names
+as dictionaries, zstd-compressed. Other
+tables a writer is given (a sweep's agencies) are always CSV, for
+spreadsheets. The files are written into the run's hidden folder, which is
+renamed into place only when the run has finished.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Final, Literal
+
+import pandas as pd
+import pyarrow as pa
+import pyarrow.parquet as pq
+
+RecordFormat = Literal["parquet", "csv", "none"]
+RECORD_FORMATS: tuple[RecordFormat, ...] = ("parquet", "csv", "none")
+RECORD_TABLES = ("citizens", "contacts", "work", "hours")
+"""Tables written in the chosen format; any other table a writer is given is CSV."""
+LOG_FLOATS = "%.10g"
+"""Ten significant digits for the large CSV tables (minutes to 1e-5 over a year)."""
+COMPRESSION: Final = "zstd"
+ROW_GROUP_ROWS = 1 << 16
+"""The most rows of a row group: a replication's rows are converted and written this many at a time."""
+
+
+def settled(schema: pa.Schema) -> pa.Schema:
+    """The schema every replication is cast to: names as dictionaries of 32-bit codes; no pandas metadata.
+
+    A replication's names are numbered in the order it met them, with as few
+    bits as they need; the file's schema must not depend on which came first.
+    """
+    string_codes = pa.dictionary(pa.int32(), pa.string())
+    return pa.schema(
+        [field.with_type(string_codes) if pa.types.is_dictionary(field.type) else field for field in schema]
+    )
+
+
+class ParquetTable:
+    """A Parquet file that takes each replication as its own row groups; its schema is set by the first."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self._writer: pq.ParquetWriter | None = None
+        self._schema = pa.schema([])
+
+    def append(self, frame: pd.DataFrame) -> None:
+        """One replication's rows: a row group, or several of ROW_GROUP_ROWS for a large replication."""
+        for start in range(0, max(len(frame), 1), ROW_GROUP_ROWS):  # a slice at a time: its copy is all the memory
+            table = pa.Table.from_pandas(frame.iloc[start : start + ROW_GROUP_ROWS], preserve_index=False)
+            if self._writer is None:
+                self._schema = settled(table.schema)
+                self._writer = pq.ParquetWriter(self.path, self._schema, compression=COMPRESSION)
+            self._writer.write_table(table.cast(self._schema))
+
+    def close(self) -> None:
+        if self._writer is not None:
+            self._writer.close()
+            self._writer = None
+
+
+class CsvTable:
+    """A CSV file that takes the rows of one replication after another; the header once."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self._started = False
+
+    def append(self, frame: pd.DataFrame) -> None:
+        frame.to_csv(self.path, mode="a" if self._started else "w", header=not self._started, index=False,
+                     float_format=LOG_FLOATS)  # fmt: skip
+        self._started = True
+
+    def close(self) -> None:
+        """Nothing is held open between replications."""
+
+
+class RecordFiles:
+    """Appends each replication's record tables to `folder/<name>.parquet` or `.csv` as it comes (a record sink)."""
+
+    def __init__(self, folder: Path, record_format: RecordFormat = "parquet") -> None:
+        self.folder = folder
+        self.format = record_format
+        self._tables: dict[str, ParquetTable | CsvTable] = {}
+
+    def __call__(self, tables: Mapping[str, pd.DataFrame]) -> None:
+        for name, frame in tables.items():
+            if self.format == "none" and name in RECORD_TABLES:
+                continue
+            if name not in self._tables:
+                parquet = self.format == "parquet" and name in RECORD_TABLES
+                kind = ParquetTable if parquet else CsvTable
+                self._tables[name] = kind(self.folder / f"{name}.{'parquet' if parquet else 'csv'}")
+            self._tables[name].append(frame)
+
+    def close(self) -> None:
+        """Finish every file (a Parquet file's footer)."""
+        for table in self._tables.values():
+            table.close()
+
+    def __enter__(self) -> RecordFiles:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()

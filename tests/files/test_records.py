@@ -1,0 +1,111 @@
+"""Record tables streamed to Parquet or CSV one replication at a time: the same frames either way."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Mapping
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+import pyarrow.parquet as pq
+import pytest
+
+from simulator.cli import main
+from simulator.experiments.executors import make_executor
+from simulator.experiments.runs import RECORD_TABLES, run_experiment
+from simulator.files.records import RecordFiles, RecordFormat
+from simulator.scenario.loading import ScenarioError, read_records, read_run
+from simulator.scenario.schema import Scenario
+
+
+def test_both_formats_read_back_into_equal_frames(tiny: Scenario, tmp_path: Path) -> None:
+    kept = run_experiment(tiny, replications=2, jobs=1)
+    forms: tuple[RecordFormat, ...] = ("parquet", "csv")
+    for form in forms:
+        (tmp_path / form).mkdir()
+        with RecordFiles(tmp_path / form, form) as files:
+            run_experiment(tiny, replications=2, jobs=1, records=files)
+    for name in RECORD_TABLES:
+        parquet = read_records(tmp_path / "parquet" / f"{name}.parquet")
+        csv = read_records(tmp_path / "csv" / f"{name}.csv")
+        assert len(parquet) > 0, name
+        assert list(parquet.columns) == list(csv.columns), name
+        # CSV keeps ten significant digits; Parquet every bit, and the width of the integers
+        pd.testing.assert_frame_equal(parquet, csv, check_dtype=False, rtol=1e-9, atol=0)
+        in_memory = getattr(kept, name)
+        names = in_memory.select_dtypes("category").columns
+        expected = in_memory.astype(dict.fromkeys(names, str))
+        pd.testing.assert_frame_equal(parquet, expected, check_dtype=False, check_exact=True)
+
+
+def test_parquet_has_a_row_group_per_replication_and_names_as_dictionaries(tiny: Scenario, tmp_path: Path) -> None:
+    with RecordFiles(tmp_path) as files:
+        run_experiment(tiny, replications=3, jobs=1, records=files)
+    contacts = pq.ParquetFile(tmp_path / "contacts.parquet")
+    assert contacts.metadata.num_row_groups == 3 * len(tiny.configurations)
+    groups = [contacts.read_row_group(k, columns=["configuration", "replication"]).to_pandas() for k in range(6)]
+    keys = [(str(g["configuration"].iloc[0]), int(g["replication"].iloc[0])) for g in groups]
+    assert keys == [(name, r) for name in tiny.configurations for r in range(3)], "configuration by configuration"
+    schema = contacts.schema_arrow
+    assert str(schema.field("step").type) == "dictionary<values=string, indices=int32, ordered=0>"
+    assert str(schema.field("queued").type) == "double"
+    assert contacts.metadata.row_group(0).column(0).compression == "ZSTD"
+
+
+def test_the_parent_keeps_no_records(tiny: Scenario) -> None:
+    """Handed to the sink one replication at a time and dropped: the Results hold none of them."""
+    seen: list[int] = []
+
+    def sink(tables: Mapping[str, pd.DataFrame]) -> None:
+        assert set(tables) == set(RECORD_TABLES)
+        replications = set(tables["citizens"]["replication"])
+        assert len(replications) == 1, "one replication at a time"
+        seen.append(replications.pop())
+
+    with make_executor("local", 2) as pool:
+        results = run_experiment(tiny, replications=3, executor=pool, records=sink)
+    assert seen == [0, 1, 2] * len(tiny.configurations)
+    assert all(getattr(results, name).empty for name in RECORD_TABLES)
+    assert len(results.agencies) > 0 and len(results.summary) > 0
+
+
+def test_without_records_the_statistics_are_the_same(tiny: Scenario) -> None:
+    kept = run_experiment(tiny, replications=2, jobs=1)
+    bare = run_experiment(tiny, replications=2, jobs=1, records="none")
+    pd.testing.assert_frame_equal(kept.summary, bare.summary)
+    pd.testing.assert_frame_equal(kept.agencies, bare.agencies)
+    assert bare.citizens.empty and bare.contacts.empty
+
+
+@pytest.mark.parametrize("form", ["csv", "parquet"])
+def test_an_empty_log_still_gets_its_file(tmp_path: Path, form: RecordFormat) -> None:
+    """A replication without back-office work writes a table of no rows, which reads back."""
+    empty = pd.DataFrame({"configuration": pd.Categorical([]), "replication": pd.Series([], dtype="int32")})
+    with RecordFiles(tmp_path, form) as files:
+        files({"work": empty})
+    assert read_records(tmp_path / f"work.{form}").empty
+
+
+def test_the_command_writes_each_format_and_plot_reads_it(
+    tiny_data: dict[str, Any], write_scenario: Callable[[dict[str, Any], str], Path], tmp_path: Path
+) -> None:
+    path = write_scenario(tiny_data, "tiny.yaml")
+    for form in ("parquet", "csv", "none"):
+        out = tmp_path / form
+        options = ["--jobs", "1", "--quiet", "--no-plots", "--records", form]
+        assert main(["run", str(path), "--out", str(out), *options]) == 0
+        manifest = json.loads((out / "manifest.json").read_text())
+        assert manifest["records"] == form
+        written = {name for name in RECORD_TABLES if (out / f"{name}.{form}").is_file()}
+        assert written == (set() if form == "none" else set(RECORD_TABLES)), form
+        assert (out / "summary.csv").is_file() and (out / "agencies.csv").is_file(), "statistics stay CSV"
+        assert main(["plot", str(out)]) == 0, form
+        figures = {figure.stem for figure in (out / "figures").glob("*.png")}
+        assert ("timeline" in figures) == (form != "none") and "headline" in figures, form
+    for name in RECORD_TABLES:
+        parquet, csv = (read_records(tmp_path / form / f"{name}.{form}") for form in ("parquet", "csv"))
+        pd.testing.assert_frame_equal(parquet, csv, check_dtype=False, rtol=1e-9, atol=0)
+    (tmp_path / "parquet" / "contacts.parquet").unlink()
+    with pytest.raises(ScenarioError, match=r"missing contacts\.parquet"):
+        read_run(tmp_path / "parquet")
