@@ -27,7 +27,9 @@ MINUTES_PER_DAY = 1440
 ALWAYS_OPEN = {"open": "00:00", "close": "24:00", "workdays": ["mon", "tue", "wed", "thu", "fri", "sat", "sun"]}
 
 
-def queue_scenario(rate: float, servers: int, stations: int, service_mean: float, days: int, seed: int) -> Scenario:
+def queue_mapping(
+    rate: float, servers: int, stations: int, service_mean: float, days: int, seed: int
+) -> dict[str, Any]:
     """A tandem of M/M/c stations (one station: M/M/c) as a scenario, like tests/validation/test_queueing.py.
 
     One service whose steps each need the previous step's output, at agencies
@@ -45,24 +47,26 @@ def queue_scenario(rate: float, servers: int, stations: int, service_mean: float
         if k:
             step["requires"] = [f"step{k}"]
         steps.append(step)
-    return validate(
-        {
-            "name": f"benchmark tandem of {stations} M/M/{servers}",
-            "seed": seed,
-            "horizon_days": days,
-            "warmup_days": 0,
-            "replications": 1,
-            "calendar": ALWAYS_OPEN,
-            "agencies": {
-                f"station{k + 1}": {"counters": servers, "backoffice": 0, "travel_minutes": 0} for k in range(stations)
-            },
-            "services": {
-                "visit": {"arrivals": {"per_day": rate * MINUTES_PER_DAY}, "standard_days": 1, "steps": steps}
-            },
-            "configurations": {"siloed": {"preset": "siloed"}},
+    return {
+        "name": f"benchmark tandem of {stations} M/M/{servers}",
+        "seed": seed,
+        "horizon_days": days,
+        "warmup_days": 0,
+        "replications": 1,
+        "calendar": ALWAYS_OPEN,
+        "agencies": {
+            f"station{k + 1}": {"counters": servers, "backoffice": 0, "travel_minutes": 0} for k in range(stations)
         },
-        "benchmark.yaml",
-    )
+        "services": {
+            "visit": {"arrivals": {"per_day": rate * MINUTES_PER_DAY}, "standard_days": 1, "steps": steps}
+        },
+        "configurations": {"siloed": {"preset": "siloed"}},
+    }
+
+
+def queue_scenario(rate: float, servers: int, stations: int, service_mean: float, days: int, seed: int) -> Scenario:
+    """The queues of `queue_mapping` as a scenario."""
+    return validate(queue_mapping(rate, servers, stations, service_mean, days, seed), "benchmark.yaml")
 
 
 def bundled_scenario(path: str, horizon_days: int | None = None, warmup_days: int | None = None) -> Scenario:

@@ -3,8 +3,9 @@
 Sections: floor and peer (M/M/1 and a tandem of five M/M/2 stations in a
 minimal SimPy script, in Ciw and in servicecycle), realistic (the bundled
 scenarios), growth (a longer horizon), parallel (replications on one and
-two workers) and optimise (the simulations the optimiser's search takes
-against judging every staffing). The targets are reported with PASS or FAIL,
+two workers), optimise (the simulations the optimiser's search takes
+against judging every staffing), records (the whole command with its record
+tables: time, memory, file sizes) and scale (a province-sized scenario). The targets are reported with PASS or FAIL,
 never asserted.
 """
 
@@ -26,13 +27,15 @@ from benchmarks.report import Table, machine, megabytes, rate, seconds, verdict
 from benchmarks.theory import erlang_c_wait
 from simulator.scenario.loading import load_scenario
 
-SECTIONS = ("floor", "realistic", "growth", "parallel", "optimise")
+SECTIONS = ("floor", "realistic", "growth", "parallel", "optimise", "records", "scale")
 TITLES = {
     "floor": "Floor and peer",
     "realistic": "Realistic: the bundled scenarios",
     "growth": "Growth: a longer horizon",
     "parallel": "Parallel: replications on 1 and 2 workers",
     "optimise": "Optimise: the search against an exhaustive grid",
+    "records": "Records: the whole command, its memory and its files",
+    "scale": "Scale: a province-sized scenario",
     "targets": "Targets (reported, not asserted)",
 }
 DEFAULT_OUTPUT = ROOT / "benchmarks" / "RESULTS.md"
@@ -41,10 +44,16 @@ MINUTES_PER_DAY = 1440
 
 # The targets of the performance issue.
 MAX_RATIO_TO_SIMPY = 1.5
-MAX_RATIO_TO_CIW = 0.5
 MAX_TANDEM_MB = 150.0
 MAX_GROWTH_RATIO = 9.0
 MIN_SPEEDUP = 1.7
+# The targets of the records issue (16).
+MAX_COMMAND_TO_SIMPY = 2.0
+"""The whole command (M/M/1, everything recorded and written) against the SimPy script's whole process."""
+MAX_REPLICATIONS_GROWTH = 1.2
+"""Peak memory of the most replications against the fewest."""
+MAX_RECORDS_MB = 25.0
+"""The default demo's record tables as Parquet."""
 
 
 @dataclass(frozen=True)
@@ -69,6 +78,15 @@ class Plan:
     """Replications of a staffing at its first look, and at most."""
     optimise_horizon: int | None
     optimise_jobs: int
+    records_runs: int
+    """Measured runs of the records section's workloads (its replication runs are long)."""
+    replication_counts: tuple[int, int]
+    """Replications of the default scenario's first configuration, fewest and most, for the memory's growth."""
+    default_horizon: int | None
+    """The default scenario's horizon in the records section (None: the file's)."""
+    province_days: int
+    province_per_day: float
+    province_fractions: tuple[float, ...]
 
 
 FULL = Plan(
@@ -93,6 +111,12 @@ FULL = Plan(
     optimise_looks=(10, 40),
     optimise_horizon=None,
     optimise_jobs=2,
+    records_runs=3,
+    replication_counts=(20, 200),
+    default_horizon=None,
+    province_days=250,
+    province_per_day=4_000.0,
+    province_fractions=(0.125, 0.25, 0.5, 1.0),
 )
 QUICK = Plan(
     mode="quick",
@@ -112,6 +136,12 @@ QUICK = Plan(
     optimise_looks=(3, 6),
     optimise_horizon=1,
     optimise_jobs=1,
+    records_runs=1,
+    replication_counts=(2, 4),
+    default_horizon=2,
+    province_days=2,
+    province_per_day=400.0,
+    province_fractions=(0.5, 1.0),
 )
 
 
@@ -123,6 +153,8 @@ class Queue:
     rate: float
     servers: int
     stations: int
+    ciw_ratio: float = 0.5
+    """Our time over Ciw's, at most."""
     service_mean: float = 1.0
 
     def theory(self) -> float:
@@ -147,8 +179,10 @@ class Queue:
         return {**self.params(customers), "days": self.days(customers)}
 
 
-MM1 = Queue("M/M/1 (arrivals 0.9/min, service mean 1 min, rho 0.9)", rate=0.9, servers=1, stations=1)
-TANDEM = Queue("tandem of five M/M/2 (arrivals 1.5/min, service mean 1 min, rho 0.75)", rate=1.5, servers=2, stations=5)
+MM1 = Queue("M/M/1 (arrivals 0.9/min, service mean 1 min, rho 0.9)", 0.9, servers=1, stations=1, ciw_ratio=1 / 1.5)
+TANDEM = Queue(
+    "tandem of five M/M/2 (arrivals 1.5/min, service mean 1 min, rho 0.75)", 1.5, servers=2, stations=5, ciw_ratio=0.5
+)
 
 
 @dataclass
@@ -292,13 +326,14 @@ def floor_tables(plan: Plan, tasks: dict[Queue, dict[str, Task]], targets: list[
                 need = f"<= {MAX_RATIO_TO_SIMPY}x"
                 targets.append(Target(f"{short}: {name} time / raw SimPy's", need, _times(to_simpy), ok))
                 checks.append(f"{need} SimPy {targets[-1].verdict}")
-                need = f"<= {MAX_RATIO_TO_CIW}x"
+                need = f"<= {queue.ciw_ratio:.2f}x"
+                faster = f"{1 / queue.ciw_ratio:g}x faster"
                 if ciw_task:
-                    ok = None if to_ciw is None else to_ciw <= MAX_RATIO_TO_CIW
-                    targets.append(Target(f"{short}: {name} time / Ciw's (2x faster)", need, _times(to_ciw), ok))
+                    ok = None if to_ciw is None else to_ciw <= queue.ciw_ratio
+                    targets.append(Target(f"{short}: {name} time / Ciw's ({faster})", need, _times(to_ciw), ok))
                     checks.append(f"{need} Ciw {targets[-1].verdict}")
                 else:
-                    targets.append(Target(f"{short}: {name} time / Ciw's (2x faster)", need, "no Ciw", None))
+                    targets.append(Target(f"{short}: {name} time / Ciw's ({faster})", need, "no Ciw", None))
                 if queue is TANDEM and key == "seconds":
                     peak = _median(task, "peak_rss_mb")
                     ok = None if peak is None else peak <= MAX_TANDEM_MB
@@ -507,6 +542,153 @@ def parallel_table(plan: Plan, tasks: Sequence[Task], targets: list[Target]) -> 
     return table
 
 
+# -- records --------------------------------------------------------------------------------------------------------
+
+DEFAULT_SCENARIO = ROOT / "scenarios" / "business_licensing.yaml"
+
+
+def _command(label: str, scenario: dict[str, Any], records: str, options: Sequence[str]) -> Task:
+    return Task(label, "records", "measure_command", {**scenario, "records": records, "options": list(options)})
+
+
+def _default(plan: Plan) -> dict[str, Any]:
+    """The default scenario as a file (quick mode: a copy with a short horizon)."""
+    if plan.default_horizon is None:
+        return {"scenario": "file", "path": str(DEFAULT_SCENARIO)}
+    return {"scenario": "short", "path": str(DEFAULT_SCENARIO), "days": plan.default_horizon}
+
+
+def records_tasks(plan: Plan) -> tuple[Task, list[Task], list[Task], list[Task]]:
+    """The SimPy script, the command on two queues, the default scenario at two replication counts, the demo.
+
+    The command runs M/M/1 and the tandem; the default scenario's first
+    configuration at few and many replications; the default demo as CSV and Parquet.
+    """
+    floor = Task("M/M/1: raw SimPy script", "floor", "measure", MM1.params(plan.customers),
+                 MM1.params(plan.warmup_customers))  # fmt: skip
+    serial = ["--executor", "serial"]
+    commands = []
+    for short, queue in (("M/M/1", MM1), ("tandem", TANDEM)):
+        task = _command(f"{short}: run_sim.py run, parquet", {"scenario": "queue", **queue.ours(plan.customers)},
+                        "parquet", serial)  # fmt: skip
+        task.warmup_params = {**task.params, **queue.ours(plan.warmup_customers)}
+        commands.append(task)
+    first = next(iter(load_scenario(DEFAULT_SCENARIO).configurations))
+    counts = [
+        _command(f"{DEFAULT_SCENARIO.stem}/{first}: {n} replications", _default(plan), "parquet",
+                 ["--configurations", first, "--replications", str(n), "--jobs", "2"])
+        for n in plan.replication_counts
+    ]  # fmt: skip
+    sizes = [
+        _command(f"{DEFAULT_SCENARIO.stem}: the demo, {form}", _default(plan), form, ["--jobs", "2"])
+        for form in ("csv", "parquet")
+    ]
+    return floor, commands, counts, sizes
+
+
+def records_tables(
+    plan: Plan, floor: Task, commands: Sequence[Task], counts: Sequence[Task], sizes: Sequence[Task],
+    targets: list[Target],
+) -> list[Table]:  # fmt: skip
+    table = Table(
+        TITLES["records"],
+        ["workload", "whole process s median [min-max]", "inside main() s", "peak RSS MB [min-max]",
+         "citizens", "contacts", "record files MB", "x SimPy's whole process"],
+    )  # fmt: skip
+    simpy = _median(floor, "process_seconds")
+    for task in (floor, *commands, *counts, *sizes):
+        whole = _median(task, "process_seconds")
+        record_mb = task.first("record_bytes")
+        table.rows.append([
+            task.label,
+            seconds(task.spread("process_seconds")),
+            "" if task is floor else seconds(task.spread("seconds")),
+            megabytes(task.spread("peak_rss_mb")),
+            f"{task.first('citizens') or task.first('customers') or 0:,}",
+            f"{task.first('contacts') or 0:,}",
+            "" if record_mb is None else f"{record_mb / 1e6:.1f}",
+            _times(_ratio(whole, simpy)),
+        ])  # fmt: skip
+    mm1, tandem = commands
+    ratio = _ratio(_median(mm1, "process_seconds"), simpy)
+    ok = None if ratio is None else ratio <= MAX_COMMAND_TO_SIMPY
+    targets.append(Target("M/M/1: the whole command / the SimPy script's whole process", f"<= {MAX_COMMAND_TO_SIMPY}x",
+                          _times(ratio), ok))  # fmt: skip
+    peak = _median(tandem, "peak_rss_mb")
+    measured = "n/a" if peak is None else f"{peak:.0f} MB"
+    ok = None if peak is None else peak <= MAX_TANDEM_MB
+    targets.append(Target("tandem: the whole command's peak memory (Parquet written)", f"<= {MAX_TANDEM_MB:.0f} MB",
+                          measured, ok))  # fmt: skip
+    few, many = counts
+    growth = _ratio(_median(many, "peak_rss_mb"), _median(few, "peak_rss_mb"))
+    targets.append(Target(
+        f"memory: {many.params['options'][3]} replications' peak / {few.params['options'][3]}'s",
+        f"<= {MAX_REPLICATIONS_GROWTH}x", _times(growth), None if growth is None else growth <= MAX_REPLICATIONS_GROWTH,
+    ))  # fmt: skip
+    csv, parquet = (task.first("record_bytes") for task in sizes)
+    targets.append(Target(
+        "the default demo's record tables as Parquet", f"<= {MAX_RECORDS_MB:.0f} MB",
+        f"{parquet / 1e6:.1f} MB (CSV {csv / 1e6:.1f} MB)", parquet / 1e6 <= MAX_RECORDS_MB,
+    ))  # fmt: skip
+    table.notes.append(
+        "whole process: from starting Python to its end, as the benchmark's parent sees it (imports, validation, "
+        "simulation, the record tables written, the statistics and the manifest; no figures: --no-plots); the "
+        "SimPy script's the same way"
+    )
+    table.notes.append(
+        "peak RSS: of the command's process, or of its largest worker (--jobs 2); the replication runs use the first "
+        "configuration of the default scenario, the demo runs every configuration with the file's replications"
+    )
+    if plan.default_horizon is not None:
+        table.notes.append(f"{plan.mode} mode: the default scenario over {plan.default_horizon} days")
+    return [table]
+
+
+# -- scale ----------------------------------------------------------------------------------------------------------
+
+
+def scale_tasks(plan: Plan) -> list[Task]:
+    return [
+        _command(
+            f"province x{fraction:g}",
+            {"scenario": "province", "days": max(1, round(plan.province_days * fraction)),
+             "per_day": plan.province_per_day},
+            "parquet",
+            ["--executor", "local"],
+        )
+        for fraction in plan.province_fractions
+    ]  # fmt: skip
+
+
+def scale_table(plan: Plan, tasks: Sequence[Task]) -> Table:
+    table = Table(
+        f"{TITLES['scale']}: one licence at 32 offices, {plan.province_per_day:,.0f} arrivals a working day",
+        ["horizon", "days", "citizens", "contacts", "whole process s", "citizens/s per core", "peak RSS MB",
+         "time / smallest", "memory / smallest"],
+    )  # fmt: skip
+    first = tasks[0]
+    for task in tasks:
+        time = _median(task, "process_seconds")
+        citizens = task.first("citizens") or 0
+        table.rows.append([
+            task.label.removeprefix("province "),
+            str(task.params["days"]),
+            f"{citizens:,}",
+            f"{task.first('contacts') or 0:,}",
+            seconds(task.spread("process_seconds")),
+            rate(_ratio(citizens, time)),
+            megabytes(task.spread("peak_rss_mb")),
+            _times(_ratio(time, _median(first, "process_seconds"))),
+            _times(_ratio(_median(task, "peak_rss_mb"), _median(first, "peak_rss_mb"))),
+        ])  # fmt: skip
+    table.notes.append(
+        "one replication through run_sim.py run on the local executor (one task: one core), records as Parquet, "
+        "no figures; citizens counted (warm-up 0); each office 4 counters (exponential, mean 10 min) and 2 back-office "
+        "staff (5 min a file)"
+    )
+    return table
+
+
 # -- optimise -------------------------------------------------------------------------------------------------------
 
 
@@ -657,6 +839,22 @@ def main(argv: Sequence[str] | None = None) -> int:
         tasks = parallel_tasks(plan)
         measure("parallel", tasks)
         tables.append(parallel_table(plan, tasks, targets))
+    if "records" in sections:
+        floor, commands, counts, sizes = records_tasks(plan)
+        runs = min(plan.records_runs, plan.runs)
+        say(f"{TITLES['records']}: {len(commands) + len(counts) + 1} workloads x {runs} runs, 2 once")
+        measure_all([floor, *commands], runs, plan.warmup, say)
+        measure_all(counts, runs, False, say)  # long runs of the model alone: no warm-up run
+        measure_all(sizes, 1, False, say)
+        everything = [floor, *commands, *counts, *sizes]
+        samples["records"] = [{"label": t.label, "params": t.params, "samples": t.samples} for t in everything]
+        tables += records_tables(plan, floor, commands, counts, sizes, targets)
+    if "scale" in sections:
+        tasks = scale_tasks(plan)
+        say(f"{TITLES['scale']}: {len(tasks)} workloads x 1 run")
+        measure_all(tasks, 1, False, say)
+        samples["scale"] = [{"label": t.label, "params": t.params, "samples": t.samples} for t in tasks]
+        tables.append(scale_table(plan, tasks))
     if "optimise" in sections:
         tasks = optimise_tasks(plan)
         say(f"{TITLES['optimise']}: {len(tasks)} workloads x 1 run (the counts do not vary)")

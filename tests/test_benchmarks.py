@@ -18,7 +18,7 @@ from typing import Any
 import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
-SECTIONS = ("Floor and peer", "Realistic", "Growth", "Parallel", "Optimise", "Targets")
+SECTIONS = ("Floor and peer", "Realistic", "Growth", "Parallel", "Optimise", "Records", "Scale", "Targets")
 ERLANG_C = {1: 9.0, 5: 6.4286}  # stations -> total mean wait: M/M/1 at rho 0.9, five M/M/2 at rho 0.75
 
 
@@ -65,7 +65,7 @@ def test_every_target_has_a_verdict(quick: dict[str, Any]) -> None:
     targets = quick["json"]["targets"]
     assert len(targets) >= 6
     names = " ".join(t["name"] for t in targets)
-    for word in ("M/M/1", "tandem", "memory", "growth", "parallel", "optimise"):
+    for word in ("M/M/1", "tandem", "memory", "growth", "parallel", "optimise", "whole command", "Parquet"):
         assert word in names
     block = quick["table"].split("Targets (reported, not asserted)")[1].split("\n\n")[0]
     rows = block.strip().splitlines()[2:]  # under the rule and the column names
@@ -75,7 +75,7 @@ def test_every_target_has_a_verdict(quick: dict[str, Any]) -> None:
 
 def test_samples_are_sane(quick: dict[str, Any]) -> None:
     sections = quick["json"]["sections"]
-    assert set(sections) == {"floor", "realistic", "growth", "parallel", "optimise"}
+    assert set(sections) == {"floor", "realistic", "growth", "parallel", "optimise", "records", "scale"}
     for section in sections.values():
         for task in section:
             assert task["samples"], task["label"]
@@ -118,3 +118,17 @@ def test_optimise_gives_the_grids_answer_from_fewer_simulations(quick: dict[str,
     assert 0 < search["simulations"] < grid["simulations"]
     assert grid["judged"] == grid["grid"] > search["judged"]
     assert search["simulations"] == sum(search["stages"].values())
+
+
+def test_records_and_scale_measure_the_whole_command(quick: dict[str, Any]) -> None:
+    sections = quick["json"]["sections"]
+    by_label = {task["label"]: task["samples"][0] for task in sections["records"]}
+    floor = by_label.pop("M/M/1: raw SimPy script")
+    assert floor["customers"] > 0
+    demo = {label.rsplit(", ", 1)[1]: sample for label, sample in by_label.items() if "the demo" in label}
+    assert 0 < demo["parquet"]["record_bytes"] < demo["csv"]["record_bytes"]
+    assert set(demo["parquet"]["files"]) == {f"{name}.parquet" for name in ("citizens", "contacts", "work", "hours")}
+    few, many = (sample for label, sample in by_label.items() if "replications" in label)
+    assert 0 < few["citizens"] < many["citizens"], "more replications, more citizens recorded"
+    province = [task["samples"][0]["citizens"] for task in sections["scale"]]
+    assert province == sorted(province) and province[0] > 0
