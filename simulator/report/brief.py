@@ -378,7 +378,7 @@ def procedure_sentence(words: Language, scenario: Scenario, service: str, names:
     counts = [scenario.procedures(name, service) for name in names]
     if len(set(counts)) == 1:
         return None
-    listed = " → ".join(f"{count} ({plots.label(name)})" for count, name in zip(counts, names, strict=True))
+    listed = " → ".join(f"{count} ({label(name)})" for count, name in zip(counts, names, strict=True))
     return words.say("procedures_changed", counts=listed) + "."
 
 
