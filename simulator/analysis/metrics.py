@@ -111,8 +111,10 @@ def citizen_table(
     citizens["lead_time_days"] = np.where(completed, lead / calendar.day_length, np.nan)
     citizens["lead_time_calendar_days"] = np.where(completed, (citizens["end"] - citizens["arrival"]) / DAY, np.nan)
     services = pd.Categorical(citizens["service"])
-    events = np.array([sid if sid in scenario.life_events else "" for sid in services.categories], dtype=object)
-    citizens["life_event"] = events[services.codes] if len(events) else np.array([], dtype=object)
+    events = ["", *scenario.life_events]  # like `group`: empty for a citizen who came for one service
+    event_of = np.array([events.index(sid) if sid in events else 0 for sid in services.categories], dtype=np.int64)
+    codes = event_of[services.codes] if len(event_of) else np.zeros(0, dtype=np.int64)
+    citizens["life_event"] = pd.Categorical.from_codes(codes, categories=pd.Index(events))
     plans = [setup.services[sid] for sid in services.categories]
     service = services.codes
     citizens["standard_days"] = np.array([plan.standard_days for plan in plans], dtype=np.float64)[service]

@@ -550,7 +550,7 @@ RESULT_TABLES = ("summary", "comparison", "replications", "agencies")
 RECORD_TABLES = ("citizens", "contacts", "work", "hours")
 """The record tables of a run folder: Parquet or CSV (the manifest's `records`), or none."""
 RECORD_FORMATS = ("parquet", "csv", "none")
-RECORD_NAMES = ("configuration", "service", "group", "outcome", "step", "agency", "kind")
+RECORD_NAMES = ("configuration", "service", "life_event", "group", "outcome", "step", "agency", "kind")
 """Columns of names in the record tables."""
 TEXT_COLUMNS = {"configuration": str, "baseline": str, "metric": str, "agency": str, "service": str, "step": str}
 """Columns of names, read as text whatever they look like."""
