@@ -17,6 +17,8 @@ import itertools
 import math
 import multiprocessing
 from collections.abc import Callable, Iterator, Mapping, Sequence
+from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -462,8 +464,11 @@ def draw_all(
     if "fork" not in multiprocessing.get_all_start_methods() or default_workers() < 2:
         return {name: plots.save(make(), folder, name + suffix) for name, make in makers.items()}
     context = multiprocessing.get_context("fork")  # the workers inherit the run's frames: nothing is pickled
-    with context.Pool(2, initializer=_receive, initargs=(makers,)) as pool:
-        return dict(zip(makers, pool.map(_draw, jobs), strict=True))
+    try:
+        with ProcessPoolExecutor(2, mp_context=context, initializer=_receive, initargs=(makers,)) as pool:
+            return dict(zip(makers, pool.map(_draw, jobs), strict=True))
+    except BrokenProcessPool:  # a drawing worker died (out of memory, killed): a pool would wait for ever
+        return {name: plots.save(make(), folder, name + suffix) for name, make in makers.items()}
 
 
 # --- HTML --------------------------------------------------------------------------------------------------------

@@ -297,3 +297,24 @@ def test_read_run_needs_a_complete_folder(run_folder: Path, tmp_path: Path) -> N
     standing_in = read_run(tmp_path, scenario=run.scenario, manifest=run.manifest)
     assert standing_in.configurations == ["siloed", "mall", "integrated"]
     assert standing_in["summary"].equals(run["summary"])
+
+
+def test_a_drawing_worker_that_dies_does_not_hang_the_brief(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A worker killed while drawing (out of memory, say) breaks the pool: the figures are drawn here instead."""
+    import os  # noqa: PLC0415
+
+    from matplotlib.figure import Figure  # noqa: PLC0415
+
+    parent = os.getpid()
+
+    def dies_in_a_worker() -> Figure:
+        if os.getpid() != parent:
+            os._exit(1)
+        figure = Figure()
+        figure.add_subplot().plot([0, 1])
+        return figure
+
+    monkeypatch.setattr(brief, "default_workers", lambda: 2)
+    saved = brief.draw_all({"first": dies_in_a_worker, "second": dies_in_a_worker}, tmp_path)
+    assert set(saved) == {"first", "second"}
+    assert (tmp_path / "first.png").exists() and (tmp_path / "second.svg").exists()
