@@ -87,8 +87,7 @@ def run_once(scenario: Scenario, configuration: str, replication: int, records: 
     setup = resolve(scenario, configuration)
     logs = simulate(scenario, configuration, replication)
     base = WorkCalendar(scenario.calendar)
-    own = scenario.configurations[configuration].calendar
-    window = Window(scenario, WorkCalendar(scenario.calendar_of(configuration)) if own else base, base)
+    window = Window(scenario, WorkCalendar(scenario.calendar_of(configuration)), base)
     if records:  # before the citizen table, so that their scratch memory and the table's never add up
         places, hours = place_table(logs, setup, window), hourly_table(logs, setup, window)
     citizens = citizen_table(logs, scenario, setup, window, Streams(scenario.seed, replication))

@@ -78,10 +78,8 @@ def simulate(
     replaces the scenario's random arrivals (for cases worked out by hand).
     """
     setup = resolve(scenario, configuration)
-    base = WorkCalendar(scenario.calendar)
-    """Citizens arrive on the scenario's working days in every configuration: the same citizens, paired."""
-    own = scenario.configurations[configuration].calendar
-    calendar = WorkCalendar(scenario.calendar_of(configuration)) if own else base
+    base = WorkCalendar(scenario.calendar)  # citizens arrive on its working days in every configuration: paired
+    calendar = WorkCalendar(scenario.calendar_of(configuration))
     streams = Streams(scenario.seed, replication)
     world = World(scenario, setup, calendar, streams)
     counted_from = base.workday(scenario.warmup_days) * DAY

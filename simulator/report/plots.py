@@ -743,14 +743,7 @@ def differences_figure(
     if not used:
         nothing_to_show(figure.add_subplot(), words.say("not_available"))
         figure.axes[0].set_axis_off()
-    handles = [
-        (Line2D([], [], ls="", marker=marker(colours, n), color=colours[n], markeredgecolor="#222222", markersize=7),
-         label(n))
-        for n in names
-    ]  # fmt: skip
-    legend_below(figure, handles, columns=3, note=words.say("differences_xlabel", baseline=label(baseline)))
-    put_title(figure, _differences_title(words, rows, shown, baseline, chosen))
-    return figure
+    return _differences_finished(figure, words, rows, shown, baseline, names, colours, chosen)
 
 
 def _differences_by_service(
@@ -798,6 +791,20 @@ def _differences_by_service(
     labels = [_fill(service_name(scenario, s, words) if scenario else s, 1.4) for s in shown]
     panels[0].set_yticks(range(len(shown))[::-1], labels)
     panels[0].set_ylim(-0.5, len(shown) - 0.5)
+    return _differences_finished(figure, words, rows, shown, baseline, names, colours, chosen)
+
+
+def _differences_finished(
+    figure: Figure,
+    words: Language,
+    rows: Mapping[str, Mapping[tuple[str, str], Mapping[str, Any]]],
+    shown: Sequence[str],
+    baseline: str,
+    names: Sequence[str],
+    colours: Mapping[str, str],
+    chosen: str,
+) -> Figure:
+    """A differences figure with its legend of configurations and its title."""
     handles = [
         (Line2D([], [], ls="", marker=marker(colours, n), color=colours[n], markeredgecolor="#222222", markersize=7),
          label(n))

@@ -403,6 +403,10 @@ class LifeEvent(Record):
     standard_days: Annotated[float, Strict(), Field(gt=0, le=MAX_HORIZON_DAYS, allow_inf_nan=False)] | None = None
     """The event's service standard; by default the longest chain of its services' standards."""
 
+    def in_order(self) -> graphlib.TopologicalSorter[str]:
+        """The event's services, each after those `order` puts before it."""
+        return graphlib.TopologicalSorter({member: self.order.get(member, []) for member in self.services})
+
 
 class Bundle(Service):
     """A life event as one service: every step of its services, named `service.step`."""
@@ -446,7 +450,7 @@ def bundle(event: LifeEvent, services: Mapping[str, Service]) -> Bundle:
 def _longest_chain(event: LifeEvent, services: Mapping[str, Service]) -> float:
     """The longest sum of service standards along the event's order."""
     longest: dict[str, float] = {}
-    for member in graphlib.TopologicalSorter({m: event.order.get(m, []) for m in event.services}).static_order():
+    for member in event.in_order().static_order():
         before = max((longest[p] for p in event.order.get(member, [])), default=0.0)
         longest[member] = before + services[member].standard_days
     return max(longest.values())
@@ -476,7 +480,7 @@ def check_life_events(scenario: Scenario) -> None:
                 refuse((*where, "order", member), "an optional service cannot come before another: not everyone "
                        "needs it")  # fmt: skip
         try:
-            graphlib.TopologicalSorter({m: event.order.get(m, []) for m in event.services}).prepare()
+            event.in_order().prepare()
         except graphlib.CycleError as error:
             refuse((*where, "order"), f"services form a cycle: {' -> '.join(error.args[1])}")
 
