@@ -62,7 +62,8 @@ def write(
 @pytest.fixture(scope="module")
 def edges_run(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """The edge scenario's run folder in both languages, made once for every test worker (a lock decides who)."""
-    shared = tmp_path_factory.getbasetemp().parent / "edges-run"
+    base = tmp_path_factory.getbasetemp()  # a test worker's own folder under the session's, or the session's
+    shared = (base.parent if base.name.startswith("popen-gw") else base) / "edges-run"
     shared.mkdir(exist_ok=True)
     with (shared / "lock").open("w") as lock:
         fcntl.flock(lock, fcntl.LOCK_EX)
