@@ -26,6 +26,8 @@ from simulator.report.levers import label
 from simulator.scenario.schema import Scenario
 
 IN_PERSON = ("submission", "pickup")
+SITTINGS = ("submission", "online")
+"""Contacts at which a step's application is handed in, at a counter or on line."""
 MIN_ACTIVITY_MINUTES = 20
 """Short activities are drawn at least this wide, to be seen."""
 
@@ -119,6 +121,13 @@ def _timeline_panel(
         else:
             axes.barh(y, width, left=started, height=0.5, color=colour, edgecolor="#222222", lw=0.5)
         used.add(kind)
+    for _, row in contacts[contacts["kind"].isin(SITTINGS)].iterrows():  # a sitting marked in its steps' lanes
+        started, ended = clock.days(np.array([row["started"], row["ended"]]))
+        served_at = ended if math.isnan(started) else started
+        for step in str(row["step"]).split("+"):  # one sitting for several steps names them all
+            if step in lane:
+                axes.scatter([served_at], [lane[step]], marker="|", s=90, color=colour, linewidths=2, zorder=3)
+                used.add("sitting")
     journey = clock.days(np.array([citizen["arrival"], citizen["end"]]))
     axes.plot(journey, [0, 0], color="#aaaaaa", lw=1, ls=":", zorder=1)
     in_person = contacts[contacts["kind"].isin(IN_PERSON)].sort_values("queued", kind="stable")
@@ -168,6 +177,7 @@ def _timeline_legend(used: set[str], lang: Language) -> list[Any]:
             )
             for glyph in GLYPHS
         },
+        "sitting": Line2D([], [], ls="", marker="|", markersize=10, markeredgewidth=2, color=grey),
         "backoffice": Patch(facecolor=grey, edgecolor="#222222", lw=0.5),
         "handoff": Patch(facecolor="#555555"),
         "approval": Patch(facecolor=grey, alpha=0.35, hatch="///", edgecolor=grey),
@@ -201,12 +211,13 @@ def timeline_figure(
     cases = [(service, name) for service in (chosen_services or [None]) for name in shown]
     chosen = {case: representative(citizens, case[1], case[0]) for case in cases}
     lanes = {
-        case: [step.id for step in scenario.catalogue(case[1]).services[str(c["service"])].steps]
+        case: scenario.catalogue(case[1]).services[str(c["service"])].in_order()
         if c is not None
         else []
         for case, c in chosen.items()
     }
-    """Each panel's steps, as its configuration has them (a reform may drop, merge or add procedures)."""
+    """Each panel's steps, as its configuration has them (a reform may drop, merge or add procedures), each
+    below those it needs."""
     columns = len(shown) if many else 1
     width = plots.WIDTH / columns - (1.3 if columns == 1 else 0.9)
     differ = {

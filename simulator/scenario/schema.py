@@ -380,6 +380,16 @@ class Service(Record):
         ids = set(self.step_ids())
         return list(dict.fromkeys([*step.after, *(r for r in step.requires if r in ids)]))
 
+    def in_order(self) -> list[str]:
+        """The step ids, each in turn the first in the file whose predecessors are listed before it."""
+        placed: list[str] = []
+        waiting = list(self.steps)
+        while waiting:
+            ready = next(step for step in waiting if set(self.predecessors(step)) <= set(placed))
+            placed.append(ready.id)
+            waiting.remove(ready)
+        return placed
+
     def final_steps(self) -> list[str]:
         """Steps whose output no other step requires: what the citizen finally receives.
 

@@ -216,14 +216,22 @@ def test_timeline_draws_lanes_contacts_trips_and_work(figures: Figures) -> None:
     assert siloed.get_title(loc="left").startswith("siloed: 3 trips, 1 rejection, done in 3.00 working days")
     assert integrated.get_title(loc="left").startswith("integrated: 1 trip, 0 rejections")
     assert [t.get_text() for t in siloed.get_yticklabels()] == ["applicant", "serve", "stamp"]
-    assert len([c for c in siloed.collections if isinstance(c, PathCollection)]) == 4  # one mark per contact
-    assert len([c for c in integrated.collections if isinstance(c, PathCollection)]) == 2
+
+    def marks(axes: Any, lane: int) -> int:
+        return sum(
+            1 for c in axes.collections if isinstance(c, PathCollection) and set(c.get_offsets()[:, 1]) == {lane}
+        )
+
+    assert [marks(siloed, 0), marks(integrated, 0)] == [4, 2]  # the applicant's lane: one mark per contact
+    assert [marks(siloed, 1), marks(siloed, 2)] == [2, 1]  # each application in its step's lane, the rejected too
+    assert [marks(integrated, 1), marks(integrated, 2)] == [1, 1]  # one sitting for both steps marks both
     assert sorted(t.get_text() for t in siloed.texts) == ["1", "2", "3"]  # contacts on three days: three outings
     assert [t.get_text() for t in integrated.texts] == ["1"]
     assert any(p.get_hatch() == "///" for p in siloed.patches)  # the approval wait
     legend = figure.legends[0]
     shown = {t.get_text() for t in legend.get_texts()}
     assert {"counter: rejected", "pickup", "digital delivery", "approval wait", "file hand-off"} <= shown
+    assert "application handed in" in shown
     assert "Travel is not timed" in legend.get_title().get_text().replace("\n", " ")
     assert "3 trips and 3.00 working days under siloed; 1 trip and 3.00" in figure.get_suptitle().replace("\n", " ")
 

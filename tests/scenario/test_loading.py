@@ -649,3 +649,15 @@ def test_validate_does_not_change_its_input(tiny_data: Data) -> None:
     original = copy.deepcopy(tiny_data)
     assert isinstance(validate(tiny_data, "tiny.yaml"), Scenario)
     assert tiny_data == original
+
+
+def test_a_service_lists_its_steps_each_after_those_it_needs(tiny_data: dict[str, Any]) -> None:
+    """Each step in turn is the first in the file whose predecessors are listed: `c` waits for `d`."""
+    tiny_data["services"]["visit"]["steps"] = [
+        {"id": "a", "agency": "office", "counter": 5},
+        {"id": "c", "agency": "office", "counter": 5, "requires": ["d"]},
+        {"id": "b", "agency": "office", "counter": 5, "after": ["a"]},
+        {"id": "d", "agency": "office", "counter": 5},
+    ]
+    service = validate(tiny_data, "tiny.yaml").services["visit"]
+    assert service.in_order() == ["a", "b", "d", "c"]
