@@ -211,15 +211,25 @@ def timeline_figure(
     cases = [(service, name) for service in (chosen_services or [None]) for name in shown]
     chosen = {case: representative(citizens, case[1], case[0]) for case in cases}
     lanes = {
-        case: scenario.catalogue(case[1]).services[str(c["service"])].in_order()
-        if c is not None
-        else []
+        case: scenario.catalogue(case[1]).services[str(c["service"])].in_order() if c is not None else []
         for case, c in chosen.items()
     }
     """Each panel's steps, as its configuration has them (a reform may drop, merge or add procedures), each
     below those it needs."""
     columns = len(shown) if many else 1
-    width = plots.WIDTH / columns - (1.3 if columns == 1 else 0.9)
+    labels = {
+        case: [words.say("timeline_applicant"), *(words.desk(lane.rsplit(".", 1)[-1]) for lane in lanes[case])]
+        for case in cases
+    }  # a life event's step without its service
+    own = [k % columns == 0 or lanes[case] != lanes[cases[k - k % columns]] for k, case in enumerate(cases)]
+    """Whether a panel names its lanes: the first of a row, or a reform's own steps."""
+    margins = [
+        max((plots.text_width(text, 9) for k in range(c, len(cases), columns) if own[k] for text in labels[cases[k]]),
+            default=0.0) + 0.25
+        for c in range(columns)
+    ]  # fmt: skip
+    width = (plots.WIDTH - 0.3 - sum(margins)) / columns
+    """Inches a panel's title and axis label may take: the figure less every column's lane labels."""
     differ = {
         service: len({scenario.procedures(name, service) for name in shown}) > 1
         for service in {str(c["service"]) for c in chosen.values() if c is not None}
@@ -256,10 +266,7 @@ def timeline_figure(
         end = max(end, _timeline_panel(axes, citizen, own_contacts, own_work, lanes[case], clock, colours[name], used))
         days = words.value("lead_time_days", float(citizen["lead_time_days"]))
         summaries[case] = words.say("timeline_summary", trips=words.count("trip", int(citizen["trips"])), days=days)
-        steps = [lane.rsplit(".", 1)[-1] for lane in lanes[case]]  # a life event's step without its service
-        labels = [words.say("timeline_applicant"), *map(words.desk, steps)]
-        own_lanes = k % columns == 0 or lanes[case] != lanes[cases[k - k % columns]]  # a reform's own steps
-        axes.set_yticks(range(len(lanes[case]) + 1), labels if own_lanes else [""] * len(labels))
+        axes.set_yticks(range(len(lanes[case]) + 1), labels[case] if own[k] else [""] * len(labels[case]))
         axes.set_ylim(len(lanes[case]) + 0.45, -1.0)
         axes.tick_params(axis="y", length=0)
         axes.spines[["left"]].set_visible(False)
@@ -272,7 +279,7 @@ def timeline_figure(
     for axes in grid[-1]:
         axes.set_xticks([d + 0.5 for d in range(0, last_day, step)], [str(d + 1) for d in range(0, last_day, step)])
         axes.tick_params(axis="x", length=0)
-        axes.set_xlabel("\n".join(plots.wrap(words.say("timeline_xlabel"), width + 0.4, 9.5)))
+        axes.set_xlabel("\n".join(plots.wrap(words.say("timeline_xlabel"), width, 9.5)))
     for axes in [axes for row in grid[:-1] for axes in row]:
         axes.tick_params(axis="x", labelbottom=False, length=0)
     entries = _timeline_legend(used, words)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 import re
 from collections.abc import Callable
 from typing import Any
@@ -10,6 +11,7 @@ import matplotlib as mpl
 import numpy as np
 import pandas as pd
 import pytest
+from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.collections import PathCollection
 from matplotlib.figure import Figure
 from matplotlib.text import Text
@@ -447,3 +449,23 @@ def test_changes_read_with_a_direction_word() -> None:
     assert bahasa.direction("trips", row) == "menaikkan jumlah kunjungan 25%"
     assert bahasa.direction("trips", {**row, "ci_low": -0.5}) == "tidak mengubah jumlah kunjungan"
     assert language("en").direction("ikm", {**row, "difference": -4.0, "ci_high": -1.0}) == "cuts the IKM by 4.0 points"
+
+
+def test_no_word_of_a_timeline_falls_outside_it(tiny_data: dict[str, Any]) -> None:
+    """Two services side by side, the reform's merged procedure a long name in its own lane labels."""
+    tiny_data["services"]["renew"] = copy.deepcopy(tiny_data["services"]["visit"])
+    tiny_data["configurations"]["integrated"]["services"] = {
+        "visit": {"merge_steps": {"registration_of_the_whole_application": ["serve", "stamp"]}}
+    }
+    scenario = validate(tiny_data, "tiny.yaml")
+    citizens = citizens_frame()
+    renewals = citizens.assign(service="renew", citizen=citizens["citizen"] + 10)
+    figure = timeline.timeline_figure(
+        pd.concat([citizens, renewals]), contacts_frame(), work_frame(), scenario, ["siloed", "integrated"], "en"
+    )
+    renderer = FigureCanvasAgg(figure).get_renderer()
+    figure.draw(renderer)
+    shown = [t for t in figure.findobj(Text) if t.get_visible() and t.get_text().strip()]
+    assert "registration of the whole application" in {t.get_text() for t in shown}
+    outside = [t.get_text() for t in shown if not figure.bbox.contains(*t.get_window_extent(renderer).p1)]
+    assert not outside, outside
