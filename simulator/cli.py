@@ -46,7 +46,7 @@ from simulator.experiments.optimise_question import (
 from simulator.experiments.runs import Precision, Progress, Records, run_experiment
 from simulator.experiments.sweeps import parameters_of, parse_setting, points, run_sweep
 from simulator.experiments.warmup import NEGLIGIBLE_MINUTES, default_horizon, settled, study_warmup, tail
-from simulator.files.folders import Claim, DestinationError, claim_folder, claim_new_run_folder
+from simulator.files.folders import Claim, DestinationError, check_destination, claim_folder, claim_new_run_folder
 from simulator.files.output import (
     FiguresError,
     WriteError,
@@ -57,15 +57,16 @@ from simulator.files.output import (
     writing_sweep,
 )
 from simulator.files.records import RECORD_FORMATS
+from simulator.fitting.problems import LogError
 from simulator.model.run import OverloadError
 from simulator.report.comparison import comparison_text, few_replications, precision_text, sweep_text
 from simulator.report.language import LANGUAGES, language
 from simulator.report.optimise_text import answer, guarantee, markdown
-from simulator.scenario.loading import ScenarioError, checked_run_folder, load_scenario
+from simulator.scenario.loading import ScenarioError, checked_run_folder, load_scenario, parse_text, validate
 from simulator.scenario.schema import MAX_REPLICATIONS, Scenario, did_you_mean
 from simulator.scenario.workload import Workload, check_workload, journeys_per_run
 
-COMMANDS = ("run", "check", "sweep", "warmup", "plot", "optimise", "serve")
+COMMANDS = ("run", "check", "sweep", "warmup", "plot", "optimise", "serve", "fit")
 FORCE_HELP = (
     f"run even when a place gets far more work than its staff can do (mean offered load above {HOPELESS}), "
     "or the work is above the limits of docs/limits.md"
@@ -235,6 +236,14 @@ def parser() -> argparse.ArgumentParser:
     serve.add_argument("scenario", type=Path, nargs="?", help="scenario file to open (default: a bundled one)")
     serve.add_argument("--port", type=_at_least(1, 65535), default=8501, help="port to serve on (default 8501)")
     serve.add_argument("--lang", choices=LANGUAGES, default="en", help="language the page opens in (default en)")
+
+    fit = commands.add_parser("fit", help="fit a scenario to an office's queue-ticket log or event log (docs/fitting.md)")
+    fit.add_argument("log", type=Path, help="a ticket log (CSV), an XES event log, or a CSV event log")
+    fit.add_argument("--format", choices=("tickets", "xes", "csv-events"), help="default: xes for .xes, else tickets")
+    fit.add_argument("--columns", default="", help="the log's column names, e.g. ticket=No,service=Layanan")
+    fit.add_argument("--out", type=Path, help="the scenario file to write (default: LOG's name + .fitted.yaml)")
+    fit.add_argument("--report", type=Path, help="also run the fitted scenario and compare it with the log here")
+    fit.add_argument("--replications", type=_at_least(2, MAX_REPLICATIONS), default=20, help="for --report")
     return top
 
 
@@ -260,7 +269,7 @@ def _command(args: argparse.Namespace, argv: list[str]) -> int:
     try:
         commands = {
             "run": run, "sweep": sweep, "warmup": warmup, "plot": plot, "check": check, "optimise": optimise_,
-            "serve": serve,
+            "serve": serve, "fit": fit,
         }  # fmt: skip
         return commands[args.command](args, argv)
     except Terminated:
@@ -326,7 +335,7 @@ def _say(text: str) -> None:
 
 def _failure(args: argparse.Namespace, error: Exception) -> int:
     """Say what went wrong, without a traceback unless it is a defect of ours; the exit code."""
-    if isinstance(error, ScenarioError | DestinationError):
+    if isinstance(error, ScenarioError | DestinationError | LogError):
         _say(f"error: {error}")
         return 2
     if isinstance(error, OverloadError | HopelessLoadError):
@@ -745,6 +754,52 @@ def check(args: argparse.Namespace, argv: list[str]) -> int:
     print(f"offered load (rework included):\n{load_table(loads)}")
     for warning in overloads(loads, scenario.satisfaction.acceptable_wait_minutes):
         _say(f"warning: {args.scenario.name}: {warning}")
+    return 0
+
+
+def fit(args: argparse.Namespace, argv: list[str]) -> int:
+    """Fit a scenario to a log, write it (checked by loading it), and with --report compare it with the log."""
+    from simulator import fit_check  # noqa: PLC0415 (matplotlib only when drawing)
+    from simulator.fitting import clean, fit_office, parse_mapping, read_tickets, scenario_text  # noqa: PLC0415
+    from simulator.fitting.events import read_csv_events, read_xes  # noqa: PLC0415
+    from simulator.fitting.measures import measures  # noqa: PLC0415
+    from simulator.fitting.writer import PLACEHOLDERS  # noqa: PLC0415
+
+    kind = args.format or ("xes" if args.log.suffix.lower() == ".xes" else "tickets")
+    mapping = parse_mapping(args.columns) if kind == "tickets" else dict(
+        part.split("=", 1) for part in args.columns.split(",") if "=" in part
+    )
+    if kind == "tickets":
+        frame = read_tickets(args.log, mapping)
+    elif kind == "xes":
+        frame = read_xes(args.log)
+    else:
+        frame = read_csv_events(args.log, mapping)
+    log = clean(frame)
+    office = fit_office(log)
+    out = args.out or args.log.with_name(args.log.stem + ".fitted.yaml")
+    text = scenario_text(office, args.log.name, f"Office fitted from {args.log.name}")
+    scenario = validate(parse_text(text, str(out)), str(out))
+    if args.report is not None:
+        check_destination(args.report)
+    out.write_text(text, encoding="utf-8")
+    for line in log.defects.lines():
+        _say(f"warning: {args.log}: {line}")
+    print(f"wrote {out}: {office.tickets:,} tickets on {len(office.calendar.open_days)} days, "
+          f"{_count(office.arrivals, 'service')}, {_count(office.rosters, 'desk')}")  # fmt: skip
+    if args.report is None:
+        return 0
+    results = run_experiment(scenario, replications=args.replications)
+    calendar = office.calendar
+    days = (calendar.open_days[-1] - calendar.start).days + 1
+    observed = measures(log.tickets, calendar.open, calendar.close)
+    simulated = fit_check.simulated_measures(results.contacts, results.citizens, scenario.calendar.start, days,
+                                             calendar.open, calendar.close)  # fmt: skip
+    table = fit_check.compare(observed, simulated)
+    fit_check.write_report(args.report, table, log.defects.lines(), list(PLACEHOLDERS))
+    inside = (table["verdict"] == "inside").sum()
+    print(f"wrote {args.report}: {inside} of {(table['verdict'] != 'not seen').sum()} observed numbers inside the "
+          "simulated 95% range")  # fmt: skip
     return 0
 
 
