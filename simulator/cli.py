@@ -237,7 +237,7 @@ def parser() -> argparse.ArgumentParser:
     serve.add_argument("--port", type=_at_least(1, 65535), default=8501, help="port to serve on (default 8501)")
     serve.add_argument("--lang", choices=LANGUAGES, default="en", help="language the page opens in (default en)")
 
-    fit = commands.add_parser("fit", help="fit a scenario to an office's queue-ticket log or event log (docs/fitting.md)")
+    fit = commands.add_parser("fit", help="fit a scenario to an office's ticket log or event log (docs/fitting.md)")
     fit.add_argument("log", type=Path, help="a ticket log (CSV), an XES event log, or a CSV event log")
     fit.add_argument("--format", choices=("tickets", "xes", "csv-events"), help="default: xes for .xes, else tickets")
     fit.add_argument("--columns", default="", help="the log's column names, e.g. ticket=No,service=Layanan")

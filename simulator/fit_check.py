@@ -16,12 +16,12 @@ from pathlib import Path
 import matplotlib as mpl
 
 mpl.use("Agg")
-import matplotlib.pyplot as plt  # noqa: E402
-import numpy as np  # noqa: E402
-import pandas as pd  # noqa: E402
+import matplotlib.pyplot as plt
+import numpy as np
+import pandas as pd
 
-from simulator.fitting.measures import MEASURES, measures  # noqa: E402
-from simulator.fitting.simulated import ticket_log  # noqa: E402
+from simulator.fitting.measures import MEASURES, measures
+from simulator.fitting.simulated import ticket_log
 
 KEYS = ["service", "hour", "measure"]
 
@@ -88,7 +88,8 @@ def write_report(folder: Path, table: pd.DataFrame, defects: list[str], notes: l
         "| service | measure | observed | simulated | 95% range | verdict |",
         "|---|---|---|---|---|---|",
         *[
-            f"| {r.service} | {r.measure} | {r.observed:.2f} | {r.simulated:.2f} | {r.low:.2f}-{r.high:.2f} | {r.verdict} |"
+            f"| {r.service} | {r.measure} | {r.observed:.2f} | {r.simulated:.2f} | {r.low:.2f}-{r.high:.2f} "
+            f"| {r.verdict} |"
             for r in whole.itertuples()
         ],
         "",

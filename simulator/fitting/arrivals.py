@@ -61,13 +61,10 @@ def fit_arrivals(first: pd.DataFrame, calendar: FittedCalendar, counted_days: li
     half = float(stats.t.ppf(0.975, days - 1) * counts.std(ddof=1) / math.sqrt(days)) if days > 1 else math.inf
     slots = hour_slot(kept["issued"], calendar.open)
     profile = np.bincount(np.clip(slots, 0, calendar.hour_slots - 1), minlength=calendar.hour_slots)
-    weekday = np.array([d.dayofweek for d in daily.index])
+    weekday = np.array([d.day_of_week for d in daily.index])
     seen_days = np.unique(weekday)
     observed = np.array([counts[weekday == k].sum() for k in seen_days])
     expected = np.array([(weekday == k).sum() for k in seen_days]) * mean
-    if len(seen_days) > 1 and mean > 0:
-        p_value = float(stats.chisquare(observed, expected).pvalue)
-    else:
-        p_value = 1.0
+    p_value = float(stats.chisquare(observed, expected).pvalue) if len(seen_days) > 1 and mean > 0 else 1.0
     ratio = {WEEKDAYS[k]: float(o / e) for k, o, e in zip(seen_days, observed, expected, strict=True) if e > 0}
     return FittedArrivals(mean, (max(0.0, mean - half), mean + half), days, [float(c) for c in profile], p_value, ratio)

@@ -32,7 +32,8 @@ class CleanLog:
 
 
 def _rows(frame: pd.DataFrame, mask: pd.Series | np.ndarray) -> list[int]:
-    return frame.loc[np.asarray(mask), "row"].astype(int).tolist()
+    rows: list[int] = frame.loc[np.asarray(mask), "row"].astype(int).tolist()
+    return rows
 
 
 def _drop(frame: pd.DataFrame, mask: pd.Series | np.ndarray) -> pd.DataFrame:
@@ -42,7 +43,7 @@ def _drop(frame: pd.DataFrame, mask: pd.Series | np.ndarray) -> pd.DataFrame:
 def down_days(tickets: pd.DataFrame) -> frozenset[pd.Timestamp]:
     """Days with fewer tickets than DOWN_SHARE of the median day of the same weekday (3 such days at least)."""
     per_day = tickets.groupby(tickets["issued"].dt.normalize()).size()
-    weekday = per_day.index.dayofweek
+    weekday = pd.DatetimeIndex(per_day.index).day_of_week
     median = per_day.groupby(weekday).transform("median")
     seen = per_day.groupby(weekday).transform("size")
     return frozenset(per_day.index[(seen >= 3) & (per_day < DOWN_SHARE * median)])

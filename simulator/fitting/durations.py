@@ -57,6 +57,8 @@ class FittedDurations:
 
     def comment(self) -> str:
         """What the number rests on, for the scenario file."""
+        if not self.aic:
+            return f"{self.count:,} sittings, all {self.mean:.2f} min"
         ranked = sorted(self.aic, key=self.aic.__getitem__)
         runner = f", next {ranked[1]} +{self.aic[ranked[1]] - self.aic[ranked[0]]:.1f}" if len(ranked) > 1 else ""
         verdict = "fits" if self.chosen != "empirical" else f"no family fits ({ranked[0]} rejected): observed values"

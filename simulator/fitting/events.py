@@ -16,6 +16,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
 from simulator.fitting.problems import LogError
@@ -31,7 +32,7 @@ COUNTER_KINDS = ("submission", "pickup")
 def _pm4py() -> Any:
     try:
         with contextlib.redirect_stdout(io.StringIO()):  # pm4py prints a banner on import
-            import pm4py  # noqa: PLC0415
+            import pm4py  # type: ignore[import-untyped]  # noqa: PLC0415
     except ImportError:
         raise LogError("reading an event log needs pm4py: pip install 'simulator[events]'") from None
     return pm4py
@@ -46,11 +47,12 @@ def _local(times: pd.Series) -> pd.Series:
 
 def _frame(log: pd.DataFrame, rows: Any, columns: Mapping[str, str | None]) -> pd.DataFrame:
     """The tickets frame of a pm4py event frame with the named columns (None: the log has none)."""
+
     def text(field: str) -> Any:
         name = columns.get(field)
         return log[name].astype(str).str.strip().to_numpy() if name else ""
 
-    start, end = _local(log[columns["start"]]), _local(log[columns["end"]])  # type: ignore[index]
+    start, end = _local(log[columns["start"]]), _local(log[columns["end"]])
     issued = _local(log[columns["issued"]]) if columns.get("issued") else start
     frame = pd.DataFrame({
         "row": rows, "ticket": "", "service": text("service") if columns.get("service") else text("activity"),
@@ -70,7 +72,7 @@ def read_xes(path: Path) -> pd.DataFrame:
     try:
         with contextlib.redirect_stdout(io.StringIO()), contextlib.redirect_stderr(io.StringIO()):
             log = pm4py.read_xes(str(path), return_legacy_log_object=False, show_progress_bar=False)
-    except Exception as error:  # noqa: BLE001  # pm4py raises many kinds for a broken file
+    except Exception as error:  # pm4py raises many kinds for a broken file
         raise LogError(f"{path}: not readable as XES ({type(error).__name__}: {str(error)[:160]})") from None
     if "start_timestamp" not in log:
         raise LogError(f"{path}: events have no start_timestamp: counter times and waits cannot be seen")
@@ -100,9 +102,9 @@ def read_csv_events(path: Path, mapping: Mapping[str, str] | None = None) -> pd.
             parsed = parse_times(table[names[field]].astype(str))
             bad = parsed.isna() & (table[names[field]].str.strip() != "")
             if bad.mean() > 0.5:
-                row = int(table.loc[bad.idxmax(), "row"])
-                raise LogError(f"{path} row {row}, column {names[field]!r}: "
-                               f"{table.loc[bad.idxmax(), names[field]][:40]!r} is not a date and time")  # fmt: skip
+                first = int(np.argmax(bad.to_numpy()))
+                row, value = int(table["row"].iloc[first]), str(table[names[field]].iloc[first])
+                raise LogError(f"{path} row {row}, column {names[field]!r}: {value[:40]!r} is not a date and time")
             table[names[field]] = parsed
     log = pm4py.format_dataframe(table, case_id=names["case"], activity_key=names["activity"],
                                  timestamp_key=names["end"])  # fmt: skip

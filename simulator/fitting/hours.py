@@ -30,7 +30,8 @@ def clock(minute: float) -> str:
 
 def minute_of_day(times: pd.Series) -> pd.Series:
     """Minutes after midnight of each time (NaN where missing)."""
-    return (times - times.dt.normalize()).dt.total_seconds() / 60
+    minutes: pd.Series = (times - times.dt.normalize()).dt.total_seconds() / 60
+    return minutes
 
 
 @dataclass(frozen=True)
@@ -64,21 +65,22 @@ def fit_calendar(tickets: pd.DataFrame) -> FittedCalendar:
     day = issued.dt.normalize()
     minute = minute_of_day(issued)
     daily = pd.DataFrame({"first": minute.groupby(day).min(), "last": minute.groupby(day).max()})
-    daily["weekday"] = [WEEKDAYS[d.dayofweek] for d in daily.index]
+    daily["weekday"] = [WEEKDAYS[d.day_of_week] for d in daily.index]
     opens, closes = _rounded(daily["first"].min(), daily["last"].max())
     span = pd.date_range(daily.index.min(), daily.index.max(), freq="D")
     seen = set(daily.index)
     workdays = []
     for k, name in enumerate(WEEKDAYS):
-        dates = [d for d in span if d.dayofweek == k]
+        dates = [d for d in span if d.day_of_week == k]
         if dates and sum(d in seen for d in dates) >= len(dates) / 2:
             workdays.append(name)
-    hours = {}
-    for name, group in daily.groupby("weekday"):
+    hours: dict[str, tuple[int, int]] = {}
+    for weekday, group in daily.groupby("weekday"):
+        name = str(weekday)
         own = _rounded(group["first"].min(), group["last"].max())
-        if str(name) in workdays and own != (opens, closes) and len(group) >= 2:
-            hours[str(name)] = own
-    holidays = [d for d in span if WEEKDAYS[d.dayofweek] in workdays and d not in seen]
+        if name in workdays and own != (opens, closes) and len(group) >= 2:
+            hours[name] = own
+    holidays = [d for d in span if WEEKDAYS[d.day_of_week] in workdays and d not in seen]
     return FittedCalendar(daily.index.min(), opens, closes, workdays, hours, holidays, sorted(seen))
 
 

@@ -1,4 +1,4 @@
-"""A clean ticket log -> every fitted part of an office: calendar, arrivals, routes, counter times, rosters, patience."""
+"""A clean ticket log -> every fitted part of an office: calendar, arrivals, routes, counter times, staff, patience."""
 
 from __future__ import annotations
 
@@ -84,6 +84,15 @@ def fit_office(log: CleanLog) -> FittedOffice:
                 times[key, desk] = fit_durations(minutes)
     rosters = {str(desk): fit_roster(group, calendar) for desk, group in tickets.groupby("desk", sort=True)}
     return FittedOffice(
-        calendar, counted, arrivals, routes, times, rosters, _patience(tickets, calendar), names, log, len(tickets),
+        calendar,
+        counted,
+        arrivals,
+        routes,
+        times,
+        rosters,
+        _patience(tickets, calendar),
+        names,
+        log,
+        len(tickets),
         bool((tickets["citizen"] != "").any()),
     )

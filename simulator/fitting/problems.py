@@ -31,7 +31,9 @@ class Defect:
     def line(self) -> str:
         """`12 tickets with a missing end time (rows 4, 9, 17): left out of counter times`."""
         shown = ", ".join(str(row) for row in self.rows)
-        return f"{self.count:,} {self.what} (rows {shown}{', ...' if self.count > len(self.rows) else ''}): {self.action}"
+        return (
+            f"{self.count:,} {self.what} (rows {shown}{', ...' if self.count > len(self.rows) else ''}): {self.action}"
+        )
 
 
 @dataclass

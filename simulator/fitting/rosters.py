@@ -100,7 +100,7 @@ def fit_roster(desk_tickets: pd.DataFrame, calendar: FittedCalendar) -> FittedRo
         [days, range(calendar.open // SLOT, -(-calendar.close // SLOT))], names=["day", "slot"]
     )
     table = seen.set_index(["day", "slot"])["staff"].reindex(grid, fill_value=0).reset_index()
-    table["weekday"] = [WEEKDAYS[d.dayofweek] for d in table["day"]]
+    table["weekday"] = [WEEKDAYS[d.day_of_week] for d in table["day"]]
     opened = table.apply(lambda r: calendar.hours_of(r["weekday"])[0] <= r["slot"] * SLOT
                          < calendar.hours_of(r["weekday"])[1], axis=1)  # fmt: skip
     table = table[opened]

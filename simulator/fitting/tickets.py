@@ -55,7 +55,9 @@ def parse_mapping(text: str) -> dict[str, str]:
             raise LogError(f"--columns: expected FIELD=COLUMN, found {part!r}")
         if field not in (*REQUIRED, *OPTIONAL):
             known = (*REQUIRED, *OPTIONAL)
-            raise LogError(f"--columns: unknown field {field!r}{did_you_mean(field, known)} (fields: {', '.join(known)})")
+            raise LogError(
+                f"--columns: unknown field {field!r}{did_you_mean(field, known)} (fields: {', '.join(known)})"
+            )
         mapping[field] = column
     return mapping
 
@@ -133,7 +135,9 @@ def _times(table: pd.DataFrame, column: str, dates: pd.Series | None, file: str)
     times = parse_times(values, fmt)
     if fmt in CLOCK_FORMATS:
         if dates is None:
-            raise LogError(f"{file}, column {column!r}: clock times without dates; name a date column (--columns date=...)")
+            raise LogError(
+                f"{file}, column {column!r}: clock times without dates; name a date column (--columns date=...)"
+            )
         times = dates + (times - times.dt.normalize())
     return times
 

@@ -44,9 +44,11 @@ class Route:
 
 
 def mark_visits(tickets: pd.DataFrame, open_days: list[pd.Timestamp]) -> pd.DataFrame:
-    """The tickets with `visit` (an id per visit), `first` (the visit's first ticket), `returning`, `gap_days`
-    (working days since the citizen's previous visit: `open_days` between) and `after_served` (the previous
-    visit was served)."""
+    """The tickets marked by visit: `visit`, `first`, `returning`, `gap_days` and `after_served`.
+
+    `visit` is an id per visit, `first` its first ticket, `returning` a return to a recent visit, `gap_days`
+    the working days (`open_days`) since the citizen's previous visit, `after_served` that visit was served.
+    """
     frame = tickets.copy()
     linked = frame["citizen"] != ""
     day = frame["issued"].dt.normalize()
@@ -75,8 +77,10 @@ def route_of(service_tickets: pd.DataFrame) -> Route:
     """The route of one service, from its marked tickets."""
     new = service_tickets[~service_tickets["returning"]]
     sequences = new.groupby("visit", sort=False)["desk"].agg(tuple)
-    visits = int(len(sequences))
-    returned = service_tickets[service_tickets["returning"] & service_tickets["first"] & service_tickets["after_served"]]
+    visits = len(sequences)
+    returned = service_tickets[
+        service_tickets["returning"] & service_tickets["first"] & service_tickets["after_served"]
+    ]
     gaps = returned["gap_days"].dropna()
     gap = float(gaps.median()) if len(gaps) else 0.0
     common, _ = Counter(sequences).most_common(1)[0]

@@ -64,7 +64,11 @@ def _agencies(office: FittedOffice) -> list[str]:
         if isinstance(roster.spec, int):
             lines.append(f"    counters: {roster.spec}  # {roster.comment()}")
         else:
-            lines += [f"    counters:  # {roster.comment()}", f"      default: {roster.spec['default']}", "      changes:"]
+            lines += [
+                f"    counters:  # {roster.comment()}",
+                f"      default: {roster.spec['default']}",
+                "      changes:",
+            ]
             lines += [f"        - {flow(change)}" for change in roster.spec["changes"]]
         lines.append("    backoffice: 0  # placeholder: back-office staff are not in a ticket log")
     return lines
@@ -78,7 +82,10 @@ def _step(office: FittedOffice, service: str, desk: str, alternative: str | None
     else:
         lines.append(f"        counter: {flow(times.spec)}  # {times.comment()}")
     if alternative is not None:
-        lines += [f"        alternative: {alternative}", f"        share: {share}  # share of the service's tickets here"]
+        lines += [
+            f"        alternative: {alternative}",
+            f"        share: {share}  # share of the service's tickets here",
+        ]
     route = office.routes[service]
     if route.returns and desk == route.desks[0]:
         lines.append(f"        requires: [{service}_brought_back]  # see documents")
@@ -135,6 +142,8 @@ def _citizens(office: FittedOffice) -> list[str]:
     if gaps:
         days = max(1, round(sorted(gaps)[len(gaps) // 2]))
         lines.append(f"  rework_days: {days}  # median days between a visit and its return, in working days")
+    if not any(line.startswith("  ") and not line.lstrip().startswith("#") for line in lines):
+        lines[0] = "citizens: {}  # nothing about citizens seen in the log"
     return lines
 
 
