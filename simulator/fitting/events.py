@@ -32,7 +32,7 @@ COUNTER_KINDS = ("submission", "pickup")
 def _pm4py() -> Any:
     try:
         with contextlib.redirect_stdout(io.StringIO()):  # pm4py prints a banner on import
-            import pm4py  # type: ignore[import-untyped]  # noqa: PLC0415
+            import pm4py  # noqa: PLC0415
     except ImportError:
         raise LogError("reading an event log needs pm4py: pip install 'simulator[events]'") from None
     return pm4py
