@@ -64,7 +64,7 @@ def test_a_misspelt_command_gets_a_suggestion(tmp_path: Path, capsys: pytest.Cap
     assert main(["chek", str(tmp_path / "x.yaml")]) == 2
     assert capsys.readouterr().err == (
         "error: unknown command 'chek'; did you mean 'check'? "
-        "(commands: run, check, sweep, warmup, plot, optimise, serve)\n"
+        "(commands: run, check, sweep, warmup, plot, optimise, serve, fit)\n"
     )
     assert main(["plto", "results/x"]) == 2
     assert "did you mean 'plot'?" in capsys.readouterr().err
