@@ -19,7 +19,7 @@ import pandas as pd
 
 from simulator.fitting.problems import LogError
 from simulator.fitting.times import CLOCK_FORMATS, best_format, parse_dates, parse_times
-from simulator.scenario import did_you_mean
+from simulator.scenario.schema import did_you_mean
 
 REQUIRED = ("service", "issued", "called", "ended")
 OPTIONAL = ("ticket", "desk", "counter", "citizen", "date")

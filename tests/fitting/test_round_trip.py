@@ -10,11 +10,11 @@ from pathlib import Path
 
 import pytest
 
-from simulator.eventlog import xes_lines
-from simulator.experiment import run_once
+from simulator.files.eventlog import xes_lines
+from simulator.experiments.runs import run_once
 from simulator.fitting import clean, fit_office, read_tickets, scenario_text
 from simulator.fitting.events import read_xes
-from simulator.loading import load_scenario, parse_text, validate
+from simulator.scenario.loading import load_scenario, parse_text, validate
 
 HERE = Path(__file__).resolve().parents[2] / "scenarios" / "fitting"
 TRUTH = load_scenario(HERE / "kantor_dukcapil.yaml")
