@@ -759,7 +759,7 @@ def check(args: argparse.Namespace, argv: list[str]) -> int:
 
 def fit(args: argparse.Namespace, argv: list[str]) -> int:
     """Fit a scenario to a log, write it (checked by loading it), and with --report compare it with the log."""
-    from simulator import fit_check  # noqa: PLC0415 (matplotlib only when drawing)
+    from simulator.report import fit_check  # noqa: PLC0415 (matplotlib only when drawing)
     from simulator.fitting import clean, fit_office, parse_mapping, read_tickets, scenario_text  # noqa: PLC0415
     from simulator.fitting.events import read_csv_events, read_xes  # noqa: PLC0415
     from simulator.fitting.measures import measures  # noqa: PLC0415
