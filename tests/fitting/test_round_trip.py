@@ -2,18 +2,21 @@
 
 Every bound is a confidence interval computed from the data (the fit's own 95%
 intervals, or a binomial interval for a share); the truth is the bundled
-scenario's numbers.
+scenario's numbers. Then the fitted scenario is run and its counter waits are
+compared with the truth's, replication against replication.
 """
 
 import math
 from pathlib import Path
 
 import pytest
+from scipy import stats
 
 from simulator.files.eventlog import xes_lines
-from simulator.experiments.runs import run_once
+from simulator.experiments.runs import run_experiment, run_once
 from simulator.fitting import clean, fit_office, read_tickets, scenario_text
 from simulator.fitting.events import read_xes
+from simulator.fitting.simulated import COUNTER_KINDS
 from simulator.scenario.loading import load_scenario, parse_text, validate
 
 HERE = Path(__file__).resolve().parents[2] / "scenarios" / "fitting"
@@ -80,3 +83,48 @@ def test_the_fitted_scenario_loads_and_says_what_it_rests_on(office):
         if line.lstrip().startswith(("per_day", "arrivals", "counter:", "patience_minutes")):
             assert "#" in line, line
     assert "placeholder" in text and "documents" in text
+
+
+def _counter_waits(scenario):
+    """Mean wait for a counter per desk (columns) in each replication (rows), over the citizens served."""
+    contacts = run_experiment(scenario).contacts
+    served = contacts[contacts["kind"].astype(str).isin(COUNTER_KINDS) & contacts["started"].notna()]
+    waits = served["started"] - served["queued"]
+    return waits.groupby([served["agency"].astype(str), served["replication"]]).mean().unstack(0)
+
+
+def _wait_bound(truth, fitted):
+    """How far the fitted mean wait may lie from the truth's: a 95% prediction interval for one replication.
+
+    The fitted scenario rests on one four-week log, one replication of the truth, so it inherits that
+    replication's luck (its log had more KTP citizens than the truth's mean): its mean wait may lie as far
+    from the truth's as one replication's does, t * s_truth * sqrt(1 + 1/n), widened by the standard error
+    of the fitted mean. The truth's confidence interval alone (t * s_truth / sqrt(n)) is narrower than a
+    single log can pin the office down.
+    """
+    n, m = len(truth), len(fitted)
+    return stats.t.ppf(0.975, n - 1) * math.sqrt(truth.var(ddof=1) * (1 + 1 / n) + fitted.var(ddof=1) / m)
+
+
+@pytest.fixture(scope="module")
+def truth_waits():
+    return _counter_waits(TRUTH)
+
+
+def test_the_fitted_scenario_waits_as_the_office_does(office, truth_waits):
+    text = scenario_text(office, "tickets.csv", "fitted")
+    fitted = _counter_waits(validate(parse_text(text, "fitted.yaml"), "fitted.yaml"))
+    assert set(fitted.columns) == set(truth_waits.columns) == {"registration", "printing"}
+    for desk in truth_waits.columns:
+        gap = abs(fitted[desk].mean() - truth_waits[desk].mean())
+        assert gap <= _wait_bound(truth_waits[desk], fitted[desk]), (desk, gap)
+
+
+def test_the_wait_bound_catches_a_counter_time_ten_percent_off(office, truth_waits):
+    fit = office.times["ktp", "registration"]
+    text = scenario_text(office, "tickets.csv", "fitted")
+    wrong = text.replace(f'"mean": {fit.spec["mean"]}', f'"mean": {round(1.1 * fit.spec["mean"], 3)}', 1)
+    assert wrong != text
+    fitted = _counter_waits(validate(parse_text(wrong, "fitted.yaml"), "fitted.yaml"))
+    gap = fitted["registration"].mean() - truth_waits["registration"].mean()
+    assert gap > _wait_bound(truth_waits["registration"], fitted["registration"])
