@@ -759,11 +759,11 @@ def check(args: argparse.Namespace, argv: list[str]) -> int:
 
 def fit(args: argparse.Namespace, argv: list[str]) -> int:
     """Fit a scenario to a log, write it (checked by loading it), and with --report compare it with the log."""
-    from simulator.report import fit_check  # noqa: PLC0415 (matplotlib only when drawing)
     from simulator.fitting import clean, fit_office, parse_mapping, read_tickets, scenario_text  # noqa: PLC0415
     from simulator.fitting.events import read_csv_events, read_xes  # noqa: PLC0415
     from simulator.fitting.measures import measures  # noqa: PLC0415
     from simulator.fitting.writer import PLACEHOLDERS  # noqa: PLC0415
+    from simulator.report import fit_check  # noqa: PLC0415 (matplotlib only when drawing)
 
     kind = args.format or ("xes" if args.log.suffix.lower() == ".xes" else "tickets")
     mapping = parse_mapping(args.columns) if kind == "tickets" else dict(

@@ -12,8 +12,8 @@ from pathlib import Path
 import pytest
 from scipy import stats
 
-from simulator.files.eventlog import xes_lines
 from simulator.experiments.runs import run_experiment, run_once
+from simulator.files.eventlog import xes_lines
 from simulator.fitting import clean, fit_office, read_tickets, scenario_text
 from simulator.fitting.events import read_xes
 from simulator.fitting.simulated import COUNTER_KINDS
