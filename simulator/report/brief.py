@@ -16,6 +16,7 @@ import io
 import itertools
 import math
 import multiprocessing
+import signal
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
@@ -448,6 +449,9 @@ _MAKERS: dict[str, Callable[[], Figure]] = {}
 
 
 def _receive(makers: dict[str, Callable[[], Figure]]) -> None:
+    # A broken pool ends its workers by SIGTERM. A Python handler inherited from the command runs only between
+    # bytecodes, so a worker blocked in the task queue's lock could miss it and the pool wait for ever.
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
     _MAKERS.update(makers)
 
 

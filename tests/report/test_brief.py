@@ -7,6 +7,7 @@ import dataclasses
 import json
 import re
 import shutil
+import signal
 import subprocess
 from datetime import datetime
 from pathlib import Path
@@ -318,3 +319,15 @@ def test_a_drawing_worker_that_dies_does_not_hang_the_brief(tmp_path: Path, monk
     saved = brief.draw_all({"first": dies_in_a_worker, "second": dies_in_a_worker}, tmp_path)
     assert set(saved) == {"first", "second"}
     assert (tmp_path / "first.png").exists() and (tmp_path / "second.svg").exists()
+
+
+def test_a_drawing_worker_dies_by_sigterm_as_by_default() -> None:
+    def handler(signum: int, frame: object) -> None:
+        raise KeyboardInterrupt
+
+    previous = signal.signal(signal.SIGTERM, handler)
+    try:
+        brief._receive({})
+        assert signal.getsignal(signal.SIGTERM) == signal.SIG_DFL
+    finally:
+        signal.signal(signal.SIGTERM, previous)
