@@ -57,7 +57,6 @@ from simulator.files.output import (
     writing_sweep,
 )
 from simulator.files.records import RECORD_FORMATS
-from simulator.fitting.problems import LogError
 from simulator.model.run import OverloadError
 from simulator.report.comparison import comparison_text, few_replications, precision_text, sweep_text
 from simulator.report.language import LANGUAGES, language
@@ -335,7 +334,7 @@ def _say(text: str) -> None:
 
 def _failure(args: argparse.Namespace, error: Exception) -> int:
     """Say what went wrong, without a traceback unless it is a defect of ours; the exit code."""
-    if isinstance(error, ScenarioError | DestinationError | LogError):
+    if isinstance(error, ScenarioError | DestinationError):
         _say(f"error: {error}")
         return 2
     if isinstance(error, OverloadError | HopelessLoadError):

@@ -5,12 +5,17 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
+from simulator.scenario.loading import ScenarioError
+
 EXAMPLES = 3
 """Example rows kept for each kind of defect."""
 
 
-class LogError(ValueError):
-    """A log that cannot be read at all: the message names the file, and the row and column where known."""
+class LogError(ScenarioError, ValueError):
+    """A log that cannot be read at all: the message names the file, and the row and column where known.
+
+    A ScenarioError, so that the command line says it (exit 2) without importing the fitting for every command.
+    """
 
 
 @dataclass

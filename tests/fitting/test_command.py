@@ -1,5 +1,7 @@
 """The fit command end to end: a CSV event log gives the same fit as the ticket log, and --report compares."""
 
+import subprocess
+import sys
 from pathlib import Path
 
 import pandas as pd
@@ -41,3 +43,10 @@ def test_fit_with_a_report_writes_the_comparison(tmp_path, capsys):
     assert (report / "report.md").exists() and (report / "observed_vs_simulated_all.png").exists()
     assert main(["fit", str(LOG), "--out", str(out), "--report", str(report)]) == 2  # not an empty folder
     assert "not an empty folder" in capsys.readouterr().err
+
+
+def test_the_other_commands_do_not_load_the_fitting():
+    heavy = "('simulator.fitting', 'scipy')"
+    code = f"import sys, simulator.cli; print(sorted(m for m in sys.modules if m.startswith({heavy})))"
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert done.stdout.strip() == "[]"
