@@ -305,10 +305,14 @@ def test_workers_die_with_a_killed_run_and_a_later_run_cleans_up(slow_file: Path
         [sys.executable, "run_sim.py", "run", str(slow_file), "--out", str(out), "--jobs", "2", "--quiet", "--force"],
         cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
     )  # fmt: skip
-    time.sleep(8)
-    assert len(processes_mentioning(str(out))) == 3, "the run and its two workers"
-    run.kill()
-    run.wait(timeout=30)
+    try:
+        deadline = time.monotonic() + 90  # a loaded machine starts the workers late
+        while len(processes_mentioning(str(out))) < 3 and time.monotonic() < deadline:
+            time.sleep(0.2)
+        assert len(processes_mentioning(str(out))) == 3, "the run and its two workers"
+    finally:
+        run.kill()  # a failed assertion must not leave the slow run behind
+        run.wait(timeout=30)
     deadline = time.monotonic() + 10
     while processes_mentioning(str(out)) and time.monotonic() < deadline:
         time.sleep(0.2)
@@ -326,14 +330,16 @@ def test_dask_workers_die_with_a_killed_run(slow_file: Path, tmp_path: Path) -> 
          "--executor", "dask", "--quiet", "--force"],
         cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
     )  # fmt: skip
-    deadline = time.monotonic() + 90
-    while len(children_of(run.pid)) < 2 and time.monotonic() < deadline:
-        time.sleep(0.5)
-    workers = children_of(run.pid)
-    assert len(workers) >= 2, "the LocalCluster's workers"
-    time.sleep(5)  # the workers have been told to die with the run
-    run.kill()
-    run.wait(timeout=30)
+    try:
+        deadline = time.monotonic() + 90
+        while len(children_of(run.pid)) < 2 and time.monotonic() < deadline:
+            time.sleep(0.5)
+        workers = children_of(run.pid)
+        assert len(workers) >= 2, "the LocalCluster's workers"
+        time.sleep(5)  # the workers have been told to die with the run
+    finally:
+        run.kill()  # a failed assertion must not leave the slow run behind
+        run.wait(timeout=30)
     deadline = time.monotonic() + 15
     while any(Path(f"/proc/{pid}").exists() for pid in workers) and time.monotonic() < deadline:
         time.sleep(0.2)
