@@ -277,9 +277,8 @@ def main() -> None:
     st.set_page_config(page_title="servicecycle", layout="wide")
     if "lang" not in st.session_state:
         st.session_state.lang = options.lang
-    lang: str = st.sidebar.radio(
-        "Language / Bahasa", tuple(NAMES), format_func=NAMES.__getitem__, key="lang", horizontal=True
-    )
+    label = " / ".join(dict.fromkeys(say(code, "language") for code in NAMES))  # said in every language
+    lang: str = st.sidebar.radio(label, tuple(NAMES), format_func=NAMES.__getitem__, key="lang", horizontal=True)
     folder = visitor(options.root)
     st.title(say(lang, "title"))
     st.caption(say(lang, "intro"))
