@@ -54,6 +54,7 @@ def command(
         "--server.fileWatcherType", "none",
         "--server.runOnSave", "false",
         "--server.disconnectedSessionTTL", str(AWAY_SECONDS),
+        "--runner.postScriptGC", "false",  # a full collection after every poll of a run took a core's third
         "--browser.gatherUsageStats", "false",
         "--global.developmentMode", "false",
         "--client.toolbarMode", "minimal",
