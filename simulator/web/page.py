@@ -337,9 +337,10 @@ def main() -> None:
             progress(lang, number, job)
         if job.state == "cancelled":
             st.info(say(lang, "cancelled", number=number))
+        elif job.state == "failed" and job.failure == "internal":
+            st.error(say(lang, "internal_error", number=number, error=job.error))
         elif job.state == "failed":
-            key = "internal_error" if job.failure == "internal" else "failed"
-            st.error(say(lang, key, number=number, error=job.error))
+            st.error(say(lang, "failed", number=number, error=job.error))
         shown = next((n for n in range(len(jobs), 0, -1) if jobs[n - 1].results is not None), None)
         if shown is not None:
             show_results(lang, shown, jobs[shown - 1])
