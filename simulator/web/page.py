@@ -10,6 +10,7 @@ folder of their own under the root.
 from __future__ import annotations
 
 import argparse
+import atexit
 import sys
 from functools import partial
 from pathlib import Path
@@ -62,8 +63,9 @@ def server_slots(size: int) -> Slots:
 @st.cache_resource
 def server_visitors(root: Path) -> Visitors:
     """The visitors of this server, swept from now on: a folder per browser session, removed when it ends."""
-    runtime = get_instance()
-    return Visitors(root.resolve(), runtime.is_active_session).start()
+    visitors = Visitors(root.resolve(), get_instance().is_active_session).start()
+    atexit.register(visitors.close)  # the server stops: its visitors' sessions end with it
+    return visitors
 
 
 def visitor(root: Path) -> Visit:

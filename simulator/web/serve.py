@@ -19,6 +19,8 @@ from simulator.web.sessions import AWAY_SECONDS
 
 PAGE = Path(__file__).with_name("page.py")
 DEFAULT_PORT = 8501
+STOP_SECONDS = 30
+"""How long Streamlit may take to stop (its visitors' folders removed) before it is killed."""
 
 
 def runs_at_once(jobs: int | None, runs: int | None) -> int:
@@ -74,9 +76,15 @@ def serve(
     if scenario is not None:
         load_scenario(scenario)  # a ScenarioError here is said by the command line, exit 2
     folder = root if root is not None else Path("results") / "web"
-    served = command(scenario, port, lang, folder, jobs=jobs, runs=runs)
+    streamlit = subprocess.Popen(command(scenario, port, lang, folder, jobs=jobs, runs=runs))  # noqa: S603 (ours)
     try:
-        return subprocess.call(served)  # noqa: S603 (our own interpreter and arguments)
-    except KeyboardInterrupt:  # Streamlit, in the same process group, has had its Ctrl-C too
+        return streamlit.wait()
+    except KeyboardInterrupt:  # Ctrl-C or SIGTERM: Streamlit stops as asked, ending its visitors' sessions
+        streamlit.terminate()
+        try:
+            streamlit.wait(STOP_SECONDS)
+        except subprocess.TimeoutExpired:
+            streamlit.kill()
+            streamlit.wait()
         return 130
 

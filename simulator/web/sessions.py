@@ -8,7 +8,8 @@ server stopped or killed) are swept by age: every `SWEEP_SECONDS`, from the
 start, a `visitor-*` folder under the root that no live session of this
 server holds and that nothing has touched for `MAX_AGE_SECONDS` is removed.
 The folders of live sessions are touched at every sweep, so that another
-server sharing the root never takes them for stale.
+server sharing the root never takes them for stale. When the server stops,
+every session ends with it.
 """
 
 from __future__ import annotations
@@ -125,4 +126,15 @@ class Visitors:
         return self
 
     def stop(self) -> None:
+        """Stop sweeping."""
         self._stop.set()
+
+    def close(self) -> None:
+        """The server stops: every session ends with it (runs cancelled, folders removed), and sweeping stops."""
+        self.stop()
+        with self._lock:
+            visits, self._visits = list(self._visits.values()), {}
+        for visit in visits:
+            for job in visit.jobs:
+                job.cancel()
+            shutil.rmtree(visit.folder, ignore_errors=True)

@@ -58,7 +58,9 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, Path
         yield url, root
     finally:
         process.terminate()
-        process.wait(10)
+        process.wait(60)
+    left = sorted(path.name for path in root.glob("visitor-*"))
+    assert not left, f"the server stopped, yet its visitors' folders are still there: {left}"
 
 
 @pytest.fixture(scope="module")

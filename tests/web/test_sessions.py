@@ -82,3 +82,11 @@ def test_the_sweeper_sweeps_at_start_and_then_again(tmp_path: Path) -> None:
         assert not later.exists()
     finally:
         visitors.stop()
+
+
+def test_when_the_server_stops_its_visitors_folders_go_with_it(tmp_path: Path) -> None:
+    visitors = Visitors(tmp_path, lambda session: True)
+    mine = [visitors.arrive(session).folder for session in ("a", "b")]
+    someone_elses = _aged(tmp_path / "visitor-of-another-server", 0)
+    visitors.close()
+    assert not any(folder.exists() for folder in mine) and someone_elses.is_dir()
