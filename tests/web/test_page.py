@@ -108,6 +108,7 @@ def test_more_staff_shorten_the_wait_and_the_download_reproduces_the_run(
     staff.press("Enter")
     expect(page.get_by_text("Run anyway")).to_be_hidden()  # two counter staff: no warning any more
     _run(page, 2)
+    expect(page.get_by_role("button", name=re.compile("Scenario as changed"))).to_be_visible()  # written: no reruns
     expect(page.get_by_text("What changed from run 1 to run 2")).to_be_visible()
     expect(page.get_by_text("agencies.licensing.counters")).to_be_visible()
     wait = language("en").metric_label("wait_minutes")
