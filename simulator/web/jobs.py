@@ -59,9 +59,9 @@ class Order:
     """Draw the figures and the brief (as `run` does without `--no-plots`)."""
 
 
-@dataclass
+@dataclass(eq=False)
 class Job:
-    """One run in a thread of its own; the page reads its fields, the thread writes them."""
+    """One run in a thread of its own; the page reads its fields, the thread writes them (each job is itself only)."""
 
     order: Order
     slots: Slots | None = None

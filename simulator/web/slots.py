@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import threading
 from collections import deque
-from collections.abc import Callable, Hashable, Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 
 POLL_SECONDS = 0.2
@@ -33,13 +33,13 @@ class Slots:
             raise ValueError(f"slots: expected at least 1, got {size}")
         self.size = size
         self.running = 0
-        self._queue: deque[Hashable] = deque()
+        self._queue: deque[object] = deque()
         self._changed = threading.Condition()
 
-    def position(self, ticket: Hashable) -> int:
-        """The ticket's place in the queue (1: next), or 0 when it is not waiting."""
+    def position(self, ticket: object) -> int:
+        """The ticket's place in the queue (1: next), or 0 when it is not waiting (told apart by identity)."""
         with self._changed:
-            return self._queue.index(ticket) + 1 if ticket in self._queue else 0
+            return next((place for place, waiting in enumerate(self._queue, 1) if waiting is ticket), 0)
 
     @property
     def waiting(self) -> int:
@@ -47,18 +47,18 @@ class Slots:
             return len(self._queue)
 
     @contextmanager
-    def slot(self, ticket: Hashable, cancelled: Callable[[], bool] = lambda: False) -> Iterator[None]:
+    def slot(self, ticket: object, cancelled: Callable[[], bool] = lambda: False) -> Iterator[None]:
         """Wait for a slot in turn (`CancelledError` as soon as `cancelled()` says so); hold it for the block."""
         with self._changed:
             self._queue.append(ticket)
             try:
-                while self._queue[0] != ticket or self.running >= self.size:
+                while self._queue[0] is not ticket or self.running >= self.size:
                     if cancelled():
                         raise CancelledError
                     self._changed.wait(POLL_SECONDS)
                 self.running += 1
             finally:
-                self._queue.remove(ticket)
+                del self._queue[self.position(ticket) - 1]  # the lock is re-entrant
                 self._changed.notify_all()
         try:
             yield
