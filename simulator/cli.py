@@ -235,6 +235,10 @@ def parser() -> argparse.ArgumentParser:
     serve.add_argument("scenario", type=Path, nargs="?", help="scenario file to open (default: a bundled one)")
     serve.add_argument("--port", type=_at_least(1, 65535), default=8501, help="port to serve on (default 8501)")
     serve.add_argument("--lang", choices=LANGUAGES, default="en", help="language the page opens in (default en)")
+    serve.add_argument("--jobs", type=_at_least(1, 1024), help="worker processes of each run (default: all cores)")
+    serve.add_argument(
+        "--runs", type=_at_least(1, 1024), help="runs at once on this machine, the others queued (default: cores/jobs)"
+    )
 
     fit = commands.add_parser("fit", help="fit a scenario to an office's ticket log or event log (docs/fitting.md)")
     fit.add_argument("log", type=Path, help="a ticket log (CSV), an XES event log, or a CSV event log")
@@ -809,4 +813,4 @@ def _count(things: Sized, one: str, many: str = "") -> str:
 def serve(args: argparse.Namespace, argv: list[str]) -> int:
     from simulator.web.serve import serve as serve_page  # noqa: PLC0415 (Streamlit only when serving)
 
-    return serve_page(args.scenario, args.port, args.lang)
+    return serve_page(args.scenario, args.port, args.lang, jobs=args.jobs, runs=args.runs)

@@ -195,14 +195,17 @@ def compare(replications: pd.DataFrame, baseline: str) -> pd.DataFrame:
         index=["service", "metric", "replication"], columns="configuration", values="value", dropna=False, observed=True
     )
     configurations = [c for c in dict.fromkeys(frame["configuration"]) if c != baseline]
-    series = {key: group.droplevel([0, 1]) for key, group in wide.groupby(level=[0, 1], sort=False, observed=True)}
+    column = {name: place for place, name in enumerate(wide.columns)}
+    series = {  # replications x configurations, as arrays: indexing a frame per pair took most of the time
+        key: group.to_numpy(dtype=np.float64) for key, group in wide.groupby(level=[0, 1], sort=False, observed=True)
+    }
     order = list(dict.fromkeys(zip(frame["service"], frame["metric"], strict=True)))
     rows = []
     for configuration in configurations:
         for service, metric in order:
-            pair = series[(service, metric)][[baseline, configuration]].dropna()
-            base = pair[baseline].to_numpy()
-            other = pair[configuration].to_numpy()
+            values = series[(service, metric)][:, [column[baseline], column[configuration]]]
+            pair = values[~np.isnan(values).any(axis=1)]
+            base, other = np.ascontiguousarray(pair.T)
             difference, low, high = bounded_interval(other - base, *difference_range(str(metric)))
             base_mean = float(base.mean()) if len(base) else np.nan
             relative = difference / base_mean if base_mean else np.nan

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import contextlib
 import ctypes
+import gc
 import logging
 import multiprocessing
 import os
@@ -97,7 +98,11 @@ class LocalPool(_Context):
             if isinstance(tasks, Sized):
                 self.workers = max(1, min(self.workers, len(tasks)))
             context = multiprocessing.get_context("fork" if os.name == "posix" else "spawn")
-            self._pool = context.Pool(self.workers, initializer=_worker_setup, initargs=(os.getpid(),))
+            gc.freeze()  # forked workers' collections skip all they inherit (a web server's heap: 7% of their time)
+            try:
+                self._pool = context.Pool(self.workers, initializer=_worker_setup, initargs=(os.getpid(),))
+            finally:
+                gc.unfreeze()  # this process collects its own garbage as before
         try:
             yield from self._pool.imap(function, tasks)
         except BaseException:

@@ -3,7 +3,7 @@
 `whatif` turns the page's controls into a scenario (through `scenario.changed`,
 as `sweep` does), `visitors` gives every visitor a folder of their own,
 `jobs` runs an experiment off the page's thread with progress and cancel,
-`paired` compares two runs on the same citizens, `words` holds the page's
-texts in English and Bahasa Indonesia, `page` is the Streamlit script and
+`paired` compares two runs on the same citizens, `words` reads the page's
+texts from the catalogue `web.po` of each language, `page` is the Streamlit script and
 `serve` starts it.
 """

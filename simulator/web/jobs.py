@@ -1,10 +1,13 @@
 """A run of the page, off the page's thread: `run_experiment` on local workers, then the run folder as `run` writes it.
 
-The page polls a `Job` for its progress and its first result (the
-comparison, as soon as the replications are done), then for the run folder
-(tables, figures and brief, written by `write_run` like `run --out`). A job
-can be cancelled at any time: the workers are stopped, nothing is written and
-the folder is given up.
+A job first waits for one of the server's slots (`Slots`: at most so many
+runs at once on the machine), then runs. The page polls it for its place in
+the queue, its progress and its first result (the comparison, as soon as the
+replications are done: the record tables are kept as they come and written
+only after, and the figures wait until the page has shown the numbers), then
+for the run folder (tables, figures and brief, written by `writing_run` like
+`run --out`). A job can be cancelled at any time: the workers are stopped,
+nothing is written and the folder is given up.
 """
 
 from __future__ import annotations
@@ -19,22 +22,25 @@ from functools import partial
 from pathlib import Path
 from typing import Any, Literal
 
+import pandas as pd
+
 from simulator.analysis.capacity import HopelessLoadError
 from simulator.experiments.executors import ExecutorError, make_executor
 from simulator.experiments.runs import Results, run_experiment
 from simulator.files.folders import Claim, DestinationError, claim_folder
-from simulator.files.output import FiguresError, WriteError, manifest, write_run
+from simulator.files.output import FiguresError, WriteError, manifest, writing_run
 from simulator.model.run import OverloadError
 from simulator.report.brief import make_figures_and_brief
 from simulator.scenario.loading import ScenarioError
 from simulator.scenario.schema import Scenario
+from simulator.web.slots import CancelledError, Slots
 
-State = Literal["running", "writing", "done", "cancelled", "failed"]
+State = Literal["queued", "running", "writing", "done", "cancelled", "failed"]
+Failure = Literal["", "refused", "internal", "figures"]
+"""Why a run failed: the scenario or the folder refused it, a defect of ours, or only its figures failed."""
 LOG = logging.getLogger(__name__)
-
-
-class CancelledError(Exception):
-    """The visitor cancelled the run."""
+SHOWN_SECONDS = 5.0
+"""How long the figures wait for the page to show the first result (they would take the cores from it)."""
 
 
 @dataclass(frozen=True)
@@ -53,21 +59,26 @@ class Order:
     """Draw the figures and the brief (as `run` does without `--no-plots`)."""
 
 
-@dataclass
+@dataclass(eq=False)
 class Job:
-    """One run in a thread of its own; the page reads its fields, the thread writes them."""
+    """One run in a thread of its own; the page reads its fields, the thread writes them (each job is itself only)."""
 
     order: Order
-    state: State = "running"
+    slots: Slots | None = None
+    """The server's slots, shared by every visitor (None: start at once)."""
+    state: State = "queued"
     done: int = 0
     total: int = 0
     results: Results | None = None
     """The first result: every replication's metrics, the summary and the comparison, before any file is written."""
+    failure: Failure = ""
     error: str = ""
+    """What went wrong, in the words of the part that refused (the loader's, the folder's), or the defect."""
     started: float = field(default_factory=time.monotonic)
     first_result_seconds: float | None = None
     seconds: float | None = None
     _cancel: threading.Event = field(default_factory=threading.Event)
+    _shown: threading.Event = field(default_factory=threading.Event)
     _thread: threading.Thread | None = None
 
     def start(self) -> Job:
@@ -79,8 +90,12 @@ class Job:
         return self
 
     def cancel(self) -> None:
-        """Stop the run: its workers end, nothing is written."""
+        """Stop the run, or take it out of the queue: its workers end, nothing is written."""
         self._cancel.set()
+
+    def shown(self) -> None:
+        """The page has shown the first result: the figures may take the cores now."""
+        self._shown.set()
 
     def wait(self, timeout: float | None = None) -> State:
         """Wait for the thread to end (or `timeout` seconds); the state then."""
@@ -92,6 +107,11 @@ class Job:
     def finished(self) -> bool:
         return self.state in ("done", "cancelled", "failed")
 
+    @property
+    def position(self) -> int:
+        """The run's place in the queue for a slot (1: next), or 0 when it is not waiting."""
+        return self.slots.position(self) if self.slots is not None and self.state == "queued" else 0
+
     def _progress(self, done: int, total: int) -> None:
         self.done, self.total = done, total
         if self._cancel.is_set():
@@ -101,38 +121,53 @@ class Job:
         order = self.order
         claim: Claim | None = None
         try:
-            claim = claim_folder(order.folder)
-            started = datetime.now()
-            with make_executor("local", order.workers, None, self.total) as executor:
-                results = run_experiment(order.scenario, executor=executor, progress=self._progress)
-            self.results = results
-            self.first_result_seconds = time.monotonic() - self.started
-            if self._cancel.is_set():
-                raise CancelledError
-            self.state = "writing"
-            meta = self._manifest(started)
-            draw = partial(make_figures_and_brief, lang=order.lang, scenario=order.scenario, manifest=meta)
-            write_run(claim.folder, results, meta, draw if order.figures else None)
-            self.state = "done"
+            slots = self.slots or Slots(1)
+            with slots.slot(self, self._cancel.is_set):
+                self.state = "running"
+                claim = claim_folder(order.folder)
+                started = datetime.now()
+                kept: list[Mapping[str, pd.DataFrame]] = []  # written after the first result, not before it
+                with make_executor("local", order.workers, None, self.total) as executor:
+                    results = run_experiment(order.scenario, executor=executor, progress=self._progress,
+                                             records=kept.append)  # fmt: skip
+                self.results = results
+                self.first_result_seconds = time.monotonic() - self.started
+                self._shown.wait(SHOWN_SECONDS)
+                if self._cancel.is_set():
+                    raise CancelledError
+                self.state = "writing"
+                self._write(claim.folder, results, kept, self._manifest(started))
+                self.state = "done"
         except CancelledError:
             if claim is not None:
                 claim.release()
             self.state = "cancelled"
         except FiguresError as error:  # the tables are written; only the figures and the brief are missing
-            self.error = f"the figures and the brief could not be made ({error})"
+            self.failure, self.error = "figures", str(error)
             self.state = "done"
         except (ScenarioError, DestinationError, OverloadError, HopelessLoadError, ExecutorError, WriteError) as error:
-            self._fail(claim, str(error))
+            self._fail(claim, "refused", str(error))
         except Exception as error:  # a defect of ours: said on the page, the traceback in the server's log
             LOG.exception("a run of the what-if page failed")
-            self._fail(claim, f"internal error ({type(error).__name__}: {error}); please report it")
+            self._fail(claim, "internal", f"{type(error).__name__}: {error}")
         finally:
             self.seconds = time.monotonic() - self.started
 
-    def _fail(self, claim: Claim | None, message: str) -> None:
+    def _write(
+        self, folder: Path, results: Results, kept: list[Mapping[str, pd.DataFrame]], meta: dict[str, Any]
+    ) -> None:
+        """The run folder as `run` writes it: the record tables replication by replication, then the rest."""
+        order = self.order
+        draw = partial(make_figures_and_brief, lang=order.lang, scenario=order.scenario, manifest=meta)
+        with writing_run(folder, order.scenario) as writer:
+            while kept:
+                writer(kept.pop(0))
+            writer.finish(results, meta, draw if order.figures else None)
+
+    def _fail(self, claim: Claim | None, failure: Failure, message: str) -> None:
         if claim is not None:
             claim.release()
-        self.error = message
+        self.failure, self.error = failure, message
         self.state = "failed"
 
     def _manifest(self, started: datetime) -> dict[str, Any]:

@@ -10,6 +10,7 @@ folder of their own under the root.
 from __future__ import annotations
 
 import argparse
+import atexit
 import sys
 from functools import partial
 from pathlib import Path
@@ -17,6 +18,8 @@ from typing import Any
 
 import pandas as pd
 import streamlit as st
+from streamlit.runtime import get_instance
+from streamlit.runtime.scriptrunner import get_script_run_ctx
 
 from simulator.analysis.capacity import HopelessLoadError, offered_load, overloads, refuse_hopeless
 from simulator.files.output import remake_figures
@@ -29,7 +32,9 @@ from simulator.scenario.workload import Workload, check_workload, journeys_per_r
 from simulator.web.downloads import MIME, brief_files, figure_files, zipped
 from simulator.web.jobs import Job, Order
 from simulator.web.paired import differences, paired, same_citizens
-from simulator.web.visitors import load_upload, new_visitor, next_run_folder
+from simulator.web.sessions import Visit, Visitors
+from simulator.web.slots import Slots
+from simulator.web.visitors import load_upload, next_run_folder
 from simulator.web.whatif import SECTIONS, Control, WhatIf, apply, controls
 from simulator.web.words import NAMES, say
 
@@ -45,16 +50,32 @@ def arguments() -> argparse.Namespace:
     parser.add_argument("--lang", choices=tuple(NAMES), default="en")
     parser.add_argument("--root", type=Path, default=Path("results") / "web")
     parser.add_argument("--jobs", type=int)
+    parser.add_argument("--runs", type=int, default=1)
     return parser.parse_args(sys.argv[1:])
 
 
-def visitor(root: Path) -> Path:
-    """The folder of the visitor of this session, made on their first visit."""
-    if "visitor" not in st.session_state:
-        st.session_state.visitor = new_visitor(root)
-        st.session_state.jobs = []
-    folder: Path = st.session_state.visitor
-    return folder
+@st.cache_resource
+def server_slots(size: int) -> Slots:
+    """The slots of this server, shared by every visitor: at most `size` runs at once."""
+    return Slots(size)
+
+
+@st.cache_resource
+def server_visitors(root: Path) -> Visitors:
+    """The visitors of this server, swept from now on: a folder per browser session, removed when it ends."""
+    visitors = Visitors(root.resolve(), get_instance().is_active_session).start()
+    atexit.register(visitors.close)  # the server stops: its visitors' sessions end with it
+    return visitors
+
+
+def visitor(root: Path) -> Visit:
+    """The visit of this browser session: its folder (made on the first visit) and its runs."""
+    if "visit" not in st.session_state:
+        context = get_script_run_ctx()
+        assert context is not None  # the page runs under `streamlit run`
+        st.session_state.visit = server_visitors(root).arrive(context.session_id)
+    visit: Visit = st.session_state.visit
+    return visit
 
 
 def choose_scenario(lang: str, start: Path | None, folder: Path) -> tuple[Path, Scenario] | None:
@@ -169,13 +190,14 @@ def show_results(lang: str, number: int, job: Job) -> None:
             for service in results.scenario.services:
                 st.markdown(f"**{service}**")
                 st.table(headline(words, results.summary, service))
+    job.shown()  # the numbers are on the page: the figures may take the cores now
     if job.state == "writing":
         st.info(say(lang, "writing"))
     elif job.state == "done":
         show_figures(lang, job.order.folder)
         downloads(lang, number, job.order.folder)
-    if job.error:
-        st.warning(job.error)
+    if job.failure == "figures":
+        st.warning(say(lang, "figures_failed", error=job.error))
 
 
 def show_figures(lang: str, folder: Path) -> None:
@@ -258,18 +280,22 @@ def progress(lang: str, number: int, job: Job) -> None:
         st.session_state.seen_state = (number, job.state, job.results is not None)
         if seen is not None and seen[0] == number:
             st.rerun(scope="app")
-    if job.state != "running":
+    if job.state == "queued":
+        slots = job.slots
+        st.info(say(lang, "queued", position=job.position, size=slots.size if slots else 1), icon="⏳")
+    elif job.state == "running":
+        share = job.done / job.total if job.total else 0.0
+        st.progress(share, text=say(lang, "progress", done=job.done, total=job.total))
+    else:
         return
-    share = job.done / job.total if job.total else 0.0
-    st.progress(share, text=say(lang, "progress", done=job.done, total=job.total))
     if st.button(say(lang, "cancel"), key=f"cancel:{number}"):
         job.cancel()
 
 
-def start_run(folder: Path, source: Path, made: WhatIf, lang: str, workers: int | None, figures: bool) -> None:
+def start_run(visit: Visit, source: Path, made: WhatIf, lang: str, options: argparse.Namespace, figures: bool) -> None:
     assert made.scenario is not None
-    order = Order(made.scenario, source, made.settings, next_run_folder(folder), lang, workers, figures)
-    st.session_state.jobs.append(Job(order).start())
+    order = Order(made.scenario, source, made.settings, next_run_folder(visit.folder), lang, options.jobs, figures)
+    visit.jobs.append(Job(order, server_slots(options.runs)).start())
 
 
 def main() -> None:
@@ -277,14 +303,14 @@ def main() -> None:
     st.set_page_config(page_title="servicecycle", layout="wide")
     if "lang" not in st.session_state:
         st.session_state.lang = options.lang
-    lang: str = st.sidebar.radio(
-        "Language / Bahasa", tuple(NAMES), format_func=NAMES.__getitem__, key="lang", horizontal=True
-    )
-    folder = visitor(options.root)
+    label = " / ".join(dict.fromkeys(say(code, "language") for code in NAMES))  # said in every language
+    lang: str = st.sidebar.radio(label, tuple(NAMES), format_func=NAMES.__getitem__, key="lang", horizontal=True)
+    visit = visitor(options.root)
+    folder = visit.folder
     st.title(say(lang, "title"))
     st.caption(say(lang, "intro"))
     start = choose_scenario(lang, options.scenario, folder)
-    jobs: list[Job] = st.session_state.jobs
+    jobs = visit.jobs
     if start is not None:
         source, scenario = start
         key = f"{source}"
@@ -303,9 +329,9 @@ def main() -> None:
                 st.warning(say(lang, "overload", text=warning), icon="⚠️")
         agreed = st.checkbox(say(lang, "run_anyway"), key="anyway") if ready and warnings else True
         figures = st.sidebar.checkbox(say(lang, "draw_figures"), value=True, key="figures")
-        busy = bool(jobs) and jobs[-1].state == "running"
+        busy = bool(jobs) and jobs[-1].state in ("queued", "running")
         if st.button(say(lang, "run"), type="primary", disabled=not (ready and agreed) or busy, key="run"):
-            start_run(folder, source, made, lang, options.jobs, figures)
+            start_run(visit, source, made, lang, options, figures)
             st.rerun()
     if jobs:
         number, job = len(jobs), jobs[-1]
@@ -313,6 +339,8 @@ def main() -> None:
             progress(lang, number, job)
         if job.state == "cancelled":
             st.info(say(lang, "cancelled", number=number))
+        elif job.state == "failed" and job.failure == "internal":
+            st.error(say(lang, "internal_error", number=number, error=job.error))
         elif job.state == "failed":
             st.error(say(lang, "failed", number=number, error=job.error))
         shown = next((n for n in range(len(jobs), 0, -1) if jobs[n - 1].results is not None), None)

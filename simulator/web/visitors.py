@@ -15,6 +15,8 @@ from pathlib import Path
 from simulator.scenario.loading import MAX_SCENARIO_BYTES, ScenarioError, load_scenario
 from simulator.scenario.schema import Scenario
 
+PREFIX = "visitor-"
+"""Every visitor's folder is named so, and nothing else under the page's root is."""
 SUFFIXES = (".yaml", ".yml", ".toml")
 MAX_NAME = 100
 """Characters of an uploaded file's name that are kept."""
@@ -23,7 +25,7 @@ MAX_NAME = 100
 def new_visitor(root: Path) -> Path:
     """A new folder under `root` for one visitor (made private to this server's user)."""
     root.mkdir(parents=True, exist_ok=True)
-    return Path(tempfile.mkdtemp(prefix="visitor-", dir=root))
+    return Path(tempfile.mkdtemp(prefix=PREFIX, dir=root))
 
 
 def _numbered(parent: Path, prefix: str) -> Path:

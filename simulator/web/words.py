@@ -1,165 +1,30 @@
-"""The page's own words, in English and Bahasa Indonesia (metric names, numbers and the brief come from `language`).
+"""The page's own words, from the message catalogue `web.po` of each language (docs/translating.md).
+
+Metric names, numbers, the comparison and the brief come from `language`
+(the domain `servicecycle`); this domain holds only what the page itself says.
 
 >>> say("id", "run")
 'Jalankan'
 >>> say("en", "progress", done=3, total=12)
 '3 of 12 runs done'
+>>> NAMES["id"]
+'Bahasa Indonesia'
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-EN: dict[str, str] = {
-    "title": "servicecycle: what if?",
-    "intro": "Change what the meeting asks about, run, and compare on the same applicants.",
-    "language": "Language",
-    "scenario": "Scenario",
-    "bundled": "A bundled scenario",
-    "upload": "Or upload a scenario file (.yaml, .yml or .toml, at most 1 MiB)",
-    "uploaded": "Uploaded: {name}",
-    "from_file": "From {name}",
-    "configurations": "Configurations to compare (the first is the reference)",
-    "replications": "Replications",
-    "draw_figures": "Draw the figures and the brief",
-    "section_staff": "Staff",
-    "section_demand": "Demand",
-    "section_levers": "Levers",
-    "section_documents": "Documents",
-    "section_approval": "Approval",
-    "what_counters": "{subject}: counter staff",
-    "what_backoffice": "{subject}: back-office staff",
-    "what_front_office_counters": "{subject}: front-office counter staff",
-    "what_per_day": "{subject}: applicants per working day",
-    "what_online_share": "{subject}: share applying online",
-    "what_preset": "{subject}: preset",
-    "what_front_office": "{subject}: front office",
-    "what_co_located": "{subject}: agencies in one building",
-    "what_handoff": "{subject}: who carries files between agencies",
-    "what_reveal": "{subject}: defects named at a sitting",
-    "what_once_only": "{subject}: data the government holds asked once only",
-    "what_delivery": "{subject}: outputs delivered",
-    "what_p_defective": "{subject}: share brought wrong",
-    "what_approval_days": "{subject}: mean working days to approve",
-    "problems": "The scenario cannot be run as it is:",
-    "overload": "Warning before running: {text}",
-    "run_anyway": "Run anyway: I know queues may only grow",
-    "run": "Run",
-    "running": "Running…",
-    "progress": "{done} of {total} runs done",
-    "cancel": "Cancel",
-    "cancelled": "Run {number} was cancelled: nothing was written.",
-    "failed": "Run {number} failed: {error}",
-    "writing": "Drawing the figures and the brief…",
-    "results": "Run {number}: results",
-    "headline": "Every service together: mean and 95% interval over {replications} replications",
-    "per_service": "Per service",
-    "configuration": "configuration",
-    "service": "service",
-    "figures": "Figures",
-    "no_figures": "The figures and the brief of this run are not in this language yet.",
-    "draw": "Draw them in this language",
-    "compare_runs": "Comparing two runs",
-    "first_run": "First run",
-    "second_run": "Second run",
-    "run_name": "Run {number}",
-    "changed": "What changed from run {first} to run {second}",
-    "nothing_changed": "Nothing in the scenario changed.",
-    "paired_note": (
-        "The same applicants meet both runs (same seed, replication by replication): each change is the paired "
-        "difference with its 95% interval."
-    ),
-    "not_paired": "The two runs have different seeds: their applicants differ, so they are not compared.",
-    "before": "run {number}",
-    "change": "change",
-    "interval": "95% interval",
-    "metric": "metric",
-    "downloads": "Downloads",
-    "download_scenario": "Scenario as changed (YAML; `run` reproduces it)",
-    "download_zip": "Results folder (zip)",
-    "download_brief_html": "Brief (HTML)",
-    "download_brief_pdf": "Brief (PDF)",
-    "choose_configuration": "choose at least one configuration",
-    "your_folder": "Your runs are kept in {folder}",
-}
+from simulator.report.language import LANGUAGES, messages
 
-ID: dict[str, str] = {
-    "title": "servicecycle: bagaimana jika?",
-    "intro": "Ubah yang ditanyakan rapat, jalankan, dan bandingkan pada pemohon yang sama.",
-    "language": "Bahasa",
-    "scenario": "Skenario",
-    "bundled": "Skenario bawaan",
-    "upload": "Atau unggah berkas skenario (.yaml, .yml atau .toml, paling besar 1 MiB)",
-    "uploaded": "Diunggah: {name}",
-    "from_file": "Dari {name}",
-    "configurations": "Pola yang dibandingkan (yang pertama menjadi pembanding)",
-    "replications": "Replikasi",
-    "draw_figures": "Gambar grafik dan ringkasan kebijakan",
-    "section_staff": "Pegawai",
-    "section_demand": "Permintaan",
-    "section_levers": "Pengungkit",
-    "section_documents": "Dokumen",
-    "section_approval": "Persetujuan",
-    "what_counters": "{subject}: petugas loket",
-    "what_backoffice": "{subject}: petugas back office",
-    "what_front_office_counters": "{subject}: petugas loket front office",
-    "what_per_day": "{subject}: pemohon per hari kerja",
-    "what_online_share": "{subject}: porsi yang mengajukan daring",
-    "what_preset": "{subject}: pola dasar",
-    "what_front_office": "{subject}: front office",
-    "what_co_located": "{subject}: instansi dalam satu gedung",
-    "what_handoff": "{subject}: pembawa berkas antarinstansi",
-    "what_reveal": "{subject}: cacat berkas yang disebut dalam satu kunjungan",
-    "what_once_only": "{subject}: data yang dimiliki pemerintah diminta sekali saja",
-    "what_delivery": "{subject}: penyerahan hasil",
-    "what_p_defective": "{subject}: porsi yang keliru",
-    "what_approval_days": "{subject}: rata-rata hari kerja persetujuan",
-    "problems": "Skenario belum dapat dijalankan:",
-    "overload": "Peringatan sebelum menjalankan: {text}",
-    "run_anyway": "Tetap jalankan: saya tahu antrean bisa terus memanjang",
-    "run": "Jalankan",
-    "running": "Sedang berjalan…",
-    "progress": "{done} dari {total} simulasi selesai",
-    "cancel": "Batalkan",
-    "cancelled": "Simulasi {number} dibatalkan: tidak ada yang ditulis.",
-    "failed": "Simulasi {number} gagal: {error}",
-    "writing": "Menggambar grafik dan ringkasan kebijakan…",
-    "results": "Simulasi {number}: hasil",
-    "headline": "Semua layanan bersama: rata-rata dan selang 95% dari {replications} replikasi",
-    "per_service": "Per layanan",
-    "configuration": "pola",
-    "service": "layanan",
-    "figures": "Grafik",
-    "no_figures": "Grafik dan ringkasan kebijakan simulasi ini belum tersedia dalam bahasa ini.",
-    "draw": "Gambar dalam bahasa ini",
-    "compare_runs": "Membandingkan dua simulasi",
-    "first_run": "Simulasi pertama",
-    "second_run": "Simulasi kedua",
-    "run_name": "Simulasi {number}",
-    "changed": "Yang berubah dari simulasi {first} ke simulasi {second}",
-    "nothing_changed": "Tidak ada yang berubah dalam skenario.",
-    "paired_note": (
-        "Pemohon yang sama menjalani kedua simulasi (benih acak sama, replikasi demi replikasi): setiap perubahan "
-        "adalah selisih berpasangan dengan selang 95%."
-    ),
-    "not_paired": "Benih acak kedua simulasi berbeda: pemohonnya berbeda, jadi tidak dibandingkan.",
-    "before": "simulasi {number}",
-    "change": "perubahan",
-    "interval": "selang 95%",
-    "metric": "ukuran",
-    "downloads": "Unduhan",
-    "download_scenario": "Skenario yang diubah (YAML; `run` menghasilkan angka yang sama)",
-    "download_zip": "Folder hasil (zip)",
-    "download_brief_html": "Ringkasan kebijakan (HTML)",
-    "download_brief_pdf": "Ringkasan kebijakan (PDF)",
-    "choose_configuration": "pilih paling sedikit satu pola",
-    "your_folder": "Simulasi Anda disimpan di {folder}",
-}
-
-WORDS: dict[str, dict[str, str]] = {"en": EN, "id": ID}
-NAMES = {"en": "English", "id": "Bahasa Indonesia"}
+DOMAIN = "web"
+"""The page's words: `simulator/report/locale/<language>/LC_MESSAGES/web.po`."""
 
 
 def say(lang: str, key: str, **values: Any) -> str:
     """The page's text `key` in language `lang`, with `values` filled in."""
-    return WORDS[lang][key].format(**values)
+    return messages(lang, DOMAIN)[key].format(**values)
+
+
+NAMES = {code: say(code, "language_name") for code in LANGUAGES}
+"""Every language by its own name, as the page offers it."""

@@ -22,12 +22,15 @@ from babel.messages.pofile import read_po
 from simulator.report import language as words_module
 from simulator.report.language import DOMAIN, LANGUAGES, LOCALE, SOURCE, catalogue_file, language, messages
 from simulator.report.optimise_text import DOMAIN as OPTIMISE
+from simulator.web.words import DOMAIN as WEB
 
 ROOT = Path(__file__).resolve().parents[2]
 PACKAGE = ROOT / "simulator"
-DOMAINS = (DOMAIN, OPTIMISE)
+DOMAINS = (DOMAIN, OPTIMISE, WEB)
 OPTIMISER_FILES = ("optimise_text.py", "optimise_plots.py")
 """Modules whose `say` is the optimiser's (`optimise_text.Words`); `.base.say` there is the project's."""
+PAGE = PACKAGE / "web"
+"""The what-if page's package: its function `say(lang, key)` is the page's own words (`web.words`)."""
 
 
 def catalogue(code: str, domain: str) -> Catalog:
@@ -101,10 +104,15 @@ def test_an_untranslated_or_fuzzy_message_shows_the_english(tmp_path: Path, monk
 
 
 def _calls(tree: ast.AST) -> Iterator[tuple[str, str, ast.expr]]:
-    """(method, receiver's source, first argument) of every call `x.say(...)`, `x.count(...)`, `x.get(...)`."""
+    """(method, receiver's source, key) of every call `x.say(key, ...)`, `x.count(...)`, `x.get(...)`.
+
+    The page's function `say(lang, key, ...)` comes as the method `say` of no receiver.
+    """
     for node in ast.walk(tree):
         if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.args:
             yield node.func.attr, ast.unparse(node.func.value), node.args[0]
+        elif isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id == "say" and node.args[1:]:
+            yield "say", "", node.args[1]
 
 
 def _prefix(argument: ast.expr) -> str | None:
@@ -121,7 +129,8 @@ def used_ids() -> tuple[dict[str, set[str]], dict[str, set[str]]]:
     for module in sorted(PACKAGE.rglob("*.py")):
         for method, receiver, argument in _calls(ast.parse(module.read_text(encoding="utf-8"))):
             own = module.name in OPTIMISER_FILES and not receiver.endswith("base")
-            domain = OPTIMISE if own else DOMAIN
+            page = module.is_relative_to(PAGE) and receiver == ""
+            domain = WEB if page else OPTIMISE if own else DOMAIN
             key = argument.value if isinstance(argument, ast.Constant) else None
             if method == "say" and isinstance(key, str):
                 named[domain].add(key)
@@ -141,6 +150,17 @@ def test_every_message_the_code_asks_for_is_in_the_catalogue(domain: str) -> Non
     assert not missing, f"the code asks for messages {domain}.po does not have: {missing}"
     for start in prefixes[domain]:
         assert any(key.startswith(start) for key in english), f"no message of {domain}.po starts with {start!r}"
+
+
+def test_every_message_of_the_page_is_asked_for() -> None:
+    """No stale word on the page: each is asked for by name or belongs to a family it builds (`what_...`).
+
+    (The other domains also ask for messages by ids held in variables, which this cannot follow.)
+    """
+    named, prefixes = used_ids()
+    english = by_id(catalogue(SOURCE, WEB))
+    stale = sorted(key for key in english if key not in named[WEB] and not key.startswith(tuple(prefixes[WEB])))
+    assert not stale, f"{WEB}.po has messages the page never asks for: {stale}"
 
 
 def test_every_metric_has_a_name_and_a_unit_in_every_language() -> None:

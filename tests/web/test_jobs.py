@@ -1,10 +1,11 @@
-"""Runs of the page: the files `run` writes, the same numbers, cancel, and visitors whose runs do not mix."""
+"""Runs of the page: the files `run` writes, the same numbers, cancel, visitors whose runs do not mix, a queue."""
 
 from __future__ import annotations
 
 import json
 import time
 import zipfile
+from collections.abc import Callable
 from io import BytesIO
 from pathlib import Path
 
@@ -15,17 +16,22 @@ from simulator.cli import main
 from simulator.scenario.loading import load_scenario
 from simulator.web.downloads import brief_files, figure_files, zipped
 from simulator.web.jobs import Job, Order
+from simulator.web.slots import Slots
 from simulator.web.visitors import new_visitor, next_run_folder
 from simulator.web.whatif import apply
 
 SMALL = Path(__file__).with_name("small.yaml")
 
 
-def _job(folder: Path, settings: dict[str, object], figures: bool = False, replications: int = 3) -> Job:
+def _job(
+    folder: Path, settings: dict[str, object], figures: bool = False, replications: int = 3, slots: Slots | None = None
+) -> Job:
     base = load_scenario(SMALL)
     made = apply(base, settings, list(base.configurations), replications)
     assert made.scenario is not None, made.errors
-    return Job(Order(made.scenario, SMALL, made.settings, folder, "id", 2, figures)).start()
+    job = Job(Order(made.scenario, SMALL, made.settings, folder, "id", 2, figures), slots)
+    job.shown()  # no page here to show the first result before the figures are drawn
+    return job.start()
 
 
 def test_a_run_writes_what_run_writes_and_run_reproduces_it(tmp_path: Path) -> None:
@@ -79,7 +85,7 @@ def test_a_run_that_cannot_claim_its_folder_fails_with_a_message(tmp_path: Path)
     taken.mkdir()
     (taken / "something").write_text("not a run")
     job = _job(taken, {})
-    assert job.wait(60) == "failed"
+    assert job.wait(60) == "failed" and job.failure == "refused"
     assert "run-1" in job.error and (taken / "something").exists()
 
 
@@ -88,9 +94,35 @@ def test_the_manifest_tells_how_the_page_changed_the_file(tmp_path: Path, lang: 
     base = load_scenario(SMALL)
     made = apply(base, {"configurations.integrated.online_share": 0.5}, ["integrated"], 2)
     assert made.scenario is not None
-    job = Job(Order(made.scenario, SMALL, made.settings, tmp_path / "r", lang, 1, False)).start()
-    assert job.wait(60) == "done"
+    job = Job(Order(made.scenario, SMALL, made.settings, tmp_path / "r", lang, 1, False))
+    job.shown()
+    assert job.start().wait(60) == "done"
     meta = json.loads((tmp_path / "r" / "manifest.json").read_text())
     assert meta["whatif"] == {"configurations.integrated.online_share": 0.5}
     assert meta["configurations"] == ["integrated"] and meta["replications"] == 2
     assert meta["scenario_file"] == str(SMALL)
+
+
+def _until(condition: Callable[[], bool], seconds: float = 60) -> None:
+    deadline = time.monotonic() + seconds
+    while not condition():
+        assert time.monotonic() < deadline, "waited too long"
+        time.sleep(0.02)
+
+
+def test_with_one_slot_a_second_run_waits_its_turn(tmp_path: Path) -> None:
+    slots = Slots(1)
+    first = _job(tmp_path / "first", {}, replications=40, slots=slots)
+    _until(lambda: first.state == "running")
+    second = _job(tmp_path / "second", {}, slots=slots)
+    third = _job(tmp_path / "third", {}, slots=slots)
+    _until(lambda: slots.waiting == 2)
+    assert (second.state, second.position, second.done) == ("queued", 1, 0)
+    assert (third.state, third.position) == ("queued", 2)
+    assert first.done < first.total  # the first still runs while the others wait
+    third.cancel()  # leaves the queue at once, nothing written
+    assert third.wait(30) == "cancelled" and not (tmp_path / "third").exists()
+    _until(lambda: second.state != "queued", 120)
+    assert first.finished and first.state == "done"  # the slot was given back only when the first was written
+    assert second.wait(60) == "done" and slots.running == slots.waiting == 0
+    assert second.results is not None and second.done == second.total

@@ -37,11 +37,11 @@ def _free_port() -> int:
 
 @pytest.fixture(scope="module")
 def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, Path]]:
-    """`run_sim.py serve` on a free local port, in a fresh folder: its visitors' folders are under results/web."""
+    """`run_sim.py serve` on a free local port, one run at a time, in a fresh folder (visitors under results/web)."""
     folder = tmp_path_factory.mktemp("web")
     port = _free_port()
-    process = subprocess.Popen([sys.executable, str(RUN_SIM), "serve", str(SMALL), "--port", str(port)], cwd=folder,
-                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)  # fmt: skip
+    process = subprocess.Popen([sys.executable, str(RUN_SIM), "serve", str(SMALL), "--port", str(port), "--runs", "1"],
+                               cwd=folder, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)  # fmt: skip
     root = folder / "results" / "web"
     url = f"http://localhost:{port}"
     try:
@@ -58,7 +58,9 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, Path
         yield url, root
     finally:
         process.terminate()
-        process.wait(10)
+        process.wait(60)
+    left = sorted(path.name for path in root.glob("visitor-*"))
+    assert not left, f"the server stopped, yet its visitors' folders are still there: {left}"
 
 
 @pytest.fixture(scope="module")
@@ -106,6 +108,7 @@ def test_more_staff_shorten_the_wait_and_the_download_reproduces_the_run(
     staff.press("Enter")
     expect(page.get_by_text("Run anyway")).to_be_hidden()  # two counter staff: no warning any more
     _run(page, 2)
+    expect(page.get_by_role("button", name=re.compile("Scenario as changed"))).to_be_visible()  # written: no reruns
     expect(page.get_by_text("What changed from run 1 to run 2")).to_be_visible()
     expect(page.get_by_text("agencies.licensing.counters")).to_be_visible()
     wait = language("en").metric_label("wait_minutes")
@@ -156,3 +159,24 @@ def test_errors_are_said_beside_their_field(server: tuple[str, Path], browser: B
     expect(error).to_contain_text("broken.yaml: agencies.licensing.counters")
     expect(error).not_to_contain_text("Traceback")
     page.close()
+
+
+def test_a_second_visitor_waits_for_the_machine_and_is_told(server: tuple[str, Path], browser: Browser) -> None:
+    url, _ = server
+    first, second = _open(browser, url), _open(browser, url)
+    for page in (first, second):
+        page.get_by_text("Draw the figures and the brief").click()
+        page.get_by_text("Run anyway").check()
+    replications = first.get_by_label("Replications")
+    replications.fill("500")
+    replications.press("Enter")
+    first.get_by_role("button", name="Run", exact=True).click()
+    expect(first.get_by_text(re.compile(r"of 1000 runs done"))).to_be_visible()
+    second.get_by_role("button", name="Run", exact=True).click()
+    expect(second.get_by_text("your run is number 1 in the queue")).to_be_visible()
+    expect(second.get_by_role("button", name="Cancel")).to_be_visible()
+    first.get_by_role("button", name="Cancel").click()  # the slot is free: the second visitor's run goes
+    expect(first.get_by_text("Run 1 was cancelled")).to_be_visible()
+    expect(second.get_by_text("Run 1: results")).to_be_visible()
+    first.close()
+    second.close()
