@@ -43,6 +43,7 @@ from simulator.experiments.optimise_question import (
     parse_objective,
     parse_requirement,
 )
+from simulator.experiments.optimise_record import manifest_settings
 from simulator.experiments.runs import Precision, Progress, Records, run_experiment
 from simulator.experiments.sweeps import parameters_of, parse_setting, points, run_sweep
 from simulator.experiments.warmup import NEGLIGIBLE_MINUTES, default_horizon, settled, study_warmup, tail
@@ -604,7 +605,9 @@ def optimise_(args: argparse.Namespace, argv: list[str]) -> int:
         started = datetime.now()
         with _workers(args, None) as (executor, progress):
             result = optimise(question, executor, progress, source=args.scenario.name)
-        meta = manifest(args.scenario, scenario, argv, started, datetime.now(), **_optimise_settings(result))
+        meta = manifest(
+            args.scenario, scenario, argv, started, datetime.now(), **manifest_settings(result, guarantee(result))
+        )
         from simulator.report.optimise_plots import frontier_figures  # noqa: PLC0415 (matplotlib only when drawing)
 
         finish = None if args.no_plots else partial(frontier_figures, result, args.lang)
@@ -615,38 +618,6 @@ def optimise_(args: argparse.Namespace, argv: list[str]) -> int:
         print(f"\n{guarantee(result)}")
         print(f"\nresult files: {folder}")
     return 0
-
-
-def _optimise_settings(result: Optimum) -> dict[str, object]:
-    """What the manifest keeps of an optimisation: the question, the answer, and the simulations it took."""
-    question = result.question
-    simulations = {str(stage): count for stage, count in result.simulations.items()}
-    simulations["total"] = result.total_simulations
-    return {
-        "configurations": [question.configuration],
-        "replications": f"{question.first} to {question.most} per staffing, at looks {list(question.looks)}",
-        "optimise": {
-            "vary": {v.given: [v.low, v.high] for v in question.variables},
-            "require": [r.text for r in question.requirements],
-            "objective": ("maximise " if question.objective.maximise else "minimise ") + question.objective.label,
-            "budget": question.budget,
-            "confidence": question.confidence,
-            "indifference": result.indifference,
-            "chosen": question.named(result.chosen) if result.chosen is not None else None,
-            "chosen_staff_cost_per_month": None if result.chosen is None else result.chosen_cost,
-            "simulations": simulations,
-            "staffings": {
-                "in_ranges": result.grid,
-                "within_budget": result.within_budget,
-                "judged": len(result.verdicts),
-                "ruled_out_unsimulated": result.inferred,
-                "outdone_unsimulated": result.outdone,
-            },
-            "confirmations": result.confirmations,
-            "contradictions": result.contradictions,
-            "guarantee": guarantee(result),
-        },
-    }
 
 
 def _optimise_summary(result: Optimum) -> str:
