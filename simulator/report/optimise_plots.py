@@ -23,9 +23,7 @@ from simulator.report.optimise_text import Words
 
 FEASIBLE, NOT_FEASIBLE, CHOSEN = plots.OKABE_ITO[4], plots.OKABE_ITO[0], "#000000"
 MOST_LABELS = 40
-"""Points are named by their staffing when there are at most this many."""
-MOST_LABELS_PANEL = 12
-"""The same in a panel of half the width (the brief's figure)."""
+"""Points are named by their staffing when there are at most this many (else only the chosen one)."""
 ALWAYS = (("ikm", ALL), ("wait_minutes_p90", ALL))
 """Every optimisation draws these two: cost against satisfaction, and against the long waits."""
 
@@ -40,7 +38,7 @@ def frontier_figure(optimum: Optimum, metric: str, service: str = ALL, lang: str
     words = Words(lang)
     figure = Figure(figsize=(plots.WIDTH, 4.2), layout="constrained")
     axes = figure.add_subplot()
-    simulated = _frontier(axes, optimum, metric, service, words, MOST_LABELS)
+    simulated = _frontier(axes, optimum, metric, service, words, name_all=True)
     axes.legend(loc="best", fontsize=plots.SMALLEST_FONT)
     plots.put_title(figure, words.say("frontier_title", metric=words.metric(metric, service), count=simulated))
     return figure
@@ -50,14 +48,15 @@ def frontier_figure(optimum: Optimum, metric: str, service: str = ALL, lang: str
 def staffing_figure(optimum: Optimum, lang: str = "en") -> Figure:
     """The policy brief's figure: the monthly staff cost against the IKM and against the 90th-percentile wait.
 
-    Two panels of `frontier_figure`, side by side, with one legend below them.
+    Two panels of `frontier_figure`, side by side, with one legend below them;
+    only the chosen staffing is named (the brief's text names it too).
     """
     words = Words(lang)
     figure = Figure(figsize=(plots.WIDTH, 3.9), layout="constrained")
     panels = figure.subplots(1, 2)
     simulated = 0
     for axes, (metric, service) in zip(panels, ALWAYS, strict=True):
-        simulated = _frontier(axes, optimum, metric, service, words, MOST_LABELS_PANEL)
+        simulated = _frontier(axes, optimum, metric, service, words, name_all=False)
     legend: dict[str, Artist] = {}
     for axes in panels:
         handles, texts = axes.get_legend_handles_labels()
@@ -69,8 +68,12 @@ def staffing_figure(optimum: Optimum, lang: str = "en") -> Figure:
     return figure
 
 
-def _frontier(axes: Axes, optimum: Optimum, metric: str, service: str, words: Words, most_labels: int) -> int:
-    """Draw the staffings simulated on `axes` (see `frontier_figure`); the number drawn."""
+def _frontier(axes: Axes, optimum: Optimum, metric: str, service: str, words: Words, name_all: bool) -> int:
+    """Draw the staffings simulated on `axes` (see `frontier_figure`); the number drawn.
+
+    Each point is named by its staffing (in the order of --vary) when `name_all`
+    and there are at most `MOST_LABELS`; else only the chosen one is.
+    """
     label = metric if service == ALL else f"{metric}[{service}]"
     table = optimum.candidates
     scale = 100 if words.unit(metric) == "%" else 1
@@ -89,12 +92,12 @@ def _frontier(axes: Axes, optimum: Optimum, metric: str, service: str, words: Wo
     if len(chosen):
         axes.plot(chosen[MONTHLY], scale * chosen[label].astype(float), marker="*", markersize=15, linestyle="none",
                   color=CHOSEN, label=words.say("chosen"))  # fmt: skip
-    if len(simulated) <= most_labels:  # each point named by its staffing, in the order of --vary
-        paths = [variable.given for variable in optimum.question.variables]
-        for row in simulated.to_dict("records"):
-            axes.annotate(", ".join(str(row[path]) for path in paths), (row[MONTHLY], scale * row[label]),
-                          xytext=(5, 3), textcoords="offset points", fontsize=plots.SMALLEST_FONT - 1.5,
-                          color="0.3")  # fmt: skip
+    paths = [variable.given for variable in optimum.question.variables]
+    named = simulated if name_all and len(simulated) <= MOST_LABELS else chosen
+    for row in named.to_dict("records"):
+        axes.annotate(", ".join(str(row[path]) for path in paths), (row[MONTHLY], scale * row[label]),
+                      xytext=(5, 3), textcoords="offset points", fontsize=plots.SMALLEST_FONT - 1.5,
+                      color="0.3")  # fmt: skip
     for requirement in optimum.question.requirements:
         if (requirement.metric, requirement.service) == (metric, service):
             axes.axhline(scale * requirement.threshold, color="0.35", linestyle="--", linewidth=1,

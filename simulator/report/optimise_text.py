@@ -254,9 +254,9 @@ def brief_guarantee(optimum: Optimum, lang: str = "en") -> str:
             key = "brief_feasible_best" if feasible else "brief_best"
         else:
             key = "brief_feasible_unsettled" if feasible else "brief_unsettled"
-        sentence = words.say(key, confidence=words.share(1 - error), **values)
+        sentence = words.say(key, confidence=words.share(max(0.0, 1 - error)), **values)
     elif feasible:
-        sentence = words.say("brief_feasible", confidence=words.share(1 - error), **values)
+        sentence = words.say("brief_feasible", confidence=words.share(max(0.0, 1 - error)), **values)
     else:  # nothing chosen, or nothing to guarantee: the fullest staffing within the budget, alone in contention
         sentence = search[:1].upper() + search[1:] + "."
     if optimum.contradictions:
