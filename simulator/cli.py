@@ -43,6 +43,7 @@ from simulator.experiments.optimise_question import (
     parse_objective,
     parse_requirement,
 )
+from simulator.experiments.optimise_record import manifest_settings, read_optimum
 from simulator.experiments.runs import Precision, Progress, Records, run_experiment
 from simulator.experiments.sweeps import parameters_of, parse_setting, points, run_sweep
 from simulator.experiments.warmup import NEGLIGIBLE_MINUTES, default_horizon, settled, study_warmup, tail
@@ -62,6 +63,7 @@ from simulator.report.comparison import comparison_text, few_replications, preci
 from simulator.report.language import LANGUAGES, language
 from simulator.report.optimise_text import answer, guarantee, markdown
 from simulator.scenario.loading import ScenarioError, checked_run_folder, load_scenario, parse_text, validate
+from simulator.scenario.observed import sha256
 from simulator.scenario.schema import MAX_REPLICATIONS, Scenario, did_you_mean
 from simulator.scenario.workload import Workload, check_workload, journeys_per_run
 
@@ -74,6 +76,10 @@ RESULTS_ROOT = Path("results")
 RECORDS_HELP = (
     "format of the record tables citizens, contacts, work and hours (default parquet; csv for a spreadsheet; "
     "none: the statistics only)"
+)
+OPTIMUM_HELP = (
+    "an optimise run folder of the same scenario file: the brief gets a staffing section with its answer, its "
+    "guarantee and its frontier (repeat for several)"
 )
 MAX_MESSAGE = 2_000
 """Characters of an error message; the rest is cut (a file with 200,000 columns would say 1.5 MB)."""
@@ -161,6 +167,7 @@ def parser() -> argparse.ArgumentParser:
     )
     run.add_argument("--event-log", choices=("xes",), help="also write the contact log for process mining (xes)")
     run.add_argument("--records", choices=RECORD_FORMATS, default="parquet", help=RECORDS_HELP)
+    run.add_argument("--optimum", action="append", type=Path, default=[], metavar="OPTIMISE_FOLDER", help=OPTIMUM_HELP)
 
     sweep = commands.add_parser("sweep", parents=[common], help="run a grid of scenario values")
     sweep.add_argument("--set", action="append", default=[], metavar="PATH=V1,V2", help="a dotted path and values")
@@ -226,6 +233,7 @@ def parser() -> argparse.ArgumentParser:
         help="language of figures and brief (default en); other than English, written beside it (brief.id.html)",
     )
     plot.add_argument("--services", help="comma-separated services to brief (default: every service)")
+    plot.add_argument("--optimum", action="append", type=Path, default=[], metavar="OPTIMISE_FOLDER", help=OPTIMUM_HELP)
 
     check = commands.add_parser("check", help="validate a scenario file, summarise it and show the offered loads")
     check.add_argument("scenario", type=Path, help="scenario file (.yaml or .toml)")
@@ -478,6 +486,9 @@ def run(args: argparse.Namespace, argv: list[str]) -> int:
         if unknown or not metrics:
             raise ScenarioError(f"--metrics: unknown metric {unknown[:1] or metrics}; expected some of {HEADLINE}")
         precision = Precision(args.precision, metrics, args.max_replications)
+    if args.optimum and args.no_plots:
+        raise ScenarioError("--optimum puts a staffing section into the brief, which --no-plots leaves out: drop one")
+    optima = _optima(args.optimum, sha256(args.scenario), str(args.scenario))
     replications = args.replications or scenario.replications
     most = max(replications, precision.max_replications) if precision else replications
     check_workload(args.scenario.name, Workload(journeys_per_run(scenario), len(names) * most, True), args.force)
@@ -500,12 +511,16 @@ def run(args: argparse.Namespace, argv: list[str]) -> int:
         }
         if results.precision is not None:
             settings["precision"] = precision_text(results.precision)
+        if optima:
+            settings["optimum"] = {args.lang: [str(folder) for folder in args.optimum]}
         meta = manifest(args.scenario, scenario, argv, started, datetime.now(), **settings)
 
         def figures(unfinished: Path) -> None:
             from simulator.report.brief import make_figures_and_brief  # noqa: PLC0415 (matplotlib only when drawing)
 
-            make_figures_and_brief(unfinished, args.lang, scenario=scenario, manifest=meta, services=services)
+            make_figures_and_brief(
+                unfinished, args.lang, scenario=scenario, manifest=meta, services=services, optima=optima
+            )
 
         writer.finish(results, meta, None if args.no_plots else figures)
     folder = args.out or folder
@@ -608,7 +623,9 @@ def optimise_(args: argparse.Namespace, argv: list[str]) -> int:
         started = datetime.now()
         with _workers(args, None) as (executor, progress):
             result = optimise(question, executor, progress, source=args.scenario.name)
-        meta = manifest(args.scenario, scenario, argv, started, datetime.now(), **_optimise_settings(result))
+        meta = manifest(
+            args.scenario, scenario, argv, started, datetime.now(), **manifest_settings(result, guarantee(result))
+        )
         from simulator.report.optimise_plots import frontier_figures  # noqa: PLC0415 (matplotlib only when drawing)
 
         finish = None if args.no_plots else partial(frontier_figures, result, args.lang)
@@ -619,38 +636,6 @@ def optimise_(args: argparse.Namespace, argv: list[str]) -> int:
         print(f"\n{guarantee(result)}")
         print(f"\nresult files: {folder}")
     return 0
-
-
-def _optimise_settings(result: Optimum) -> dict[str, object]:
-    """What the manifest keeps of an optimisation: the question, the answer, and the simulations it took."""
-    question = result.question
-    simulations = {str(stage): count for stage, count in result.simulations.items()}
-    simulations["total"] = result.total_simulations
-    return {
-        "configurations": [question.configuration],
-        "replications": f"{question.first} to {question.most} per staffing, at looks {list(question.looks)}",
-        "optimise": {
-            "vary": {v.given: [v.low, v.high] for v in question.variables},
-            "require": [r.text for r in question.requirements],
-            "objective": ("maximise " if question.objective.maximise else "minimise ") + question.objective.label,
-            "budget": question.budget,
-            "confidence": question.confidence,
-            "indifference": result.indifference,
-            "chosen": question.named(result.chosen) if result.chosen is not None else None,
-            "chosen_staff_cost_per_month": None if result.chosen is None else result.chosen_cost,
-            "simulations": simulations,
-            "staffings": {
-                "in_ranges": result.grid,
-                "within_budget": result.within_budget,
-                "judged": len(result.verdicts),
-                "ruled_out_unsimulated": result.inferred,
-                "outdone_unsimulated": result.outdone,
-            },
-            "confirmations": result.confirmations,
-            "contradictions": result.contradictions,
-            "guarantee": guarantee(result),
-        },
-    }
 
 
 def _optimise_summary(result: Optimum) -> str:
@@ -733,10 +718,27 @@ def plot(args: argparse.Namespace, argv: list[str]) -> int:
     if args.services is not None:
         scenario = load_scenario(folder / "scenario.yaml")
         services = chosen_services(scenario, str(folder / "scenario.yaml"), args.services)
-    draw = partial(make_figures_and_brief, lang=args.lang, manifest=checked, services=services)
-    written = remake_figures(folder, draw, args.lang)
+    optima = _optima(args.optimum, checked.get("scenario_sha256"), str(folder))
+    draw = partial(make_figures_and_brief, lang=args.lang, manifest=checked, services=services, optima=optima)
+    written = remake_figures(folder, draw, args.lang, [str(optimum) for optimum in args.optimum])
     print(language(args.lang).say("text_plotted", count=len(written), folder=args.folder, lang=args.lang))
     return 0
+
+
+def _optima(folders: Sequence[Path], scenario_sha256: object, run: str) -> list[Optimum]:
+    """The optimisations whose answers the brief carries, read from their folders: each of the scenario of `run`."""
+    if not folders:
+        return []
+    if not isinstance(scenario_sha256, str):
+        raise ScenarioError(
+            f"{run}: manifest.json records no scenario_sha256: it cannot be told whether the --optimum folders "
+            "are optimisations of its scenario"
+        )
+    where = [folder.resolve() for folder in folders]
+    for folder, place in zip(folders, where, strict=True):
+        if where.count(place) > 1:
+            raise ScenarioError(f"--optimum {folder}: given twice")
+    return [read_optimum(folder, scenario_sha256, run) for folder in folders]
 
 
 def check(args: argparse.Namespace, argv: list[str]) -> int:

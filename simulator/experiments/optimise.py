@@ -270,7 +270,7 @@ def optimise(
                          verdicts[chosen].replications, inferable=confirmed.inferable)  # fmt: skip
         verdicts[chosen] = failed
         search.record(chosen, failed)
-    interest = _interest(question)
+    interest = interest_of(question)
     costs = {s: float(space.cost[space.cell(s)]) for s in verdicts}
     offset = question.most if question.requirements else 0
     return Optimum(
@@ -312,7 +312,7 @@ def _select(question: Question, trials: Trials, contenders: list[Staffing]) -> t
     return selection, delta
 
 
-def _interest(question: Question) -> tuple[tuple[str, str], ...]:
+def interest_of(question: Question) -> tuple[tuple[str, str], ...]:
     """The metrics the candidates file shows: the requirements', the objective's, and the frontier figures'."""
     keys = [(r.metric, r.service) for r in question.requirements]
     if question.objective.metric != MONTHLY:

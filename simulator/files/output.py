@@ -15,7 +15,7 @@ import os
 import platform
 import shutil
 import sys
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from datetime import datetime
 from importlib import metadata
@@ -278,13 +278,16 @@ def write_optimise(
         write_scenario_and_manifest(partial, optimum.question.scenario, manifest)
 
 
-def remake_figures(folder: Path, draw: Callable[[Path], list[Path]], lang: str) -> list[Path]:
+def remake_figures(
+    folder: Path, draw: Callable[[Path], list[Path]], lang: str, optimum: Sequence[str] = ()
+) -> list[Path]:
     """Draw the figures and the brief of a finished run folder again: all new files, or all old ones.
 
     `draw` works on a copy of the folder (see `folders.remake`), reading and
     checking its files; the manifest is brought up to date (its files, their
-    sha256, and `languages` with `lang`) before the copy is swapped in. The
-    paths written, in `folder`.
+    sha256, `languages` with `lang`, and under `optimum` the optimise folders
+    whose answers the brief of `lang` now carries) before the copy is swapped
+    in. The paths written, in `folder`.
     """
 
     def build(copy: Path) -> list[Path]:
@@ -292,8 +295,12 @@ def remake_figures(folder: Path, draw: Callable[[Path], list[Path]], lang: str) 
         recorded = json.loads((copy / "manifest.json").read_text(encoding="utf-8"))
         digests = recorded.get("sha256", {})  # none in a folder written before they were recorded
         unchanged = {name: digest for name, digest in digests.items() if name.endswith(LINKED)}
-        meta = {key: value for key, value in recorded.items() if key not in ("files", "sha256")}
+        meta = {key: value for key, value in recorded.items() if key not in ("files", "sha256", "optimum")}
         meta["languages"] = list(dict.fromkeys([*recorded.get("languages", []), lang]))
+        earlier = recorded.get("optimum")
+        briefed = {code: folders for code, folders in (earlier or {}).items() if code != lang}
+        briefed |= {lang: list(optimum)} if optimum else {}
+        meta |= {"optimum": briefed} if briefed else {}
         write_manifest(copy, meta, unchanged)
         return [folder / path.relative_to(copy) for path in written]
 

@@ -2,9 +2,11 @@
 
 `make_figures_and_brief(folder)` reads a finished run folder, writes every
 figure as PNG and SVG into `folder/figures/` and `brief.html` and `brief.pdf`
-into the folder. The same folder always gives the same bytes: SVG ids are
-salted by a fixed string and the PDF's only date is the run's end, from the
-manifest.
+into the folder. Given optimisations of the same scenario (`optima`), the
+brief gets a staffing section: each one's answer, its guarantee in one
+sentence and its frontier (`figures/staffing_<n>`). The same folder always
+gives the same bytes: SVG ids are salted by a fixed string and the PDF's only
+date is the run's end, from the manifest.
 """
 
 from __future__ import annotations
@@ -16,12 +18,14 @@ import io
 import itertools
 import math
 import multiprocessing
+import re
 import signal
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
 from datetime import datetime
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -35,9 +39,11 @@ from matplotlib.lines import Line2D
 
 from simulator.analysis.statistics import FEW_REPLICATIONS
 from simulator.experiments.executors import default_workers
-from simulator.report import plots, timeline
+from simulator.experiments.optimise import Optimum
+from simulator.report import optimise_text, plots, timeline
 from simulator.report.language import POINTS, Language, language
 from simulator.report.levers import configuration_lines, label
+from simulator.report.optimise_plots import staffing_figure
 from simulator.scenario.loading import RunFolder, read_run
 from simulator.scenario.schema import ALL_SERVICES, Scenario
 
@@ -100,6 +106,15 @@ class Brief:
     """Figures the PDF leaves out for room (they stay in brief.html and figures/)."""
     table_pair: list[str] = field(default_factory=list)
     """When the PDF's key table shows only the reference and the focus, those two."""
+    staffing: list[list[str]] = field(default_factory=list)
+    """The paragraphs of each optimisation briefed (its answer, its guarantee), with figure `staffing_<n>`."""
+    staffing_title: str = ""
+    names: dict[str, str] = field(default_factory=dict)
+    """How a list of figures names those whose name is not a message (the staffing figures)."""
+
+    def name(self, figure: str) -> str:
+        """A figure as a list of figures names it: 'the typical applicant's journey'."""
+        return self.names.get(figure) or self.lang.say(f"name_{figure}")
 
     @property
     def rows(self) -> list[tuple[str, list[Cell]]]:
@@ -404,6 +419,8 @@ def _ikm_line(words: Language, name: str, ikm: float) -> str:
 # --- figures -----------------------------------------------------------------------------------------------------
 
 
+STAFFING = "staffing_"
+"""The brief's staffing figures are `staffing_1`, `staffing_2`, ...: one for each optimisation briefed."""
 RECORD_FIGURES = ("timeline", "lead_time", "queues", "utilisation")
 """Figures drawn from the record tables, left out of a run without them."""
 
@@ -511,6 +528,12 @@ def _e(text: str) -> str:
 def to_html(brief: Brief) -> str:
     """The brief as one HTML page that needs nothing outside itself: figures as data: URIs, CSS inline."""
     words = brief.lang
+    figures = {
+        name: f'<figure id="figure-{name}"><img alt="{_e(caption)}" '
+        f'src="data:image/png;base64,{base64.b64encode(png).decode("ascii")}">'
+        f"<figcaption>{_e(words.say('figure_label', number=k))} {_e(caption)}</figcaption></figure>"
+        for k, (name, caption, png) in enumerate(brief.figures, start=1)
+    }
     parts = [
         "<!DOCTYPE html>",
         f'<html lang="{words.code}">',
@@ -564,14 +587,22 @@ def to_html(brief: Brief) -> str:
         ),
         "</tbody></table></section>",
         f'<section id="figures"><h2>{_e(words.say("figures_heading"))}</h2>',
-        *(
-            f'<figure id="figure-{name}"><img alt="{_e(caption)}" '
-            f'src="data:image/png;base64,{base64.b64encode(png).decode("ascii")}">'
-            f"<figcaption>{_e(words.say('figure_label', number=k))} {_e(caption)}</figcaption></figure>"
-            for k, (name, caption, png) in enumerate(brief.figures, start=1)
-        ),
+        *(figure for name, figure in figures.items() if not name.startswith(STAFFING)),
         f"<p>{_e(brief.more)}</p>",
         "</section>",
+        *(
+            [
+                f'<section id="staffing"><h2>{_e(brief.staffing_title)}</h2>',
+                *(
+                    "".join(f"<p>{_e(paragraph)}</p>" for paragraph in paragraphs)
+                    + figures.get(f"{STAFFING}{number}", "")
+                    for number, paragraphs in enumerate(brief.staffing, start=1)
+                ),
+                "</section>",
+            ]
+            if brief.staffing
+            else []
+        ),
         f'<section id="ikm"><h2>{_e(words.say("ikm_heading"))}</h2><ul>',
         *(f"<li>{_e(line)}</li>" for line in brief.grades),
         "</ul></section>",
@@ -707,7 +738,8 @@ def _blocks(brief: Brief) -> list[Block]:
 
     def section(title: str, lines: Sequence[str], bullets: Sequence[tuple[str, str]] = (), size: float = BODY) -> Block:
         def draw(pen: _Pen, _: float) -> None:
-            pen.heading(title)
+            if title:
+                pen.heading(title)
             for line in lines:
                 pen.text(line, size=size)
             for bullet, line in bullets:
@@ -730,13 +762,18 @@ def _blocks(brief: Brief) -> list[Block]:
 
         return draw
 
-    figures = [figure(png) for _, _, png in brief.figures]
+    figures = [figure(png) for name, _, png in brief.figures if not name.startswith(STAFFING)]
+    drawn = {name: figure(png) for name, _, png in brief.figures if name.startswith(STAFFING)}
+    for number, paragraphs in enumerate(brief.staffing, start=1):
+        title = brief.staffing_title if number == 1 else ""
+        figures.append(section(title, paragraphs))
+        figures += [drawn[f"{STAFFING}{number}"]] if f"{STAFFING}{number}" in drawn else []
     notes = []
     if brief.table_pair:
         shown = words.listing([label(name) for name in brief.table_pair])
         notes.append(words.say("pdf_table_pair", names=shown))
     if brief.left_out:
-        notes.append(words.say("pdf_left_out", names=words.listing([words.say(f"name_{n}") for n in brief.left_out])))
+        notes.append(words.say("pdf_left_out", names=words.listing([brief.name(n) for n in brief.left_out])))
     if notes:
         figures.append(section(words.say("figures_heading"), notes, size=8.5))
     return [
@@ -885,6 +922,7 @@ def make_figures_and_brief(
     scenario: Scenario | None = None,
     manifest: Mapping[str, Any] | None = None,
     services: Sequence[str] | None = None,
+    optima: Sequence[Optimum] = (),
 ) -> list[Path]:
     """Write every figure (PNG and SVG) into `folder/figures/`, then the brief (HTML and PDF); return the paths.
 
@@ -892,8 +930,11 @@ def make_figures_and_brief(
     other language writes beside them with its code before the extension
     (`brief.id.html`, `figures/timeline.id.png`), so no language overwrites
     another. `services` chooses the services the brief tells of (default:
-    every one). `scenario` and `manifest` stand in for `scenario.yaml` and
-    `manifest.json` when the run's writer calls this before writing them.
+    every one). Each of `optima` (optimisations of the run's scenario) gets a
+    place in the brief's staffing section and a figure `staffing_<n>`; those
+    of an earlier brief in this language are removed. `scenario` and
+    `manifest` stand in for `scenario.yaml` and `manifest.json` when the run's
+    writer calls this before writing them.
     """
     folder = Path(folder)
     words = language(lang)
@@ -901,13 +942,24 @@ def make_figures_and_brief(
     run = read_run(folder, scenario=scenario, manifest=manifest)
     target = folder / "figures"
     target.mkdir(exist_ok=True)
-    drawn = draw_all(figure_makers(run, lang, services), target, suffix)
+    earlier = re.compile(rf"{STAFFING}\d+{re.escape(suffix)}\.(png|svg)")
+    for path in target.iterdir():
+        if earlier.fullmatch(path.name):
+            path.unlink()
+    makers = figure_makers(run, lang, services)
+    staffing = {f"{STAFFING}{k}": optimum for k, optimum in enumerate(optima, start=1)}
+    makers |= {name: partial(staffing_figure, optimum, lang) for name, optimum in staffing.items()}
+    drawn = draw_all(makers, target, suffix)
     written = [path for paths, _ in drawn.values() for path in paths]
     pictures = {name: png for name, (_, png) in drawn.items()}
     brief = content(run, lang, services)
     chosen = [name if name != "levers" or "levers" in pictures else "differences" for name in IN_BRIEF]
     brief.figures = [(name, words.say(f"caption_{name}"), pictures[name]) for name in chosen if name in pictures]
-    others = [words.say(f"name_{name}") for name in pictures if name not in chosen]
+    brief.figures += [(name, optimise_text.caption(o, lang), pictures[name]) for name, o in staffing.items()]
+    brief.names = {name: optimise_text.figure_name(optimum, lang) for name, optimum in staffing.items()}
+    brief.staffing = [optimise_text.brief_section(optimum, lang) for optimum in optima]
+    brief.staffing_title = optimise_text.title(lang)
+    others = [words.say(f"name_{name}") for name in pictures if name not in chosen and name not in staffing]
     brief.more = words.say("figure_files", names=words.listing(others))
     html_path, pdf_path = folder / f"brief{suffix}.html", folder / f"brief{suffix}.pdf"
     html_path.write_text(to_html(brief), encoding="utf-8")

@@ -1,7 +1,9 @@
 """Figures of an optimisation: the staff cost a month against each metric that matters, every staffing simulated.
 
 Like `plots.py`, these take the result and return Figures (never simulating);
-`frontier_figures` saves them into the run folder's `figures/`.
+`frontier_figures` saves them into the optimise run folder's `figures/`, and
+`staffing_figure` is the policy brief's: against the IKM and the 90th-percentile
+wait side by side.
 """
 
 from __future__ import annotations
@@ -10,6 +12,8 @@ from pathlib import Path
 
 import numpy as np
 from matplotlib import ticker
+from matplotlib.artist import Artist
+from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 
 from simulator.experiments.optimise import Optimum
@@ -19,7 +23,7 @@ from simulator.report.optimise_text import Words
 
 FEASIBLE, NOT_FEASIBLE, CHOSEN = plots.OKABE_ITO[4], plots.OKABE_ITO[0], "#000000"
 MOST_LABELS = 40
-"""Points are named by their staffing when there are at most this many."""
+"""Points are named by their staffing when there are at most this many (else only the chosen one)."""
 ALWAYS = (("ikm", ALL), ("wait_minutes_p90", ALL))
 """Every optimisation draws these two: cost against satisfaction, and against the long waits."""
 
@@ -32,10 +36,46 @@ def frontier_figure(optimum: Optimum, metric: str, service: str = ALL, lang: str
     a requirement on the metric is a dashed line, the budget a dotted one.
     """
     words = Words(lang)
-    label = metric if service == ALL else f"{metric}[{service}]"
-    table = optimum.candidates
     figure = Figure(figsize=(plots.WIDTH, 4.2), layout="constrained")
     axes = figure.add_subplot()
+    simulated = _frontier(axes, optimum, metric, service, words, name_all=True)
+    axes.legend(loc="best", fontsize=plots.SMALLEST_FONT)
+    plots.put_title(figure, words.say("frontier_title", metric=words.metric(metric, service), count=simulated))
+    return figure
+
+
+@plots.styled
+def staffing_figure(optimum: Optimum, lang: str = "en") -> Figure:
+    """The policy brief's figure: the monthly staff cost against the IKM and against the 90th-percentile wait.
+
+    Two panels of `frontier_figure`, side by side, with one legend below them;
+    only the chosen staffing is named (the brief's text names it too).
+    """
+    words = Words(lang)
+    figure = Figure(figsize=(plots.WIDTH, 3.9), layout="constrained")
+    panels = figure.subplots(1, 2)
+    simulated = 0
+    for axes, (metric, service) in zip(panels, ALWAYS, strict=True):
+        simulated = _frontier(axes, optimum, metric, service, words, name_all=False)
+    legend: dict[str, Artist] = {}
+    for axes in panels:
+        handles, texts = axes.get_legend_handles_labels()
+        legend |= {text: handle for handle, text in zip(handles, texts, strict=True) if text not in legend}
+    figure.legend(list(legend.values()), list(legend), loc="outside lower center", fontsize=plots.SMALLEST_FONT,
+                  ncols=plots.legend_columns(list(legend)))  # fmt: skip
+    names = words.base.listing([words.metric(metric, service) for metric, service in ALWAYS])
+    plots.put_title(figure, words.say("frontier_title", metric=names, count=simulated))
+    return figure
+
+
+def _frontier(axes: Axes, optimum: Optimum, metric: str, service: str, words: Words, name_all: bool) -> int:
+    """Draw the staffings simulated on `axes` (see `frontier_figure`); the number drawn.
+
+    Each point is named by its staffing (in the order of --vary) when `name_all`
+    and there are at most `MOST_LABELS`; else only the chosen one is.
+    """
+    label = metric if service == ALL else f"{metric}[{service}]"
+    table = optimum.candidates
     scale = 100 if words.unit(metric) == "%" else 1
     simulated = table[table["replications"] > 0] if len(table) else table
     for feasible, colour, name in ((True, FEASIBLE, "feasible"), (False, NOT_FEASIBLE, "not_feasible")):
@@ -52,12 +92,12 @@ def frontier_figure(optimum: Optimum, metric: str, service: str = ALL, lang: str
     if len(chosen):
         axes.plot(chosen[MONTHLY], scale * chosen[label].astype(float), marker="*", markersize=15, linestyle="none",
                   color=CHOSEN, label=words.say("chosen"))  # fmt: skip
-    if len(simulated) <= MOST_LABELS:  # each point named by its staffing, in the order of --vary
-        paths = [variable.given for variable in optimum.question.variables]
-        for row in simulated.to_dict("records"):
-            axes.annotate(", ".join(str(row[path]) for path in paths), (row[MONTHLY], scale * row[label]),
-                          xytext=(5, 3), textcoords="offset points", fontsize=plots.SMALLEST_FONT - 1.5,
-                          color="0.3")  # fmt: skip
+    paths = [variable.given for variable in optimum.question.variables]
+    named = simulated if name_all and len(simulated) <= MOST_LABELS else chosen
+    for row in named.to_dict("records"):
+        axes.annotate(", ".join(str(row[path]) for path in paths), (row[MONTHLY], scale * row[label]),
+                      xytext=(5, 3), textcoords="offset points", fontsize=plots.SMALLEST_FONT - 1.5,
+                      color="0.3")  # fmt: skip
     for requirement in optimum.question.requirements:
         if (requirement.metric, requirement.service) == (metric, service):
             axes.axhline(scale * requirement.threshold, color="0.35", linestyle="--", linewidth=1,
@@ -72,11 +112,8 @@ def frontier_figure(optimum: Optimum, metric: str, service: str = ALL, lang: str
     scale_word = f" ({words.say(f'axis_scale_{digits}')})" if digits else ""
     axes.set_xlabel(words.say("axis_cost") + scale_word)
     axes.xaxis.set_major_formatter(ticker.FuncFormatter(lambda x, _: words.base.localise(f"{x / 10**digits:,g}")))
-    name = words.metric(metric, service)
     axes.grid(alpha=0.3)
-    axes.legend(loc="best", fontsize=plots.SMALLEST_FONT)
-    plots.put_title(figure, words.say("frontier_title", metric=name, count=len(simulated)))
-    return figure
+    return len(simulated)
 
 
 def frontier_metrics(optimum: Optimum) -> list[tuple[str, str]]:

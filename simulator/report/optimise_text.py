@@ -1,9 +1,11 @@
 """The optimiser's answer in words: the brief's section (English and Bahasa Indonesia), the guarantee, optimise.md.
 
-`brief_section(optimum, lang)` gives the paragraphs a policy brief carries:
-"the cheapest staffing that meets the standard costs X a month", or "with Y a
-month the best achievable is Z", each with its interval, and what the answer
-is worth: how many simulations it took and what guarantee it carries.
+`answer(optimum, lang)` says "the cheapest staffing that meets the standard
+costs X a month", or "with Y a month the best achievable is Z", with the
+numbers and their intervals; `guarantee` says what the answer is worth: the
+confidence it carries and how many simulations it took (in optimise.md and on
+the terminal), and `brief_guarantee` says it in the one sentence a policy
+brief has room for (`brief_section`: the brief's paragraphs).
 """
 
 from __future__ import annotations
@@ -227,19 +229,87 @@ def search_sentence(optimum: Optimum, words: Words) -> str:
     )
 
 
+def brief_guarantee(optimum: Optimum, lang: str = "en") -> str:
+    """What the answer is worth, in the one sentence a brief has room for: its confidence and the search's work.
+
+    The confidence is the chance that every claim holds together: one minus
+    the feasibility error of each confirmation run and, when KN chose among
+    several and settled, its selection error.
+    """
+    words = Words(lang)
+    question = optimum.question
+    search = search_fragment(optimum, words)
+    feasible = optimum.chosen is not None and bool(question.requirements)
+    selection = optimum.selection if optimum.chosen is not None and optimum.contenders > 1 else None
+    values: dict[str, object] = {"search": search, "contenders": optimum.contenders, "most": question.most}
+    error = optimum.confirmations * question.alphas[0] if feasible else 0.0
+    if feasible:
+        values["replications"] = int(optimum.numbers["replications"].max())
+    if selection is not None:
+        objective = question.objective
+        values |= {"metric": words.metric(objective.metric, objective.service),
+                   "delta": words.value(objective.metric, selection.delta)}  # fmt: skip
+        error += selection.alpha if selection.settled else 0.0
+        if selection.settled:
+            key = "brief_feasible_best" if feasible else "brief_best"
+        else:
+            key = "brief_feasible_unsettled" if feasible else "brief_unsettled"
+        sentence = words.say(key, confidence=words.share(max(0.0, 1 - error)), **values)
+    elif feasible:
+        sentence = words.say("brief_feasible", confidence=words.share(max(0.0, 1 - error)), **values)
+    else:  # nothing chosen, or nothing to guarantee: the fullest staffing within the budget, alone in contention
+        sentence = search[:1].upper() + search[1:] + "."
+    if optimum.contradictions:
+        sentence += " " + words.say("contradictions", count=optimum.contradictions)
+    return sentence
+
+
+def search_fragment(optimum: Optimum, words: Words) -> str:
+    """'the search simulated 9 of the 800 staffings in the ranges, 140 simulations in all'."""
+    question = optimum.question
+
+    def count(number: int) -> str:
+        return words.base.localise(f"{number:,}")
+
+    overloaded = sum(1 for v in optimum.verdicts.values() if v.status == "overloaded" and not v.replications)
+    within = words.say("within_budget", within=count(optimum.within_budget)) if question.budget is not None else ""
+    return words.say(
+        "brief_search",
+        simulated=count(len(optimum.verdicts) - overloaded),
+        grid=count(optimum.grid),
+        budget=within,
+        simulations=count(optimum.total_simulations),
+    )
+
+
 def brief_section(optimum: Optimum, lang: str = "en") -> list[str]:
-    """The brief's paragraphs on staffing: the answer, then what it is worth."""
-    return [answer(optimum, lang), guarantee(optimum, lang)]
+    """The policy brief's paragraphs on staffing: the answer, then its guarantee in one sentence."""
+    return [answer(optimum, lang), brief_guarantee(optimum, lang)]
+
+
+def title(lang: str = "en") -> str:
+    """The heading of the brief's staffing section and of optimise.md."""
+    return Words(lang).say("title")
+
+
+def caption(optimum: Optimum, lang: str = "en") -> str:
+    """The caption of the brief's staffing figure (`optimise_plots.staffing_figure`)."""
+    return Words(lang).say("brief_caption", configuration=optimum.question.configuration)
+
+
+def figure_name(optimum: Optimum, lang: str = "en") -> str:
+    """The staffing figure as a list of figures names it: 'staff cost against the IKM and the wait (integrated)'."""
+    return Words(lang).say("brief_figure_name", configuration=optimum.question.configuration)
 
 
 def markdown(optimum: Optimum) -> str:
-    """optimise.md: the section in English and Bahasa Indonesia, the chosen staffing's numbers, the candidates."""
+    """optimise.md: the answer and its whole guarantee in each language, the question, the chosen numbers."""
     question = optimum.question
-    lines = [f"# {Words('en').say('title')}", ""]
+    lines = [f"# {title('en')}", ""]
     for lang in LANGUAGES:
         if lang != "en":
             lines += [f"## {Words(lang).say('title')}", ""]
-        lines += [*(paragraph + "\n" for paragraph in brief_section(optimum, lang))]
+        lines += [answer(optimum, lang) + "\n", guarantee(optimum, lang) + "\n"]
     lines += ["## The question", ""]
     lines += [f"- configuration: `{question.configuration}`"]
     lines += [f"- vary: `{v.given}` from {v.low} to {v.high}" + (f" (`{v.path}`)" if v.path != v.given else "")

@@ -704,3 +704,43 @@ def check_files(folder: Path, manifest: Mapping[str, Any], needed: list[str]) ->
                 f"{folder}: {excerpt(name)} is damaged: it is not the file the run wrote (its sha256 differs "
                 "from the one in manifest.json); run the scenario again"
             )
+
+
+OPTIMISE_TABLES = ("candidates", "replications", "chosen")
+"""The tables of an optimise run folder, without `.csv` (`chosen` only when a staffing was chosen)."""
+NOT_OPTIMISE = "expected a folder written by `optimise`"
+
+
+def read_optimise_run(folder: Path) -> RunFolder:
+    """Read the files of an optimise run folder back, checked against the sha256 its manifest records.
+
+    A folder that is missing, is not an optimise run (its manifest has no
+    `optimise` block) or is damaged is a ScenarioError naming it.
+    """
+    if not folder.is_dir():
+        raise ScenarioError(f"{folder}: no such folder ({NOT_OPTIMISE})")
+    if not (folder / "manifest.json").is_file():
+        raise ScenarioError(f"{folder}: not an optimise run folder: it has no manifest.json ({NOT_OPTIMISE})")
+    manifest = read_manifest(folder)
+    block = manifest.get("optimise")
+    if not isinstance(block, dict):
+        raise ScenarioError(
+            f"{folder}: not an optimise run folder: its manifest.json has no optimise block ({NOT_OPTIMISE}, "
+            "not by run, sweep or warmup)"
+        )
+    tables = [name for name in OPTIMISE_TABLES if name != "chosen" or block.get("chosen") is not None]
+    needed = [*(f"{name}.csv" for name in tables), "scenario.yaml"]
+    missing = [name for name in needed if not (folder / name).is_file()]
+    if missing:
+        raise ScenarioError(f"{folder}: not a complete optimise run folder: missing {', '.join(missing)}")
+    check_files(folder, manifest, needed)
+    read = {name: _table(folder / f"{name}.csv") for name in tables}
+    return RunFolder(folder, read, load_scenario(folder / "scenario.yaml"), manifest)
+
+
+def _table(path: Path) -> pd.DataFrame:
+    """A statistics table as it was written (an empty file is an empty table)."""
+    try:
+        return pd.read_csv(path, dtype=TEXT_COLUMNS)
+    except pd.errors.EmptyDataError:
+        return pd.DataFrame()

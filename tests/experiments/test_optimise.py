@@ -30,7 +30,7 @@ from simulator.experiments.optimise_question import (
 )
 from simulator.experiments.optimise_search import space_of
 from simulator.experiments.runs import metrics_frame, run_once
-from simulator.report.optimise_plots import frontier_figure
+from simulator.report.optimise_plots import frontier_figure, staffing_figure
 from simulator.report.optimise_text import brief_section, markdown
 from simulator.scenario.loading import ScenarioError, load_scenario, validate
 from simulator.scenario.schema import Scenario
@@ -255,6 +255,21 @@ def test_frontier_figure(answered: Optimum) -> None:
     assert points == len(simulated) + 1  # every staffing simulated, and the chosen one again as a star
     assert any(line.get_linestyle() == "--" for line in axes.get_lines()), "the requirement's threshold"
     assert "Staff cost a month against the wait" in figure.texts[0].get_text()
+
+
+def test_the_briefs_staffing_figure(answered: Optimum) -> None:
+    """Against the IKM and the 90th-percentile wait side by side, one legend, only the chosen staffing named."""
+    figure = staffing_figure(answered, "id")
+    simulated = answered.candidates[answered.candidates["replications"] > 0]
+    assert [axes.get_ylabel() for axes in figure.axes] == ["IKM", "Waktu tunggu persentil ke-90 (menit)"]
+    for axes in figure.axes:
+        points = sum(len(line.get_xdata()) for line in axes.get_lines() if line.get_marker() in ("o", "*"))
+        assert points == len(simulated) + 1
+        chosen = simulated[simulated["chosen"]].iloc[0]
+        assert [text.get_text() for text in axes.texts] == [
+            f"{chosen['agencies.office.counters']}, {chosen['agencies.registry.counters']}"
+        ]
+    assert len(figure.legends) == 1 and "terpilih" in [text.get_text() for text in figure.legends[0].get_texts()]
 
 
 def run_cli(office_file: Path, out: Path, *more: str, vary: list[str] = VARY) -> int:
