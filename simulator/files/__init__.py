@@ -3,4 +3,5 @@
 - `folders`: run folders, claimed atomically, and their manifests with checksums.
 - `output`: writing a run's tables, scenario copy, figures and reports into its folder.
 - `eventlog`: the event log (XES) of a run, for process-mining tools.
+- `tickets`: a run's contacts as the queue-ticket logs `fit` reads.
 """
