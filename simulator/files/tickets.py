@@ -14,6 +14,7 @@ from pathlib import Path
 import pandas as pd
 
 from simulator.analysis.tickets import ticket_log
+from simulator.files.records import by_replication
 from simulator.model.calendar import WorkCalendar
 from simulator.scenario.schema import Scenario
 
@@ -45,13 +46,10 @@ class TicketLogs:
         self._days = log_days(scenario)
 
     def __call__(self, tables: Mapping[str, pd.DataFrame]) -> None:
-        """Write the ticket log of one replication (its contacts, and its citizens' services)."""
-        citizens = tables["citizens"]
-        if citizens.empty:  # no counted citizen: nothing names the replication, and no ticket was printed
-            return
-        configuration, replication = citizens["configuration"].iloc[0], citizens["replication"].iloc[0]
-        tickets = ticket_log(tables["contacts"], citizens, self._start, self._days)
-        ticket_csv(tickets, self.folder / f"{configuration}-{replication}.csv")
+        """Write the ticket log of each replication in the tables (from its contacts and its citizens' services)."""
+        for configuration, replication, mine in by_replication(tables, ("citizens", "contacts")):
+            tickets = ticket_log(mine["contacts"], mine["citizens"], self._start, self._days)
+            ticket_csv(tickets, self.folder / f"{configuration}-{replication}.csv")
 
     def close(self) -> None:
         """Each file is whole when written: nothing is held open."""

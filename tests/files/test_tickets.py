@@ -11,9 +11,12 @@ import yaml
 
 from simulator.analysis.tickets import ticket_log
 from simulator.cli import main
-from simulator.files.tickets import log_days
+from simulator.experiments.runs import run_experiment
+from simulator.files.output import write_run
+from simulator.files.tickets import TicketLogs, log_days
 from simulator.fitting import clean, read_tickets
 from simulator.scenario.loading import load_scenario, read_records, validate
+from simulator.scenario.schema import Scenario
 from tests.conftest import ROOT, TINY
 
 BUNDLED = ROOT / "scenarios" / "fitting"
@@ -85,3 +88,16 @@ def test_a_life_events_tickets_name_the_service_of_the_sitting() -> None:
 def test_a_replication_cut_at_the_horizon_ends_where_its_working_days_do() -> None:
     scenario = validate({**TINY, "horizon_days": 5, "calendar": {**TINY["calendar"], "start": "2026-01-05"}}, "t")
     assert log_days(scenario) == 7  # Monday to Friday, then the weekend: the next working day is day 7
+
+
+def test_a_run_streamed_and_a_run_kept_in_memory_give_the_same_logs(tiny: Scenario, tmp_path: Path) -> None:
+    """Streamed, the logs come one replication at a time; write_run gives them all at once."""
+    (tmp_path / "streamed").mkdir()
+    streamed = TicketLogs(tmp_path / "streamed", tiny)
+    run_experiment(tiny, replications=2, jobs=1, records=streamed)
+    write_run(tmp_path / "kept", run_experiment(tiny, replications=2, jobs=1), {}, event_logs=("tickets",))
+    names = sorted(path.name for path in (tmp_path / "kept" / "tickets").iterdir())
+    assert names == ["integrated-0.csv", "integrated-1.csv", "siloed-0.csv", "siloed-1.csv"]
+    for name in names:
+        kept, alone = (tmp_path / run / "tickets" / name for run in ("kept", "streamed"))
+        assert kept.read_bytes() == alone.read_bytes()
