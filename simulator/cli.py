@@ -165,8 +165,8 @@ def parser() -> argparse.ArgumentParser:
         action="append",
         default=[],
         choices=EVENT_LOG_FORMATS,
-        help="also write the records as an event log: xes (eventlog.xes.gz) or tickets "
-        "(tickets/<configuration>-<replication>.csv, as `fit` reads); may be repeated",
+        help="also write the records as an event log: xes (eventlog.xes.gz), ocel (OCEL 2.0, eventlog.ocel.json) or "
+        "tickets (tickets/<configuration>-<replication>.csv, as `fit` reads); may be repeated",
     )
     run.add_argument("--records", choices=RECORD_FORMATS, default="parquet", help=RECORDS_HELP)
 

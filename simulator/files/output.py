@@ -33,6 +33,7 @@ from simulator.experiments.sweeps import SweepResults
 from simulator.experiments.warmup import WarmupStudy
 from simulator.files.eventlog import EventLog
 from simulator.files.folders import LINKED, DestinationError, atomic_folder, remake
+from simulator.files.ocel import OcelLog
 from simulator.files.records import LOG_FLOATS, RecordFiles, RecordFormat
 from simulator.files.tickets import TicketLogs
 from simulator.report.stress import stress_des
@@ -42,9 +43,11 @@ from simulator.scenario.schema import Scenario
 
 EVENT_LOG = "eventlog.xes.gz"
 """The contact log as XES for process-mining tools, written with `run --event-log xes`."""
-EventLogFormat = Literal["xes", "tickets"]
-EVENT_LOG_FORMATS: tuple[EventLogFormat, ...] = ("xes", "tickets")
-"""What `run --event-log` writes: eventlog.xes.gz, or tickets/<configuration>-<replication>.csv."""
+OCEL_LOG = "eventlog.ocel.json"
+"""Contacts and work as OCEL 2.0 JSON (objects: citizens, applications, documents, desks): `--event-log ocel`."""
+EventLogFormat = Literal["xes", "ocel", "tickets"]
+EVENT_LOG_FORMATS: tuple[EventLogFormat, ...] = ("xes", "ocel", "tickets")
+"""What `run --event-log` writes: eventlog.xes.gz, eventlog.ocel.json, or tickets/<configuration>-<replication>.csv."""
 STRESS_DES = "stress-des.md"
 PACKAGES = ("simulator", "simpy", "numpy", "pandas", "scipy", "pydantic", "PyYAML", "matplotlib")
 INLINE_VALUES = 1_000
@@ -172,10 +175,12 @@ class RunWriter:
         self._files = RecordFiles(partial, records)
         self.records = records
         start, name = scenario.calendar.start, scenario.name
-        self._events: list[EventLog | TicketLogs] = []
+        self._events: list[EventLog | OcelLog | TicketLogs] = []
         for kind in dict.fromkeys(event_logs):
             if kind == "xes":
                 self._events.append(EventLog(partial / EVENT_LOG, start, name))
+            elif kind == "ocel":
+                self._events.append(OcelLog(partial / OCEL_LOG, scenario))
             else:
                 self._events.append(TicketLogs(partial, scenario))
 
