@@ -5,7 +5,8 @@ minimal SimPy script, in Ciw and in servicecycle), realistic (the bundled
 scenarios), growth (a longer horizon), parallel (replications on one and
 two workers), optimise (the simulations the optimiser's search takes
 against judging every staffing), records (the whole command with its record
-tables: time, memory, file sizes) and scale (a province-sized scenario). The targets are reported with PASS or FAIL,
+tables: time, memory, file sizes), scale (a province-sized scenario) and fit
+(`fit` of a log of a million tickets). The targets are reported with PASS or FAIL,
 never asserted.
 """
 
@@ -16,18 +17,20 @@ import importlib.util
 import json
 import os
 import sys
+import tempfile
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from time import perf_counter
 from typing import Any
 
-from benchmarks.measure import ROOT, Task, measure_all
+from benchmarks.fitting import office_mapping
+from benchmarks.measure import ROOT, Task, measure_all, run_child
 from benchmarks.report import Table, machine, megabytes, rate, seconds, verdict
 from benchmarks.theory import erlang_c_wait
 from simulator.scenario.loading import load_scenario
 
-SECTIONS = ("floor", "realistic", "growth", "parallel", "optimise", "records", "scale")
+SECTIONS = ("floor", "realistic", "growth", "parallel", "optimise", "records", "scale", "fit")
 TITLES = {
     "floor": "Floor and peer",
     "realistic": "Realistic: the bundled scenarios",
@@ -36,6 +39,7 @@ TITLES = {
     "optimise": "Optimise: the search against an exhaustive grid",
     "records": "Records: the whole command, its memory and its files",
     "scale": "Scale: a province-sized scenario",
+    "fit": "Fit: an office's log of a million tickets",
     "targets": "Targets (reported, not asserted)",
 }
 DEFAULT_OUTPUT = ROOT / "benchmarks" / "RESULTS.md"
@@ -54,6 +58,11 @@ MAX_REPLICATIONS_GROWTH = 1.2
 """Peak memory of the most replications against the fewest."""
 MAX_RECORDS_MB = 25.0
 """The default demo's record tables as Parquet."""
+# The targets of the fitting issue (17).
+MAX_FIT_SECONDS = 60.0
+"""`fit` of a million tickets, the whole command's time inside main()."""
+MAX_FIT_MB = 1024.0
+"""... and its peak memory."""
 
 
 @dataclass(frozen=True)
@@ -87,6 +96,10 @@ class Plan:
     province_days: int
     province_per_day: float
     province_fractions: tuple[float, ...]
+    fit_tickets: int
+    """Tickets of the log that `fit` reads."""
+    fit_scale: int
+    """The bundled office's arrivals and staff times this: about 120 tickets a day times it."""
 
 
 FULL = Plan(
@@ -117,6 +130,8 @@ FULL = Plan(
     province_days=250,
     province_per_day=4_000.0,
     province_fractions=(0.125, 0.25, 0.5, 1.0),
+    fit_tickets=1_000_000,
+    fit_scale=33,
 )
 QUICK = Plan(
     mode="quick",
@@ -142,6 +157,8 @@ QUICK = Plan(
     province_days=2,
     province_per_day=400.0,
     province_fractions=(0.5, 1.0),
+    fit_tickets=20_000,
+    fit_scale=2,
 )
 
 
@@ -689,6 +706,56 @@ def scale_table(plan: Plan, tasks: Sequence[Task]) -> Table:
     return table
 
 
+# -- fit --------------------------------------------------------------------------------------------------------------
+
+
+def fit_log(plan: Plan, folder: Path) -> dict[str, Any]:
+    """Write the log `fit` reads into `folder` (in a fresh process, not measured): its path and size."""
+    path = folder / "tickets.csv"
+    made = run_child("fitting", "write_log", {"scale": plan.fit_scale, "tickets": plan.fit_tickets, "path": str(path)})
+    return {**made, "path": str(path)}
+
+
+def fit_table(plan: Plan, log: dict[str, Any], task: Task, targets: list[Target]) -> Table:
+    table = Table(
+        f"{TITLES['fit']}: the bundled office x{plan.fit_scale}, {log['copies']} copies of its four weeks",
+        ["workload", "tickets", "days", "file MB", "inside main() s median [min-max]", "CPU s", "tickets/s",
+         "peak RSS MB [min-max]", "per day fitted (truth)"],
+    )  # fmt: skip
+    time = _median(task, "seconds")
+    services = office_mapping(plan.fit_scale)["services"]
+    truth = {name: service["arrivals"]["per_day"] for name, service in services.items()}
+    fitted = task.first("per_day") or {}
+    table.rows.append([
+        "run_sim.py fit tickets.csv",
+        f"{log['tickets']:,}",
+        str(task.first("days")),
+        f"{log['bytes'] / 1e6:.0f}",
+        seconds(task.spread("seconds")),
+        _cpu(task),
+        rate(_ratio(log["tickets"], time)),
+        megabytes(task.spread("peak_rss_mb")),
+        ", ".join(f"{name} {fitted.get(name, 'n/a')} ({per_day:g})" for name, per_day in truth.items()),
+    ])  # fmt: skip
+    if plan.fit_tickets >= 1_000_000:
+        ok = None if time is None else time <= MAX_FIT_SECONDS
+        targets.append(Target(f"fit: {log['tickets']:,} tickets, time inside main()", f"<= {MAX_FIT_SECONDS:.0f} s",
+                              "n/a" if time is None else f"{time:.1f} s", ok))  # fmt: skip
+        peak = _median(task, "peak_rss_mb")
+        measured = "n/a" if peak is None else f"{peak:.0f} MB"
+        targets.append(Target(f"fit: {log['tickets']:,} tickets, peak memory", f"<= {MAX_FIT_MB:.0f} MB", measured,
+                              None if peak is None else peak <= MAX_FIT_MB))  # fmt: skip
+    table.notes.append(
+        "the log: scenarios/fitting/kantor_dukcapil.yaml with its arrivals and staff multiplied, one replication of "
+        "its four weeks written by run --event-log tickets, repeated four weeks apart with its citizens renamed "
+        "(benchmarks/fitting.py); fit without --report, through simulator.cli.main in a fresh process; CPU s is the "
+        "process's CPU time over the same span, which a busy machine does not inflate"
+    )
+    if plan.fit_tickets < 1_000_000:
+        table.notes.append(f"{plan.mode} mode: {plan.fit_tickets:,} tickets at least, no target")
+    return table
+
+
 # -- optimise -------------------------------------------------------------------------------------------------------
 
 
@@ -855,6 +922,16 @@ def main(argv: Sequence[str] | None = None) -> int:
         measure_all(tasks, 1, False, say)
         samples["scale"] = [{"label": t.label, "params": t.params, "samples": t.samples} for t in tasks]
         tables.append(scale_table(plan, tasks))
+    if "fit" in sections:
+        with tempfile.TemporaryDirectory(prefix="servicecycle-bench-") as folder:
+            say(f"{TITLES['fit']}: writing the log of {plan.fit_tickets:,} tickets")
+            log = fit_log(plan, Path(folder))
+            task = Task(f"fit {log['tickets']:,} tickets", "fitting", "measure_fit", {"path": log["path"]})
+            runs = min(plan.records_runs, plan.runs)
+            say(f"{TITLES['fit']}: 1 workload x {runs} runs")
+            measure_all([task], runs, False, say)
+        samples["fit"] = [{"label": task.label, "params": task.params, "samples": task.samples, "log": log}]
+        tables.append(fit_table(plan, log, task, targets))
     if "optimise" in sections:
         tasks = optimise_tasks(plan)
         say(f"{TITLES['optimise']}: {len(tasks)} workloads x 1 run (the counts do not vary)")

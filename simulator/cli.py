@@ -49,6 +49,7 @@ from simulator.experiments.sweeps import parameters_of, parse_setting, points, r
 from simulator.experiments.warmup import NEGLIGIBLE_MINUTES, default_horizon, settled, study_warmup, tail
 from simulator.files.folders import Claim, DestinationError, check_destination, claim_folder, claim_new_run_folder
 from simulator.files.output import (
+    EVENT_LOG_FORMATS,
     FiguresError,
     WriteError,
     manifest,
@@ -165,7 +166,14 @@ def parser() -> argparse.ArgumentParser:
         default=200,
         help="the most replications --precision may run (default 200)",
     )
-    run.add_argument("--event-log", choices=("xes",), help="also write the contact log for process mining (xes)")
+    run.add_argument(
+        "--event-log",
+        action="append",
+        default=[],
+        choices=EVENT_LOG_FORMATS,
+        help="also write the records as an event log: xes (eventlog.xes.gz), ocel (OCEL 2.0, eventlog.ocel.json) or "
+        "tickets (tickets/<configuration>-<replication>.csv, as `fit` reads); may be repeated",
+    )
     run.add_argument("--records", choices=RECORD_FORMATS, default="parquet", help=RECORDS_HELP)
     run.add_argument("--optimum", action="append", type=Path, default=[], metavar="OPTIMISE_FOLDER", help=OPTIMUM_HELP)
 
@@ -493,11 +501,11 @@ def run(args: argparse.Namespace, argv: list[str]) -> int:
     most = max(replications, precision.max_replications) if precision else replications
     check_workload(args.scenario.name, Workload(journeys_per_run(scenario), len(names) * most, True), args.force)
     _weigh_load(args, scenario, names)
-    event_log = args.event_log == "xes"
-    with _claimed(args) as claim, writing_run(claim.folder, scenario, args.records, event_log) as writer:
+    event_logs = args.event_log
+    with _claimed(args) as claim, writing_run(claim.folder, scenario, args.records, event_logs) as writer:
         folder = claim.folder
         started = datetime.now()
-        records: Records = writer if args.records != "none" or event_log else "none"
+        records: Records = writer if args.records != "none" or event_logs else "none"
         with _workers(args, len(names) * replications) as (executor, progress):
             results = run_experiment(
                 scenario, names, replications, executor, progress=progress, precision=precision, records=records

@@ -18,7 +18,7 @@ from typing import Any
 import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
-SECTIONS = ("Floor and peer", "Realistic", "Growth", "Parallel", "Optimise", "Records", "Scale", "Targets")
+SECTIONS = ("Floor and peer", "Realistic", "Growth", "Parallel", "Optimise", "Records", "Scale", "Fit", "Targets")
 ERLANG_C = {1: 9.0, 5: 6.4286}  # stations -> total mean wait: M/M/1 at rho 0.9, five M/M/2 at rho 0.75
 
 
@@ -75,7 +75,7 @@ def test_every_target_has_a_verdict(quick: dict[str, Any]) -> None:
 
 def test_samples_are_sane(quick: dict[str, Any]) -> None:
     sections = quick["json"]["sections"]
-    assert set(sections) == {"floor", "realistic", "growth", "parallel", "optimise", "records", "scale"}
+    assert set(sections) == {"floor", "realistic", "growth", "parallel", "optimise", "records", "scale", "fit"}
     for section in sections.values():
         for task in section:
             assert task["samples"], task["label"]
@@ -132,3 +132,13 @@ def test_records_and_scale_measure_the_whole_command(quick: dict[str, Any]) -> N
     assert 0 < few["citizens"] < many["citizens"], "more replications, more citizens recorded"
     province = [task["samples"][0]["citizens"] for task in sections["scale"]]
     assert province == sorted(province) and province[0] > 0
+
+
+def test_fit_reads_the_log_it_was_given_and_recovers_its_arrivals(quick: dict[str, Any]) -> None:
+    (task,) = quick["json"]["sections"]["fit"]
+    log, sample = task["log"], task["samples"][0]
+    assert log["tickets"] >= 20_000 and log["copies"] > 1 and log["bytes"] > 0
+    assert sample["days"] == 20 * log["copies"]  # each copy four weeks of working days, no holiday
+    truth = {"ktp": 45 * 2, "kk": 30 * 2}  # the bundled office's arrivals a day, times the quick mode's scale
+    for service, per_day in truth.items():
+        assert sample["per_day"][service] == pytest.approx(per_day, rel=0.15), service

@@ -5,4 +5,5 @@
 - `statistics`: means, bounded confidence intervals, paired differences.
 - `capacity`: offered load and capacity of each desk before a run.
 - `selection`: ranking and selection of candidates (for the optimiser).
+- `tickets`: a replication's contacts as the queue-ticket log an office's system would have printed.
 """

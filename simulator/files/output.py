@@ -20,7 +20,7 @@ from contextlib import contextmanager
 from datetime import datetime
 from importlib import metadata
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 import numpy as np
 import pandas as pd
@@ -33,7 +33,9 @@ from simulator.experiments.sweeps import SweepResults
 from simulator.experiments.warmup import WarmupStudy
 from simulator.files.eventlog import EventLog
 from simulator.files.folders import LINKED, DestinationError, atomic_folder, remake
+from simulator.files.ocel import OcelLog
 from simulator.files.records import LOG_FLOATS, RecordFiles, RecordFormat
+from simulator.files.tickets import TicketLogs
 from simulator.report.stress import stress_des
 from simulator.scenario.distributions import Sample
 from simulator.scenario.observed import sha256
@@ -41,6 +43,11 @@ from simulator.scenario.schema import Scenario
 
 EVENT_LOG = "eventlog.xes.gz"
 """The contact log as XES for process-mining tools, written with `run --event-log xes`."""
+OCEL_LOG = "eventlog.ocel.json"
+"""Contacts and work as OCEL 2.0 JSON (objects: citizens, applications, documents, desks): `--event-log ocel`."""
+EventLogFormat = Literal["xes", "ocel", "tickets"]
+EVENT_LOG_FORMATS: tuple[EventLogFormat, ...] = ("xes", "ocel", "tickets")
+"""What `run --event-log` writes: eventlog.xes.gz, eventlog.ocel.json, or tickets/<configuration>-<replication>.csv."""
 STRESS_DES = "stress-des.md"
 PACKAGES = ("simulator", "simpy", "numpy", "pandas", "scipy", "pydantic", "PyYAML", "matplotlib")
 INLINE_VALUES = 1_000
@@ -156,26 +163,38 @@ class RunWriter:
     """A run folder being written: a record sink while the run goes on, then the statistics, figures and manifest."""
 
     def __init__(
-        self, partial: Path, failed: list[Exception], scenario: Scenario, records: RecordFormat, event_log: bool
+        self,
+        partial: Path,
+        failed: list[Exception],
+        scenario: Scenario,
+        records: RecordFormat,
+        event_logs: Sequence[EventLogFormat] = (),
     ) -> None:
         self.partial = partial
         self._failed = failed
         self._files = RecordFiles(partial, records)
         self.records = records
         start, name = scenario.calendar.start, scenario.name
-        self._events = EventLog(partial / EVENT_LOG, start, name) if event_log else None
+        self._events: list[EventLog | OcelLog | TicketLogs] = []
+        for kind in dict.fromkeys(event_logs):
+            if kind == "xes":
+                self._events.append(EventLog(partial / EVENT_LOG, start, name))
+            elif kind == "ocel":
+                self._events.append(OcelLog(partial / OCEL_LOG, scenario))
+            else:
+                self._events.append(TicketLogs(partial, scenario))
 
     def __call__(self, tables: Mapping[str, pd.DataFrame]) -> None:
-        """Append one replication's record tables to the files (and its contacts to the event log)."""
+        """Append one replication's record tables to the files (and to the event logs)."""
         self._files(tables)
-        if self._events is not None:
-            self._events(tables)
+        for log in self._events:
+            log(tables)
 
     def close(self) -> None:
-        """Finish the record files and the event log."""
+        """Finish the record files and the event logs."""
         self._files.close()
-        if self._events is not None:
-            self._events.close()
+        for log in self._events:
+            log.close()
 
     def finish(self, results: Results, manifest: dict[str, Any], finish: Finish | None = None) -> None:
         """Close the records, then write the statistics, the figures (`finish`), scenario.yaml and the manifest."""
@@ -193,11 +212,11 @@ class RunWriter:
 
 @contextmanager
 def writing_run(
-    folder: Path, scenario: Scenario, records: RecordFormat = "parquet", event_log: bool = False
+    folder: Path, scenario: Scenario, records: RecordFormat = "parquet", event_logs: Sequence[EventLogFormat] = ()
 ) -> Iterator[RunWriter]:
     """A run folder to fill while the run goes on: renamed into place if the block ends well, else removed."""
     with _writing(folder) as (partial, failed):
-        writer = RunWriter(partial, failed, scenario, records, event_log)
+        writer = RunWriter(partial, failed, scenario, records, event_logs)
         try:
             yield writer
         finally:
@@ -209,13 +228,13 @@ def write_run(
     results: Results,
     manifest: dict[str, Any],
     finish: Finish | None = None,
-    event_log: bool = False,
+    event_logs: Sequence[EventLogFormat] = (),
     records: RecordFormat = "parquet",
 ) -> None:
-    """Write every result file of a run whose records were kept in memory; with `event_log`, eventlog.xes.gz too."""
+    """Write every result file of a run whose records were kept in memory, and the `event_logs` asked for."""
     kept = {"citizens": results.citizens, "contacts": results.contacts, "work": results.work, "hours": results.hours}
     made = all(len(frame.columns) for frame in kept.values())  # records="none" keeps no frames
-    with writing_run(folder, results.scenario, records if made else "none", event_log and made) as writer:
+    with writing_run(folder, results.scenario, records if made else "none", event_logs if made else ()) as writer:
         if made:
             writer(kept)
         writer.finish(results, manifest, finish)

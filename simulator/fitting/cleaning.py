@@ -52,9 +52,7 @@ def down_days(tickets: pd.DataFrame) -> frozenset[pd.Timestamp]:
 def clean(frame: pd.DataFrame) -> CleanLog:
     """The tickets frame of `read_tickets` without its unusable rows, and what was wrong with it."""
     defects = Defects()
-    bad_time = np.zeros(len(frame), dtype=bool)
-    for field in ("issued", "called", "ended"):
-        bad_time |= frame[field].isna().to_numpy() & (frame[f"{field}_text"] != "").to_numpy()
+    bad_time = frame["unreadable"].to_numpy()
     defects.add("unreadable_time", "tickets with a time that cannot be read", "left out", _rows(frame, bad_time))
     frame = _drop(frame, bad_time)
     missing = (frame["service"] == "") | frame["issued"].isna()
@@ -88,7 +86,7 @@ def clean(frame: pd.DataFrame) -> CleanLog:
     earlier = np.r_[False, issued[1:] < np.maximum.accumulate(issued)[:-1]] if len(issued) else np.array([], bool)
     defects.add("out_of_order", "tickets out of order (issued before a ticket above them)", "put in order",
                 _rows(frame, earlier))  # fmt: skip
-    tickets = frame.drop(columns=["issued_text", "called_text", "ended_text"]).sort_values(
+    tickets = frame.drop(columns="unreadable").sort_values(
         ["issued", "row"], kind="stable"
     ).reset_index(drop=True)  # fmt: skip
     down = down_days(tickets)

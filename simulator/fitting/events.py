@@ -59,8 +59,7 @@ def _frame(log: pd.DataFrame, rows: Any, columns: Mapping[str, str | None]) -> p
         "desk": text("resource") if columns.get("resource") else text("activity"), "counter": "",
         "citizen": text("case"), "issued": issued.to_numpy(), "called": start.to_numpy(), "ended": end.to_numpy(),
     })  # fmt: skip
-    for field in ("issued", "called", "ended"):
-        frame[f"{field}_text"] = ""
+    frame["unreadable"] = False  # pm4py has read every time, or the file
     return frame
 
 

@@ -31,6 +31,17 @@ def identifier(name: str) -> str:
     return text if re.match(r"[a-z_]", text) else f"_{text}"
 
 
+def _identified(values: pd.Series, names: dict[str, str]) -> pd.Categorical[str]:
+    """The log's names as scenario ids (a categorical, in sorted order), noting in `names` the first name of each."""
+    codes, uniques = pd.factorize(values)
+    ids = [identifier(str(name)) for name in uniques]
+    for key, name in zip(ids, uniques, strict=True):
+        names.setdefault(key, str(name))
+    distinct = sorted(set(ids))
+    recoded = np.array([distinct.index(key) for key in ids], dtype=np.int64)
+    return pd.Categorical.from_codes(recoded[codes], categories=pd.Index(distinct))
+
+
 @dataclass(frozen=True)
 class FittedOffice:
     """What a log says about an office; ids are scenario ids, `names` the log's own names of them."""
@@ -64,16 +75,13 @@ def fit_office(log: CleanLog) -> FittedOffice:
     if tickets.empty:
         raise LogError("no usable tickets left after leaving out the defective rows: " + "; ".join(log.defects.lines()))
     names: dict[str, str] = {}
-    for column in ("service", "desk"):
-        for value in tickets[column].unique():
-            names.setdefault(identifier(str(value)), str(value))
-    tickets = tickets.assign(service=tickets["service"].map(identifier), desk=tickets["desk"].map(identifier))
+    tickets = tickets.assign(service=_identified(tickets["service"], names), desk=_identified(tickets["desk"], names))
     calendar = fit_calendar(tickets)
     counted = [day for day in calendar.open_days if day not in log.down_days and day.day_name()[:3].lower() not in
                calendar.hours] or [day for day in calendar.open_days if day not in log.down_days]  # fmt: skip
     marked = mark_visits(tickets, calendar.open_days)
     arrivals, routes, times = {}, {}, {}
-    for service, group in marked.groupby("service", sort=True):
+    for service, group in marked.groupby("service", sort=True, observed=True):
         key = str(service)
         routes[key] = route_of(group)
         arrivals[key] = fit_arrivals(group[group["first"] & ~group["returning"]], calendar, counted)
@@ -82,7 +90,8 @@ def fit_office(log: CleanLog) -> FittedOffice:
             minutes = (sat["ended"] - sat["called"]).dt.total_seconds().to_numpy() / 60
             if len(minutes) >= MIN_SITTINGS:
                 times[key, desk] = fit_durations(minutes)
-    rosters = {str(desk): fit_roster(group, calendar) for desk, group in tickets.groupby("desk", sort=True)}
+    desks = tickets.groupby("desk", sort=True, observed=True)
+    rosters = {str(desk): fit_roster(group, calendar) for desk, group in desks}
     return FittedOffice(
         calendar,
         counted,

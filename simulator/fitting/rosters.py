@@ -45,23 +45,15 @@ class FittedRoster:
 
 def _seen(sittings: pd.DataFrame, by_counter: bool) -> pd.DataFrame:
     """Staff seen per (day, slot) of one desk's served tickets (with `start`, `end` minutes and `day`)."""
-    rows = []
-    for day, group in sittings.groupby("day"):
-        start, end = group["start"].to_numpy(), group["end"].to_numpy()
-        first, last = int(start.min() // SLOT), int(end.max() // SLOT)
-        for slot in range(first, last + 1):
-            low, high = slot * SLOT, (slot + 1) * SLOT
-            active = (start >= low) & (start < high)
-            if not active.any():
-                continue
-            if by_counter:
-                staff = group["counter"].to_numpy()[active]
-                rows.append((day, slot, len(set(staff.tolist()))))
-            else:
-                points = start[active]
-                busy = (start[None, :] <= points[:, None]) & (end[None, :] > points[:, None])
-                rows.append((day, slot, int(busy.sum(axis=1).max())))
-    return pd.DataFrame(rows, columns=["day", "slot", "staff"])
+    slot = (sittings["start"] // SLOT).astype(np.int64)
+    if by_counter:
+        staff = sittings["counter"].groupby([sittings["day"], slot], observed=True).nunique()
+    else:  # at each call, the sittings begun and not yet ended (those of other days cancel out)
+        base = ((sittings["day"] - sittings["day"].min()) // pd.Timedelta(days=1)).to_numpy() * 1440.0
+        begin, finish = base + sittings["start"].to_numpy(), base + sittings["end"].to_numpy()
+        busy = np.searchsorted(np.sort(begin), begin, "right") - np.searchsorted(np.sort(finish), begin, "right")
+        staff = pd.Series(busy, index=sittings.index).groupby([sittings["day"], slot]).max()
+    return staff.rename_axis(["day", "slot"]).rename("staff").reset_index()
 
 
 def _runs(medians: dict[int, int], default: int, days: list[str] | None) -> list[dict[str, Any]]:
@@ -95,15 +87,16 @@ def fit_roster(desk_tickets: pd.DataFrame, calendar: FittedCalendar) -> FittedRo
     })  # fmt: skip
     by_counter = bool((served["counter"] != "").all()) and len(served) > 0
     seen = _seen(sittings, by_counter)
-    days = sorted(set(sittings["day"]))
+    days = sorted(sittings["day"].unique())
     grid = pd.MultiIndex.from_product(
         [days, range(calendar.open // SLOT, -(-calendar.close // SLOT))], names=["day", "slot"]
     )
     table = seen.set_index(["day", "slot"])["staff"].reindex(grid, fill_value=0).reset_index()
-    table["weekday"] = [WEEKDAYS[d.day_of_week] for d in table["day"]]
-    opened = table.apply(lambda r: calendar.hours_of(r["weekday"])[0] <= r["slot"] * SLOT
-                         < calendar.hours_of(r["weekday"])[1], axis=1)  # fmt: skip
-    table = table[opened]
+    weekday = pd.DatetimeIndex(table["day"]).day_of_week.to_numpy()
+    table["weekday"] = np.array(WEEKDAYS)[weekday]
+    hours = np.array([calendar.hours_of(name) for name in WEEKDAYS])[weekday]
+    minute = table["slot"].to_numpy() * SLOT
+    table = table[(hours[:, 0] <= minute) & (minute < hours[:, 1])]
     seen = table.groupby("slot")["staff"].quantile(SEEN_QUANTILE, interpolation="nearest")
     whole = {int(slot): int(staff) for slot, staff in seen.items()}
     default = Counter(whole.values()).most_common(1)[0][0] if whole else 1

@@ -13,7 +13,6 @@ observed shares).
 
 from __future__ import annotations
 
-from collections import Counter
 from dataclasses import dataclass
 
 import numpy as np
@@ -44,47 +43,70 @@ class Route:
 
 
 def mark_visits(tickets: pd.DataFrame, open_days: list[pd.Timestamp]) -> pd.DataFrame:
-    """The tickets marked by visit: `visit`, `first`, `returning`, `gap_days` and `after_served`.
+    """The tickets (in order of issue) marked by visit: `visit`, `first`, `returning`, `gap_days` and `after_served`.
 
     `visit` is an id per visit, `first` its first ticket, `returning` a return to a recent visit, `gap_days`
     the working days (`open_days`) since the citizen's previous visit, `after_served` that visit was served.
     """
-    frame = tickets.copy()
-    linked = frame["citizen"] != ""
-    day = frame["issued"].dt.normalize()
-    key = frame["citizen"].where(linked, "#" + frame.index.astype(str)) + "\x1f" + frame["service"]
-    frame["visit"] = pd.factorize(key + "\x1f" + day.astype(str))[0]
-    frame["first"] = ~frame.duplicated("visit", keep="first")
-    visits = frame.loc[frame["first"], ["visit", "issued"]].assign(key=key[frame["first"]])
-    calendar_gap = visits.groupby("key")["issued"].diff().dt.total_seconds() / 86_400
-    working = pd.Series(np.searchsorted(np.array(open_days, dtype="datetime64[ns]"),
-                                        visits["issued"].dt.normalize().to_numpy()), index=visits.index)  # fmt: skip
-    gap = working.groupby(visits["key"].to_numpy()).diff()
-    frame["returning"] = False
-    returning = visits.loc[calendar_gap.le(RETURN_DAYS).to_numpy(), "visit"]
-    frame.loc[frame["visit"].isin(returning), "returning"] = True
-    frame["gap_days"] = np.nan
-    frame.loc[visits.index, "gap_days"] = gap.to_numpy()
-    served = frame["called"].notna().groupby(frame["visit"]).all()
-    previous = served.reindex(visits["visit"]).groupby(visits["key"].to_numpy()).shift(1)
-    frame["after_served"] = False
-    frame.loc[visits.index, "after_served"] = previous.fillna(False).astype(bool).to_numpy()
-    frame["after_served"] = frame.groupby("visit")["after_served"].transform("max")
-    return frame
+    citizen = pd.factorize(tickets["citizen"])[0]
+    linked = (tickets["citizen"] != "").to_numpy()
+    person = np.where(linked, citizen, citizen.max(initial=0) + 1 + np.arange(len(tickets)))  # unlinked: alone
+    service, services = pd.factorize(tickets["service"])
+    key = person.astype(np.int64) * max(1, len(services)) + service  # a citizen's service
+    day = tickets["issued"].dt.normalize()
+    number = ((day - day.min()) // pd.Timedelta(days=1)).to_numpy(dtype=np.int64)
+    visit = pd.factorize(key * (int(number.max(initial=0)) + 1) + number)[0]  # ids in order of first ticket
+    first = np.r_[True, visit[1:] > np.maximum.accumulate(visit)[:-1]] if len(visit) else np.zeros(0, dtype=bool)
+    key_of = key[first]  # per visit, in order of id
+    issued = tickets["issued"].to_numpy()[first]
+    by_key = pd.Series(issued).groupby(key_of)
+    calendar_gap = by_key.diff().dt.total_seconds().to_numpy() / 86_400
+    working = pd.Series(np.searchsorted(np.array(open_days, dtype="datetime64[ns]"), day.to_numpy()[first]))
+    gap = working.groupby(key_of).diff().to_numpy()
+    unserved = np.bincount(visit, weights=tickets["called"].isna().to_numpy(), minlength=len(key_of))
+    previous = pd.Series(unserved == 0).groupby(key_of).shift(1)
+    gap_days = np.full(len(tickets), np.nan)
+    gap_days[first] = gap
+    return tickets.assign(
+        visit=visit,
+        first=first,
+        returning=(calendar_gap <= RETURN_DAYS)[visit],
+        gap_days=gap_days,
+        after_served=previous.fillna(False).to_numpy(dtype=bool)[visit],
+    )
+
+
+def _most_common_sequence(visit: np.ndarray, desks: pd.Series) -> tuple[tuple[str, ...], int]:
+    """The most common sequence of desks of the visits (the first seen of equals), and the number of visits.
+
+    `visit` holds the tickets' visits, ids in order of their first tickets, the tickets in order of issue.
+    """
+    desk, names = pd.factorize(desks)
+    position = pd.Series(visit).groupby(visit).cumcount().to_numpy()
+    wide = np.full((int(visit.max(initial=-1)) + 1, int(position.max(initial=-1)) + 1), -1, dtype=np.int64)
+    wide[visit, position] = desk
+    wide = wide[np.unique(visit)]  # a row per visit, in order of id: its desks, then -1
+    base = len(names) + 1
+    if base ** wide.shape[1] < 2**62:  # each row as one number: quick to count
+        rows = (wide + 1) @ base ** np.arange(wide.shape[1], dtype=np.int64)
+        _, first_seen, count = np.unique(rows, return_index=True, return_counts=True)
+    else:
+        _, first_seen, count = np.unique(wide, axis=0, return_index=True, return_counts=True)
+    best = wide[first_seen[count == count.max()].min()]
+    return tuple(str(names[code]) for code in best if code >= 0), len(wide)
 
 
 def route_of(service_tickets: pd.DataFrame) -> Route:
     """The route of one service, from its marked tickets."""
     new = service_tickets[~service_tickets["returning"]]
-    sequences = new.groupby("visit", sort=False)["desk"].agg(tuple)
-    visits = len(sequences)
+    common, visits = _most_common_sequence(new["visit"].to_numpy(), new["desk"])
     returned = service_tickets[
         service_tickets["returning"] & service_tickets["first"] & service_tickets["after_served"]
     ]
     gaps = returned["gap_days"].dropna()
     gap = float(gaps.median()) if len(gaps) else 0.0
-    common, _ = Counter(sequences).most_common(1)[0]
     if len(common) > 1 and len(set(common)) == len(common):
         return Route(tuple(common), {}, visits, len(returned), gap)
     counts = new["desk"].value_counts()
+    counts = counts[counts > 0]  # a categorical's other desks are counted too
     return Route((), {str(d): float(c / counts.sum()) for d, c in counts.items()}, visits, len(returned), gap)

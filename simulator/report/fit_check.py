@@ -1,7 +1,7 @@
 """A fitted scenario checked against the log it came from: observed against simulated, per service and per hour.
 
 Each replication of the fitted scenario is made into the ticket log the
-office's system would have printed (`fitting.simulated`), and measured like
+office's system would have printed (`analysis.tickets`), and measured like
 the real one (`fitting.measures`). A replication covers the same days as the
 log, so the observed value should fall among the replications' values: the
 verdict is `inside` when it lies in their 2.5%-97.5% range (the simulated
@@ -20,8 +20,8 @@ import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
 
+from simulator.analysis.tickets import ticket_log
 from simulator.fitting.measures import MEASURES, measures
-from simulator.fitting.simulated import ticket_log
 
 KEYS = ["service", "hour", "measure"]
 

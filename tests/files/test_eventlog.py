@@ -94,8 +94,8 @@ def test_the_file_is_well_formed_xes_listed_in_the_manifest(run_folder: Path) ->
 def test_without_the_option_there_is_no_event_log(tiny: Scenario, tmp_path: Path) -> None:
     results = run_experiment(tiny, replications=1, jobs=1)
     write_run(tmp_path / "plain", results, {})
-    write_run(tmp_path / "a", results, {}, event_log=True)
-    write_run(tmp_path / "b", results, {}, event_log=True)
+    write_run(tmp_path / "a", results, {}, event_logs=("xes",))
+    write_run(tmp_path / "b", results, {}, event_logs=("xes",))
     assert not (tmp_path / "plain" / EVENT_LOG).exists()
     assert (tmp_path / "a" / EVENT_LOG).read_bytes() == (tmp_path / "b" / EVENT_LOG).read_bytes()
 

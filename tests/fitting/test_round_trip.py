@@ -12,11 +12,11 @@ from pathlib import Path
 import pytest
 from scipy import stats
 
+from simulator.analysis.tickets import COUNTER_KINDS
 from simulator.experiments.runs import run_experiment, run_once
 from simulator.files.eventlog import xes_lines
 from simulator.fitting import clean, fit_office, read_tickets, scenario_text
 from simulator.fitting.events import read_xes
-from simulator.fitting.simulated import COUNTER_KINDS
 from simulator.scenario.loading import load_scenario, parse_text, validate
 
 HERE = Path(__file__).resolve().parents[2] / "scenarios" / "fitting"
