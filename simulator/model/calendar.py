@@ -54,6 +54,10 @@ class WorkCalendar:
         """Working minutes before each working day (one more entry than `_days`)."""
         self._scanned = -1
         self._closing: dict[int, float] = {}
+        self._facts: dict[int, tuple[float, float, float]] = {}
+        """By calendar day: working minutes before it, its opening minute and its working minutes (0: closed)."""
+        self._starts: dict[int, float] = {}
+        """By working day k: the time it opens."""
 
     def weekday(self, day: int) -> str:
         """The weekday of calendar day `day`: 'mon' ... 'sun'."""
@@ -128,12 +132,20 @@ class WorkCalendar:
     def working_minutes(self, t: float) -> float:
         """Working minutes from the start of day 0 to `t`."""
         day = int(t // DAY)
-        k = self.workdays_before(day)
-        done = self._before[k]
-        if self.is_workday(day):
-            opens, closes = self.hours(day)
-            done += min(max(t - day * DAY - opens, 0.0), closes - opens)
+        facts = self._facts.get(day)
+        if facts is None:
+            facts = self._facts[day] = self._facts_of(day)
+        done, opens, length = facts
+        if length:
+            done += min(max(t - day * DAY - opens, 0.0), length)
         return done
+
+    def _facts_of(self, day: int) -> tuple[float, float, float]:
+        before = self._before[self.workdays_before(day)]
+        if not self.is_workday(day):
+            return before, 0.0, 0.0
+        opens, closes = self.hours(day)
+        return before, opens, closes - opens
 
     def working_minutes_of(self, times: NDArray[np.float64]) -> NDArray[np.float64]:
         """`working_minutes` of many times at once (NaN stays NaN)."""
@@ -163,8 +175,11 @@ class WorkCalendar:
         if rest == 0 and k > 0:
             day = self.workday(k - 1)
             return day * DAY + self.hours(day)[1]
-        day = self.workday(k)
-        return day * DAY + self.hours(day)[0] + rest
+        opens = self._starts.get(k)
+        if opens is None:
+            day = self.workday(k)
+            opens = self._starts[k] = day * DAY + self.hours(day)[0]
+        return opens + rest
 
     def add_working(self, t: float, minutes: float) -> float:
         """The time when `minutes` of working time started at `t` are done."""
