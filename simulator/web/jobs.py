@@ -12,7 +12,10 @@ nothing is written and the folder is given up.
 
 from __future__ import annotations
 
+import contextlib
 import logging
+import os
+import sys
 import threading
 import time
 from collections.abc import Mapping
@@ -41,6 +44,19 @@ Failure = Literal["", "refused", "internal", "figures"]
 LOG = logging.getLogger(__name__)
 SHOWN_SECONDS = 5.0
 """How long the figures wait for the page to show the first result (they would take the cores from it)."""
+NICENESS = 10
+"""How much lower than the server's a run's priority is (its thread and the worker processes it forks)."""
+
+
+def yield_to_the_page() -> None:
+    """Lower this thread's priority, and so its workers': the server and the browser drawing the page go first.
+
+    Linux keeps a priority per thread and a forked process starts with its parent thread's; elsewhere, nothing.
+    """
+    if hasattr(os, "setpriority") and sys.platform.startswith("linux"):
+        with contextlib.suppress(OSError):
+            thread = threading.get_native_id()
+            os.setpriority(os.PRIO_PROCESS, thread, min(19, os.getpriority(os.PRIO_PROCESS, thread) + NICENESS))
 
 
 @dataclass(frozen=True)
@@ -120,6 +136,7 @@ class Job:
     def _work(self) -> None:
         order = self.order
         claim: Claim | None = None
+        yield_to_the_page()
         try:
             slots = self.slots or Slots(1)
             with slots.slot(self, self._cancel.is_set):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import time
 import zipfile
 from collections.abc import Callable
@@ -15,7 +16,7 @@ import pytest
 from simulator.cli import main
 from simulator.scenario.loading import load_scenario
 from simulator.web.downloads import brief_files, figure_files, zipped
-from simulator.web.jobs import Job, Order
+from simulator.web.jobs import NICENESS, Job, Order
 from simulator.web.slots import Slots
 from simulator.web.visitors import new_visitor, next_run_folder
 from simulator.web.whatif import apply
@@ -126,3 +127,30 @@ def test_with_one_slot_a_second_run_waits_its_turn(tmp_path: Path) -> None:
     assert first.finished and first.state == "done"  # the slot was given back only when the first was written
     assert second.wait(60) == "done" and slots.running == slots.waiting == 0
     assert second.results is not None and second.done == second.total
+
+
+def _stat(pid: int | str) -> list[str]:
+    """A process's fields from /proc after its name (state, parent, ...), or none if it has ended."""
+    try:
+        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return []
+
+
+def _niceness(pid: int) -> int:
+    return int(_stat(pid)[16])
+
+
+@pytest.mark.skipif(not Path("/proc/self/stat").exists(), reason="reads priorities from Linux's /proc")
+def test_a_runs_workers_give_way_to_the_page(tmp_path: Path) -> None:
+    job = _job(tmp_path / "run-1", {}, replications=60)
+    try:
+        _until(lambda: job.done > 0)
+        me = os.getpid()
+        workers = [int(path.name) for path in Path("/proc").glob("[0-9]*") if _stat(path.name)[1:2] == [str(me)]]
+        assert workers, "the run has no worker processes"
+        assert {_niceness(pid) for pid in workers} == {min(19, _niceness(me) + NICENESS)}
+        assert os.getpriority(os.PRIO_PROCESS, 0) == _niceness(me)  # this thread, the page's, keeps its own
+    finally:
+        job.cancel()
+        job.wait(60)
