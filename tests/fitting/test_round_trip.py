@@ -15,6 +15,7 @@ from scipy import stats
 from simulator.analysis.tickets import COUNTER_KINDS
 from simulator.experiments.runs import run_experiment, run_once
 from simulator.files.eventlog import xes_lines
+from simulator.files.tickets import log_days
 from simulator.fitting import clean, fit_office, read_tickets, scenario_text
 from simulator.fitting.events import read_xes
 from simulator.scenario.loading import load_scenario, parse_text, validate
@@ -31,7 +32,7 @@ def office():
 @pytest.fixture(scope="module")
 def office_from_xes(tmp_path_factory):
     run = run_once(TRUTH, "observed", 0)
-    contacts = run.contacts[run.contacts["queued"] < 29 * 1440]  # the 20 working days from 2 March: 29 calendar days
+    contacts = run.contacts[run.contacts["queued"] < log_days(TRUTH) * 1440]  # the weeks a ticket log covers
     path = tmp_path_factory.mktemp("xes") / "office.xes"
     path.write_text("".join(xes_lines(contacts, run.citizens, TRUTH.calendar.start, "office")))
     return fit_office(clean(read_xes(path)))
