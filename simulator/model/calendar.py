@@ -58,6 +58,8 @@ class WorkCalendar:
         """By calendar day: working minutes before it, its opening minute and its working minutes (0: closed)."""
         self._starts: dict[int, float] = {}
         """By working day k: the time it opens."""
+        self._after: dict[tuple[int, int], int] = {}
+        """By (calendar day, n): the n-th working day after it."""
 
     def weekday(self, day: int) -> str:
         """The weekday of calendar day `day`: 'mon' ... 'sun'."""
@@ -94,7 +96,10 @@ class WorkCalendar:
 
     def workday_after(self, day: int, n: int = 1) -> int:
         """The n-th working day after calendar day `day`."""
-        return self.workday(self.workdays_before(day + 1) + n - 1)
+        found = self._after.get((day, n))
+        if found is None:
+            found = self._after[(day, n)] = self.workday(self.workdays_before(day + 1) + n - 1)
+        return found
 
     def date_of(self, day: int) -> date:
         return self._start + timedelta(days=day)
