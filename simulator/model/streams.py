@@ -64,13 +64,14 @@ class KeyedStream:
         self._streams = streams
         self._name = name
         self._transform = transform
-        self._blocks: dict[tuple[int, int], NDArray[np.float64]] = {}
+        self._blocks: dict[tuple[int, int], list[float]] = {}
+        """Kept blocks of drawn values, as lists: one value is read faster from a list than from an array."""
 
     def __call__(self, citizen: int, index: int = 0) -> float:
         values = self._blocks.get((index, citizen >> BLOCK_BITS))
         if values is None:
             values = self._draw(index, citizen >> BLOCK_BITS)
-        return values.item(citizen & (BLOCK - 1))
+        return values[citizen & (BLOCK - 1)]
 
     def many(self, citizens: NDArray[np.int64], index: int = 0) -> NDArray[np.float64]:
         """The index-th draw of each of `citizens`, as an array (the same numbers as one at a time)."""
@@ -83,13 +84,13 @@ class KeyedStream:
                 values = self._blocks.get((index, block))
                 if values is None:
                     values = self._draw(index, block)
-                drawn[here] = values[citizens[here] & (BLOCK - 1)]
+                drawn[here] = np.asarray(values)[citizens[here] & (BLOCK - 1)]
         return drawn
 
-    def _draw(self, index: int, block: int) -> NDArray[np.float64]:
+    def _draw(self, index: int, block: int) -> list[float]:
         """Draw a block of citizens' values, forgetting the oldest block when too many are kept."""
         uniforms = self._streams.uniforms(self._name, index, block)
-        values = uniforms if self._transform is None else self._transform(uniforms)
+        values: list[float] = (uniforms if self._transform is None else self._transform(uniforms)).tolist()
         if len(self._blocks) >= KEPT_BLOCKS:  # drawn again, identically, if needed
             del self._blocks[next(iter(self._blocks))]
         self._blocks[(index, block)] = values
