@@ -16,6 +16,7 @@ from __future__ import annotations
 import bisect
 import math
 from collections.abc import Generator
+from functools import partial
 from typing import TYPE_CHECKING, Any
 
 import simpy
@@ -33,6 +34,12 @@ SUBMISSION, PICKUP, ONLINE, DELIVERY, BOOKING = range(len(CONTACT_KINDS))
 ACCEPTED, REJECTED, COLLECTED, PRODUCT_ERROR, LEFT_QUEUE, SENT_HOME, TURNED_AWAY = range(len(CONTACT_OUTCOMES))
 BACKOFFICE, APPROVAL, HANDOFF = range(len(WORK_KINDS))
 COMPLETED, ABANDONED = OUTCOMES.index("completed"), OUTCOMES.index("abandoned")
+
+
+def _ring(wake: simpy.Event, _planned: simpy.Event) -> None:
+    """The planned time of an outing has come: wake the citizen, unless something already did."""
+    if not wake.triggered:
+        wake.succeed()
 
 
 class Journey:
@@ -163,14 +170,15 @@ class Journey:
                 self.finish(COMPLETED, self.last_end)
                 return
             when = self.next_outing()
-            self.wake = env.event()
+            self.wake = wake = env.event()
             if when is None:
-                yield self.wake
+                yield wake
                 continue
             drawn = when != self.appointment
             """An outing at a drawn time of day uses up a draw; the appointment's slot does not."""
             planned = env.timeout(when - env.now)
-            yield planned | self.wake
+            planned.callbacks.append(partial(_ring, wake))
+            yield wake  # the planned time, or news from a back office (cheaper than waiting for `planned | wake`)
             if not planned.processed:
                 continue  # woken by a back office before the planned outing: plan again
             if (yield from self.outing()) and drawn:
@@ -598,7 +606,9 @@ class Journey:
         world, env, route = self.world, self.env, self.route
         step = self.steps[i]
         if not redo and world.by_back_office:
-            if step.predecessors:
+            if len(step.predecessors) == 1:  # the usual case, without a condition event
+                yield self.finished(step.predecessors[0])
+            elif step.predecessors:
                 yield env.all_of([self.finished(p) for p in step.predecessors])
             if step.predecessors or world.single:
                 yield from self.hand_off(step)
