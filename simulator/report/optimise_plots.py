@@ -41,6 +41,7 @@ def frontier_figure(optimum: Optimum, metric: str, service: str = ALL, lang: str
     simulated = _frontier(axes, optimum, metric, service, words, name_all=True)
     axes.legend(loc="best", fontsize=plots.SMALLEST_FONT)
     plots.put_title(figure, words.say("frontier_title", metric=words.metric(metric, service), count=simulated))
+    plots.localise_ticks(figure, words.base)
     return figure
 
 
@@ -65,6 +66,7 @@ def staffing_figure(optimum: Optimum, lang: str = "en") -> Figure:
                   ncols=plots.legend_columns(list(legend)))  # fmt: skip
     names = words.base.listing([words.metric(metric, service) for metric, service in ALWAYS])
     plots.put_title(figure, words.say("frontier_title", metric=names, count=simulated))
+    plots.localise_ticks(figure, words.base)
     return figure
 
 

@@ -274,7 +274,7 @@ def _key(axes: Axes, entries: Sequence[tuple[Any, str]], note: str = "", columns
         axes.text(0, 0, note, transform=axes.transAxes, fontsize=9, va="bottom", color="#333333")
 
 
-def _localise_ticks(figure: Figure, lang: Language) -> None:
+def localise_ticks(figure: Figure, lang: Language) -> None:
     """Plain number ticks with the language's decimal separator."""
     for axes in figure.axes:
         for axis in (axes.xaxis, axes.yaxis):
@@ -380,7 +380,7 @@ def lead_time_figure(
         lines = [(Line2D([], [], color=colours[n], lw=2), label(n)) for n in names]
         legend_below(figure, lines, columns=legend_columns([text for _, text in lines]))
     put_title(figure, _lead_title(words, scenario, shown, within, names, focus))
-    _localise_ticks(figure, words)
+    localise_ticks(figure, words)
     return figure
 
 
@@ -543,7 +543,7 @@ def headline_figure(
             tick.set_color(colours[name])
     figure.supxlabel(words.say("headline_note"), fontsize=9, color="#333333")
     put_title(figure, capital(_headline_title(words, means, shown, names, focus or names[-1])))
-    _localise_ticks(figure, words)
+    localise_ticks(figure, words)
     return figure
 
 
@@ -939,7 +939,7 @@ def satisfaction_figure(
     legend_below(figure, entries, columns=2 if len(shown) == 1 else 3, note=words.say("satisfaction_note"))
     chosen = focus or names[-1]
     put_title(figure, capital(_satisfaction_title(words, means, shown, names, chosen)))
-    _localise_ticks(figure, words)
+    localise_ticks(figure, words)
     return figure
 
 
@@ -1044,7 +1044,7 @@ def queues_figure(
             hour=_hour(busiest[3]),
         ),
     )
-    _localise_ticks(figure, words)
+    localise_ticks(figure, words)
     return figure
 
 
@@ -1153,7 +1153,7 @@ def levers_figure(
         )
     else:
         put_title(figure, words.say("levers_title_flat"))
-    _localise_ticks(figure, words)
+    localise_ticks(figure, words)
     return figure
 
 

@@ -270,6 +270,10 @@ def test_the_briefs_staffing_figure(answered: Optimum) -> None:
             f"{chosen['agencies.office.counters']}, {chosen['agencies.registry.counters']}"
         ]
     assert len(figure.legends) == 1 and "terpilih" in [text.get_text() for text in figure.legends[0].get_texts()]
+    figure.axes[0].set_ylim(70, 71)  # ticks with decimals
+    figure.canvas.draw()  # the tick labels are made when drawn
+    ticks = [label.get_text() for label in figure.axes[0].get_yticklabels()]
+    assert "70,2" in ticks and not any("." in tick for tick in ticks), ticks  # Indonesian: a decimal comma
 
 
 def run_cli(office_file: Path, out: Path, *more: str, vary: list[str] = VARY) -> int:
