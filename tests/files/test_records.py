@@ -15,7 +15,7 @@ from simulator.cli import main
 from simulator.experiments.executors import make_executor
 from simulator.experiments.runs import RECORD_TABLES, run_experiment
 from simulator.files.records import RecordFiles, RecordFormat
-from simulator.scenario.loading import ScenarioError, read_records, read_run
+from simulator.scenario.loading import ScenarioError, read_records, read_run, validate
 from simulator.scenario.schema import Scenario
 
 
@@ -109,3 +109,43 @@ def test_the_command_writes_each_format_and_plot_reads_it(
     (tmp_path / "parquet" / "contacts.parquet").unlink()
     with pytest.raises(ScenarioError, match=r"missing contacts\.parquet"):
         read_run(tmp_path / "parquet")
+
+
+def test_a_long_replication_reaches_the_sink_in_chunks_and_writes_the_same_files(
+    tiny_data: dict[str, Any], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """In this process the records go to the files while the replication runs; read back, nothing differs."""
+    from simulator.experiments.runs import Task, run_many  # noqa: PLC0415
+    from simulator.model import records  # noqa: PLC0415
+
+    scenario = validate(tiny_data | {"horizon_days": 10}, "tiny.yaml")
+    tasks = [Task(scenario, name, r) for name in scenario.configurations for r in range(2)]
+    forms: tuple[RecordFormat, ...] = ("parquet", "csv")
+    written: dict[int, list[Mapping[str, pd.DataFrame]]] = {}
+    for rows in (1 << 16, 40):
+        monkeypatch.setattr(records, "CHUNK_ROWS", rows)
+        for form in forms:
+            folder = tmp_path / f"{form}-{rows}"
+            folder.mkdir()
+            pieces = written.setdefault(rows, [])
+            with RecordFiles(folder, form) as files, make_executor("serial") as serial:
+
+                def sink(tables: Mapping[str, pd.DataFrame], files: RecordFiles = files) -> None:
+                    pieces.append({name: frame[["configuration", "replication"]] for name, frame in tables.items()})
+                    files(tables)
+
+                run_many(serial, tasks, sink=sink)
+    assert all(len(piece) for piece in written[1 << 16]) and len(written[1 << 16]) == 2 * 3 * len(tasks)
+    contacts = [p["contacts"] for p in written[40] if "contacts" in p and len(p["contacts"])]
+    assert len(contacts) > 4 * len(tasks), "several chunks a replication"
+    first = contacts[0][["configuration", "replication"]].drop_duplicates()
+    assert len(first) == 1, "a chunk is of one replication"
+    for form in forms:
+        for name in RECORD_TABLES:
+            whole = read_records(tmp_path / f"{form}-{1 << 16}" / f"{name}.{form}")
+            chunked = read_records(tmp_path / f"{form}-40" / f"{name}.{form}")
+            assert len(whole) > 0, name
+            pd.testing.assert_frame_equal(chunked, whole, check_exact=True)
+    for name in ("contacts", "work", "citizens"):  # CSV: the very same bytes
+        csv = f"{name}.csv"
+        assert (tmp_path / "csv-40" / csv).read_bytes() == (tmp_path / f"csv-{1 << 16}" / csv).read_bytes()
