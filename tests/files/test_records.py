@@ -7,6 +7,7 @@ from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pandas as pd
 import pyarrow.parquet as pq
 import pytest
@@ -14,7 +15,7 @@ import pytest
 from simulator.cli import main
 from simulator.experiments.executors import make_executor
 from simulator.experiments.runs import RECORD_TABLES, run_experiment
-from simulator.files.records import RecordFiles, RecordFormat
+from simulator.files.records import MANTISSA_BITS, RecordFiles, RecordFormat, to_mantissa
 from simulator.scenario.loading import ScenarioError, read_records, read_run, validate
 from simulator.scenario.schema import Scenario
 
@@ -31,12 +32,26 @@ def test_both_formats_read_back_into_equal_frames(tiny: Scenario, tmp_path: Path
         csv = read_records(tmp_path / "csv" / f"{name}.csv")
         assert len(parquet) > 0, name
         assert list(parquet.columns) == list(csv.columns), name
-        # CSV keeps ten significant digits; Parquet every bit, and the width of the integers
+        # CSV keeps ten significant digits; Parquet a 36-bit mantissa, and the width of the integers
         pd.testing.assert_frame_equal(parquet, csv, check_dtype=False, rtol=1e-9, atol=0)
         in_memory = getattr(kept, name)
         names = in_memory.select_dtypes("category").columns
         expected = in_memory.astype(dict.fromkeys(names, str))
-        pd.testing.assert_frame_equal(parquet, expected, check_dtype=False, check_exact=True)
+        pd.testing.assert_frame_equal(parquet, expected, check_dtype=False, rtol=2.0**-MANTISSA_BITS, atol=0)
+        floats = expected.select_dtypes("float64").columns
+        held = expected.assign(**{column: to_mantissa(expected[column].to_numpy()) for column in floats})
+        pd.testing.assert_frame_equal(parquet, held, check_dtype=False, check_exact=True)
+
+
+def test_a_mantissa_of_36_bits_is_within_the_ten_digits_the_csv_writes() -> None:
+    values = np.array([480.0, 480.12345678912345, 57_599.999999999, 1e-7, -3.25, 0.0, np.nan, np.inf, 2.0**60 - 1])
+    held = to_mantissa(values)
+    finite = np.isfinite(values)
+    assert np.array_equal(np.isnan(held), np.isnan(values)) and held[~finite & ~np.isnan(values)][0] == np.inf
+    assert (np.abs(held[finite] - values[finite]) <= np.abs(values[finite]) * 2.0**-37).all()
+    assert [f"{v:.10g}" for v in held[finite][:5]] == [f"{v:.10g}" for v in values[finite][:5]]
+    assert (held[finite].view(np.uint64) & np.uint64(0xFFFF) == 0).all(), "the two lowest bytes are zero"
+    assert held[0] == 480.0 and held[4] == -3.25, "a number with a short mantissa is kept as it is"
 
 
 def test_parquet_has_a_row_group_per_replication_and_names_as_dictionaries(tiny: Scenario, tmp_path: Path) -> None:
@@ -50,7 +65,10 @@ def test_parquet_has_a_row_group_per_replication_and_names_as_dictionaries(tiny:
     schema = contacts.schema_arrow
     assert str(schema.field("step").type) == "dictionary<values=string, indices=int32, ordered=0>"
     assert str(schema.field("queued").type) == "double"
-    assert contacts.metadata.row_group(0).column(0).compression == "ZSTD"
+    group = contacts.metadata.row_group(0)
+    assert group.column(0).compression == "ZSTD"
+    assert "BYTE_STREAM_SPLIT" in group.column(schema.get_field_index("queued")).encodings, "floats as byte streams"
+    assert "RLE_DICTIONARY" in group.column(schema.get_field_index("citizen")).encodings, "the rest as dictionaries"
 
 
 def test_the_parent_keeps_no_records(tiny: Scenario) -> None:
