@@ -90,8 +90,8 @@ class Recorder:
     """Columnar logs of one run: contacts and work by the row, citizens by their index.
 
     With `flush`, the logs are handed to it as a LogChunk whenever they reach
-    `chunk_rows` rows (CHUNK_ROWS by default; checked as each citizen
-    arrives) and at the end, and then emptied.
+    CHUNK_ROWS rows (checked as each citizen arrives) and at the end, and
+    then emptied.
     """
 
     def __init__(
@@ -99,10 +99,9 @@ class Recorder:
         services: list[str],
         groups: tuple[str, ...] = (),
         flush: Callable[[LogChunk], None] | None = None,
-        chunk_rows: int | None = None,
     ) -> None:
         self.flush = flush
-        self.chunk_rows = chunk_rows or CHUNK_ROWS
+        self.chunk_rows = CHUNK_ROWS
         self.steps = Codes()
         self.places = Codes()
         self.services = Codes(tuple(services))
