@@ -46,6 +46,8 @@ class LogTally:
     def __init__(self, window: Window, services: int, places: Sequence[str] = ()) -> None:
         self.window = window
         self._keys: NDArray[np.int64] = np.zeros(0, dtype=np.int64)
+        """The distinct procedure keys seen, sorted, but for those of the latest chunks (`_fresh`)."""
+        self._fresh: list[NDArray[np.int64]] = []
         self._busy = {"contacts": np.zeros(services), "work": np.zeros(services)}
         self._scratch = tempfile.TemporaryDirectory(prefix="servicecycle-logs-") if places else None
         self._places = {place: k for k, place in enumerate(places)}
@@ -78,8 +80,13 @@ class LogTally:
         citizen = rows["citizen"].to_numpy().astype(np.int64)
         place = rows["agency"].cat.codes.to_numpy().astype(np.int64)
         pickup = (rows["kind"] == "pickup").to_numpy().astype(np.int64)
-        keys = (citizen << PLACE_BITS) | (place << 1) | pickup
-        self._keys = np.union1d(self._keys, keys)
+        self._fresh.append(np.unique((citizen << PLACE_BITS) | (place << 1) | pickup))
+        if sum(len(keys) for keys in self._fresh) > len(self._keys):  # merged as they double: n log n in all
+            self._merge()
+
+    def _merge(self) -> None:
+        self._keys = np.unique(np.concatenate([self._keys, *self._fresh]))
+        self._fresh = []
 
     def _spill(self, log: str, frame: pd.DataFrame, rows: NDArray[np.bool_], columns: dict[str, Any]) -> None:
         """Append the chosen rows of each place to the place's scratch files, column by column."""
@@ -104,6 +111,7 @@ class LogTally:
 
     def procedures(self, citizens: NDArray[np.int32]) -> NDArray[np.int64]:
         """For each of `citizens`, the distinct counter procedures they faced in person (as `metrics.procedures`)."""
+        self._merge()
         every = np.bincount(self._keys >> PLACE_BITS, minlength=int(citizens.max(initial=-1)) + 1)
         return np.asarray(every[citizens], dtype=np.int64)
 
