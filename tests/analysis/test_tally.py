@@ -8,8 +8,15 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from simulator.analysis.metrics import Window, busy_minutes, citizen_table, hourly_table, place_table, run_metrics
-from simulator.analysis.metrics import staff_cost
+from simulator.analysis.metrics import (
+    Window,
+    busy_minutes,
+    citizen_table,
+    hourly_table,
+    place_table,
+    run_metrics,
+    staff_cost,
+)
 from simulator.experiments.runs import run_once
 from simulator.model import records
 from simulator.model.calendar import WorkCalendar
