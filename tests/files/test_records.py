@@ -148,7 +148,9 @@ def test_a_long_replication_reaches_the_sink_in_chunks_and_writes_the_same_files
             pieces = written.setdefault(rows, [])
             with RecordFiles(folder, form) as files, make_executor("serial") as serial:
 
-                def sink(tables: Mapping[str, pd.DataFrame], files: RecordFiles = files) -> None:
+                def sink(
+                    tables: Mapping[str, pd.DataFrame], files: RecordFiles = files, pieces: list[Any] = pieces
+                ) -> None:
                     pieces.append({name: frame[["configuration", "replication"]] for name, frame in tables.items()})
                     files(tables)
 
