@@ -4,16 +4,16 @@ What the run's tables need of the logs is kept in the smallest exact form:
 each citizen's distinct counter procedures (one number per procedure), the
 staff's busy minutes per service (summed in the order the rows came, as one
 pass over the whole log would), and, for the agency and hourly tables, the
-rows of each place written to a scratch folder and read back one place at a
-time. Every number is the one the whole logs give.
+rows of each place written to a scratch file of its own (nameless: the
+system removes it when the process ends, however it ends) and read back one
+place at a time. Every number is the one the whole logs give.
 """
 
 from __future__ import annotations
 
 import tempfile
 from collections.abc import Sequence
-from pathlib import Path
-from typing import Any
+from typing import IO, Any
 
 import numpy as np
 import pandas as pd
@@ -38,9 +38,9 @@ class LogTally:
 
     The citizens of the window's horizon are those whose staff time is
     shared out among the `services` (by code). With `places` (those of the
-    agency table), each one's rows are kept in a scratch folder for
+    agency table), each one's rows are kept in scratch files for
     `place_table` and `hourly_table`. Close it (or use it in a `with` block)
-    to remove the folder.
+    to let the files go.
     """
 
     def __init__(self, window: Window, services: int, places: Sequence[str] = ()) -> None:
@@ -49,11 +49,9 @@ class LogTally:
         """The distinct procedure keys seen, sorted, but for those of the latest chunks (`_fresh`)."""
         self._fresh: list[NDArray[np.int64]] = []
         self._busy = {"contacts": np.zeros(services), "work": np.zeros(services)}
-        self._scratch = tempfile.TemporaryDirectory(prefix="servicecycle-logs-") if places else None
-        self._places = {place: k for k, place in enumerate(places)}
-        """Each kept place and the number its scratch files are named by."""
-        self._kept: set[tuple[str, str]] = set()
-        """The (log, place) pairs with rows in the scratch folder."""
+        self._places = set(places)
+        self._files: dict[tuple[str, str], IO[bytes]] = {}
+        """Each (log, place) with rows kept: its file, the rows one after another (`_rows`)."""
 
     def __call__(self, chunk: LogChunk) -> None:
         contacts, work = chunk.contacts, chunk.work
@@ -70,7 +68,7 @@ class LogTally:
             calendar = self.window.calendar
             spent = calendar.working_minutes_of(ended[chosen]) - calendar.working_minutes_of(started[chosen])
             np.add.at(self._busy[name], chunk.services[citizen[chosen]], spent)  # in row order, as np.bincount adds
-        if self._scratch is not None:
+        if self._places:
             self._spill("contacts", contacts, np.ones(len(contacts), dtype=bool), CONTACT_COLUMNS)
             self._spill("work", work, (work["kind"] == "backoffice").to_numpy(), WORK_COLUMNS)
 
@@ -89,8 +87,7 @@ class LogTally:
         self._fresh = []
 
     def _spill(self, log: str, frame: pd.DataFrame, rows: NDArray[np.bool_], columns: dict[str, Any]) -> None:
-        """Append the chosen rows of each place to the place's scratch files, column by column."""
-        assert self._scratch is not None
+        """Append the chosen rows of each place to the place's scratch file."""
         places = frame["agency"]
         codes = places.cat.codes.to_numpy()
         for code in np.unique(codes[rows]).tolist():
@@ -98,16 +95,14 @@ class LogTally:
             if place not in self._places:
                 continue
             here = rows & (codes == code)
-            for name, kind in columns.items():
+            kept = np.empty(int(here.sum()), dtype=_rows(columns))
+            for name in columns:
                 values = frame[name]
                 array = values.cat.codes.to_numpy() if isinstance(values.dtype, pd.CategoricalDtype) else values
-                with self._file(log, place, name).open("ab") as file:
-                    file.write(np.ascontiguousarray(np.asarray(array)[here], dtype=kind).tobytes())
-            self._kept.add((log, place))
-
-    def _file(self, log: str, place: str, column: str) -> Path:
-        assert self._scratch is not None
-        return Path(self._scratch.name) / f"{log}-{self._places[place]}-{column}"
+                kept[name] = np.asarray(array)[here]
+            if (log, place) not in self._files:
+                self._files[log, place] = tempfile.TemporaryFile(prefix="servicecycle-logs-")  # noqa: SIM115 (closed by close)
+            self._files[log, place].write(kept.tobytes())
 
     def procedures(self, citizens: NDArray[np.int32]) -> NDArray[np.int64]:
         """For each of `citizens`, the distinct counter procedures they faced in person (as `metrics.procedures`)."""
@@ -123,9 +118,13 @@ class LogTally:
         return {str(service): float(value) for service, value in zip(services, minutes, strict=True)}
 
     def _read(self, log: str, place: str, columns: dict[str, Any]) -> dict[str, np.ndarray]:
-        if (log, place) not in self._kept:
+        file = self._files.get((log, place))
+        if file is None:
             return {name: np.zeros(0, dtype=kind) for name, kind in columns.items()}
-        return {name: np.fromfile(self._file(log, place, name), dtype=kind) for name, kind in columns.items()}
+        file.seek(0)
+        kept = np.frombuffer(file.read(), dtype=_rows(columns))
+        file.seek(0, 2)
+        return {name: kept[name].copy() for name in columns}
 
     def records_of(self, place: str, citizens: pd.DataFrame) -> RunRecords:
         """The logs of one place (its contacts, its back-office work), as `place_rows` and `hourly_frames` read them."""
@@ -165,11 +164,17 @@ class LogTally:
         return pd.DataFrame(rows), hours_of([frame for desk in setup.desks for frame in frames[desk]])
 
     def close(self) -> None:
-        if self._scratch is not None:
-            self._scratch.cleanup()
+        for file in self._files.values():
+            file.close()
+        self._files = {}
 
     def __enter__(self) -> LogTally:
         return self
 
     def __exit__(self, *exc: object) -> None:
         self.close()
+
+
+def _rows(columns: dict[str, Any]) -> np.dtype[Any]:
+    """A scratch file's row: the columns side by side."""
+    return np.dtype([(name, kind) for name, kind in columns.items()])
