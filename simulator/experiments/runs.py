@@ -47,7 +47,8 @@ CITIZEN_COLUMNS = (
 RECORD_TABLES = ("citizens", "contacts", "work", "hours")
 """The record tables of a replication: what a record sink is given."""
 RecordSink = Callable[[Mapping[str, pd.DataFrame]], None]
-"""Takes the record tables (RECORD_TABLES) of each finished replication, in task order."""
+"""Takes the record tables (RECORD_TABLES) of each replication, in task order: all at once, or (from `run_once`)
+in pieces as they are made, its hours last."""
 Records = RecordSink | Literal["keep", "none"]
 """Where records go: to a sink, kept in memory in the Results ("keep"), or not made at all ("none")."""
 

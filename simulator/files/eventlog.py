@@ -37,7 +37,7 @@ import numpy as np
 import pandas as pd
 from numpy.typing import NDArray
 
-from simulator.experiments.runs import joined
+from simulator.files.replications import ReplicationLog
 
 USUAL_OUTCOME = {"submission": "accepted", "online": "accepted", "pickup": "collected", "delivery": "collected"}
 """The outcome a contact of each kind has when nothing went wrong: left out of the activity's name."""
@@ -190,50 +190,29 @@ def xes_traces(contacts: pd.DataFrame, citizens: pd.DataFrame | None, start: dat
         yield "".join(f"{head}{''.join(events[first:end])}\t</trace>\n" for head, first, end in bounds)
 
 
-class EventLog:
+class EventLog(ReplicationLog):
     """A gzipped XES file written as the replications finish (a record sink): the same bytes for the same run.
 
-    A replication's tables may come in pieces (its contacts while it runs,
-    then its citizens); its traces are written when the next replication's
-    first piece comes, or at the close, since a trace gathers a citizen's
-    contacts from every piece.
+    A trace gathers a citizen's contacts from every piece of its replication,
+    so the traces of a replication are written when it has ended (`ReplicationLog`).
     """
 
+    TABLES = ("contacts", "citizens")
+
     def __init__(self, path: Path, start: date, name: str) -> None:
+        super().__init__()
         self._start = start
         self._raw = path.open("wb")
         self._packed = gzip.GzipFile(filename="", mode="wb", fileobj=self._raw, compresslevel=1, mtime=0)
-        self._text: io.TextIOWrapper | None = io.TextIOWrapper(self._packed, encoding="utf-8")
+        self._text = io.TextIOWrapper(self._packed, encoding="utf-8")
         self._text.write(xes_head(name))
-        self._replication: tuple[str, int] | None = None
-        self._pieces: list[Mapping[str, pd.DataFrame]] = []
 
-    def __call__(self, tables: Mapping[str, pd.DataFrame]) -> None:
-        """Take a piece of a replication's tables (its contacts, its citizens' service and outcome)."""
-        if self._text is None:
-            raise ValueError("the event log is closed")
-        piece = {name: tables[name] for name in ("contacts", "citizens") if name in tables and len(tables[name])}
-        for frame in piece.values():
-            replication = (str(frame["configuration"].iloc[0]), int(frame["replication"].iloc[0]))
-            if replication != self._replication:
-                self._write()
-                self._replication = replication
-        if piece:
-            self._pieces.append(piece)
+    def write(self, tables: Mapping[str, pd.DataFrame]) -> None:
+        """The traces of the replications in the tables (their contacts, their citizens' service and outcome)."""
+        self._text.writelines(xes_traces(tables["contacts"], tables["citizens"], self._start))
 
-    def _write(self) -> None:
-        """The traces of the replication whose pieces have come."""
-        tables = joined(self._pieces)
-        if self._text is not None and "contacts" in tables:
-            self._text.writelines(xes_traces(tables["contacts"], tables.get("citizens"), self._start))
-        self._pieces = []
-
-    def close(self) -> None:
-        """End the log and the file (once)."""
-        if self._text is None:
-            return
-        self._write()
+    def end(self) -> None:
+        """End the log and the file."""
         self._text.write(XES_TAIL)
         self._text.close()
         self._raw.close()
-        self._text = None

@@ -16,7 +16,7 @@ renamed into place only when the run has finished.
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Final, Literal
 
@@ -147,21 +147,3 @@ class RecordFiles:
     def __exit__(self, *exc: object) -> None:
         self.close()
 
-
-def by_replication(
-    tables: Mapping[str, pd.DataFrame], names: tuple[str, ...] = ("citizens", "contacts", "work")
-) -> Iterator[tuple[str, int, dict[str, pd.DataFrame]]]:
-    """Configuration, replication and tables of each replication in `tables` (its citizens'), in order of appearance.
-
-    A sink is given one replication at a time while a run goes on, and a whole run's kept records by `write_run`.
-    """
-    keys = tables["citizens"][["configuration", "replication"]].astype({"configuration": str}).drop_duplicates()
-    for configuration, replication in keys.itertuples(index=False):
-        if len(keys) == 1:
-            yield str(configuration), int(replication), {name: tables[name] for name in names}
-            continue
-        yield str(configuration), int(replication), {
-            name: tables[name][(tables[name]["configuration"].astype(str) == configuration).to_numpy()
-                               & (tables[name]["replication"] == replication).to_numpy()]
-            for name in names
-        }  # fmt: skip
