@@ -96,9 +96,17 @@ class Window:
 
 
 def citizen_table(
-    records: RunRecords, scenario: Scenario, setup: Setup, window: Window, streams: Streams
+    records: RunRecords,
+    scenario: Scenario,
+    setup: Setup,
+    window: Window,
+    streams: Streams,
+    faced: NDArray[np.int64] | None = None,
 ) -> pd.DataFrame:
-    """The citizen table with lead times, costs, the service standard and survey answers."""
+    """The citizen table with lead times, costs, the service standard and survey answers.
+
+    `faced` is each citizen's procedures (`procedures`) when the contact log was tallied as it went.
+    """
     citizens = records.citizens  # new columns only: copy-on-write leaves the recorded ones shared
     calendar = window.base
     arrival = citizens["arrival"]
@@ -127,7 +135,7 @@ def citizen_table(
     reference = np.maximum(fee, per_trip)
     extra = (citizens["citizen_cost"] - fee).to_numpy()
     citizens["extra_cost_ratio"] = np.divide(extra, reference, out=np.zeros(len(extra)), where=reference > 0)
-    citizens["procedures"] = procedures(records.contacts, citizens["citizen"].to_numpy())
+    citizens["procedures"] = procedures(records.contacts, citizens["citizen"].to_numpy()) if faced is None else faced
     answers = survey(citizens, scenario.satisfaction, streams)
     return citizens.assign(**{name: answers[name] for name in answers.columns})
 
@@ -170,6 +178,11 @@ def staff_cost(scenario: Scenario, setup: Setup, window: Window) -> float:
     return sum(staff_costs(setup, window).values())
 
 
+def places_of(setup: Setup) -> list[str]:
+    """The places of the agency table, in its order: every agency, then a pooled front office."""
+    return [*setup.catalogue.agencies, *([FRONT_OFFICE] if setup.single else [])]
+
+
 def place_table(records: RunRecords, setup: Setup, window: Window) -> pd.DataFrame:
     """Per desk or agency: staff and their cost, utilisation, citizens served, queues and waits.
 
@@ -180,6 +193,11 @@ def place_table(records: RunRecords, setup: Setup, window: Window) -> pd.DataFra
     Waits and `max_queue` are of the queues joined in the window; `turned_away` counts the citizens
     a full waiting room or a long queue sent home in it (they joined no queue).
     """
+    return pd.DataFrame(place_rows(records, setup, window, places_of(setup)))
+
+
+def place_rows(records: RunRecords, setup: Setup, window: Window, places: Sequence[str]) -> list[dict[str, Any]]:
+    """The rows of `place_table` of some places; the logs need hold only those places' rows."""
     log = _Contacts(records.contacts)
     work = records.work
     officer_place = work["agency"]
@@ -194,7 +212,7 @@ def place_table(records: RunRecords, setup: Setup, window: Window) -> pd.DataFra
     desks = setup.desks
     costs = staff_costs(setup, window)
     rows = []
-    for place in [*setup.catalogue.agencies, *([FRONT_OFFICE] if setup.single else [])]:
+    for place in places:
         counter_roster = desks.get(place, Roster(default=0))
         backoffice_roster = setup.catalogue.agencies[place].backoffice if place in setup.catalogue.agencies else None
         counters, backoffice = counter_roster.default, backoffice_roster.default if backoffice_roster else 0
@@ -226,7 +244,7 @@ def place_table(records: RunRecords, setup: Setup, window: Window) -> pd.DataFra
                 "wait_minutes_p90": float(np.quantile(waits, 0.9)) if len(waits) else np.nan,
             }
         )
-    return pd.DataFrame(rows)
+    return rows
 
 
 def hourly_table(records: RunRecords, setup: Setup, window: Window) -> pd.DataFrame:
@@ -236,14 +254,27 @@ def hourly_table(records: RunRecords, setup: Setup, window: Window) -> pd.DataFr
     opening minutes of that hour; `mean_wait_minutes` and `max_queue` are of
     the queues joined in that hour within the window (NaN and 0 when none).
     """
+    return hours_of(hourly_frames(records, setup, window, list(setup.desks)))
+
+
+HOURLY_COLUMNS = ["agency", "hour", "mean_queue", "counter_utilization", "mean_wait_minutes", "max_queue"]
+
+
+def hours_of(frames: Sequence[pd.DataFrame]) -> pd.DataFrame:
+    """The hourly table from the frames of its desks (`hourly_frames`), in desk order."""
+    return pd.concat(frames, ignore_index=True)[HOURLY_COLUMNS] if frames else pd.DataFrame(columns=HOURLY_COLUMNS)
+
+
+def hourly_frames(records: RunRecords, setup: Setup, window: Window, desks: Sequence[str]) -> list[pd.DataFrame]:
+    """The hourly table's frame of each of `desks`; the logs need hold only those desks' rows."""
     log = _Contacts(records.contacts)
     grid = window.grid
     hour = (grid % DAY // 60).astype(np.int64)
     joined = window.within(log.queued) & ~log.turned_away
     joined_hour = (log.queued % DAY // 60).astype(np.int64)
     frames = []
-    for desk, roster in setup.desks.items():
-        counters = window.staff_on_grid(roster)
+    for desk in desks:
+        counters = window.staff_on_grid(setup.desks[desk])
         queueing = log.at(desk)
         served = queueing & log.served
         queue = _in_progress(log.queued[queueing], log.left[queueing], grid)
@@ -257,8 +288,7 @@ def hourly_table(records: RunRecords, setup: Setup, window: Window) -> pd.DataFr
         frame = frame.merge(per_hour, on="hour", how="left").fillna({"max_queue": 0})
         frame["max_queue"] = frame["max_queue"].astype(np.int64)
         frames.append(frame.assign(agency=desk))
-    columns = ["agency", "hour", "mean_queue", "counter_utilization", "mean_wait_minutes", "max_queue"]
-    return pd.concat(frames, ignore_index=True)[columns] if frames else pd.DataFrame(columns=columns)
+    return frames
 
 
 class _Contacts:

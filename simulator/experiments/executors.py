@@ -37,6 +37,8 @@ class Executor(Protocol):
     """Runs tasks somewhere and gives their results back in task order."""
 
     workers: int
+    in_process: bool
+    """Whether the tasks run in this process (a function given to `map` may then hold what cannot be sent)."""
 
     def map(self, function: Callable[[Task], Result], tasks: Iterable[Task]) -> Iterator[Result]:
         """Results of `function` over `tasks`, in task order."""
@@ -48,6 +50,8 @@ class Executor(Protocol):
 
 
 class _Context:
+    in_process = False
+
     def __enter__(self) -> Any:
         return self
 
@@ -62,6 +66,7 @@ class Serial(_Context):
     """Everything in this process, one task after another."""
 
     workers = 1
+    in_process = True
 
     def map(self, function: Callable[[Task], Result], tasks: Iterable[Task]) -> Iterator[Result]:
         return map(function, tasks)

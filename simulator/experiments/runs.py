@@ -17,24 +17,21 @@ from __future__ import annotations
 import math
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
+from functools import partial
 from typing import Literal
 
 import numpy as np
 import pandas as pd
+from numpy.typing import NDArray
 
-from simulator.analysis.metrics import (
-    Window,
-    busy_minutes,
-    citizen_table,
-    hourly_table,
-    place_table,
-    run_metrics,
-    staff_cost,
-)
+from simulator.analysis.metrics import Window, citizen_table, places_of, run_metrics, staff_cost
 from simulator.analysis.statistics import compare, interval, summarise, warm_up_statistics
+from simulator.analysis.tally import LogTally
 from simulator.experiments.executors import Executor, make_executor
+from simulator.model import records as recorded
 from simulator.model.calendar import WorkCalendar
 from simulator.model.configurations import resolve
+from simulator.model.records import LogChunk
 from simulator.model.run import simulate
 from simulator.model.streams import Streams
 from simulator.scenario.schema import ALL_SERVICES, Scenario
@@ -50,7 +47,8 @@ CITIZEN_COLUMNS = (
 RECORD_TABLES = ("citizens", "contacts", "work", "hours")
 """The record tables of a replication: what a record sink is given."""
 RecordSink = Callable[[Mapping[str, pd.DataFrame]], None]
-"""Takes the record tables (RECORD_TABLES) of each finished replication, in task order."""
+"""Takes the record tables (RECORD_TABLES) of each replication, in task order: all at once, or (from `run_once`)
+in pieces as they are made, its hours last."""
 Records = RecordSink | Literal["keep", "none"]
 """Where records go: to a sink, kept in memory in the Results ("keep"), or not made at all ("none")."""
 
@@ -82,23 +80,22 @@ class Run:
         return replace(self, citizens=empty, contacts=empty, work=empty, hours=empty)
 
 
-def run_once(scenario: Scenario, configuration: str, replication: int, records: bool = True) -> Run:
-    """Simulate one configuration for one replication and compute its KPIs (and tables)."""
+def run_once(
+    scenario: Scenario, configuration: str, replication: int, records: bool = True, sink: RecordSink | None = None
+) -> Run:
+    """Simulate one configuration for one replication and compute its KPIs (and tables).
+
+    The contact and work logs are tallied in chunks as they are recorded
+    (`LogTally`), so a long replication does not hold them. With `sink`, the
+    record tables go to it in pieces as they are made, the contacts and work
+    while the replication runs, and the Run holds none of them.
+    """
     setup = resolve(scenario, configuration)
-    logs = simulate(scenario, configuration, replication)
     base = WorkCalendar(scenario.calendar)
     window = Window(scenario, WorkCalendar(scenario.calendar_of(configuration)), base)
-    if records:  # before the citizen table, so that their scratch memory and the table's never add up
-        places, hours = place_table(logs, setup, window), hourly_table(logs, setup, window)
-    citizens = citizen_table(logs, scenario, setup, window, Streams(scenario.seed, replication))
-    elements = scenario.satisfaction.elements
-    busy = busy_minutes(logs, window.calendar, citizens["in_horizon"].to_numpy())
-    metrics = run_metrics(
-        citizens, staff_cost(scenario, setup, window), elements, list(scenario.journeys), busy, scenario.booking
-    )
-    if not records:
-        return Run(configuration, replication, metrics)
-    counted = citizens["counted"].to_numpy()
+    made: list[Mapping[str, pd.DataFrame]] = []
+    out = made.append if sink is None else sink
+    sent: set[str] = set()
 
     def tidy(frame: pd.DataFrame) -> pd.DataFrame:
         """The frame with configuration and replication in front (shared, not copied)."""
@@ -112,19 +109,67 @@ def run_once(scenario: Scenario, configuration: str, replication: int, records: 
         }
         return pd.DataFrame({**head, **{name: frame[name] for name in frame.columns}}, copy=False)
 
-    def of_counted(log: pd.DataFrame) -> pd.DataFrame:
-        return log if counted.all() else log[counted[log["citizen"].to_numpy()]]
+    def counted(arrivals: NDArray[np.float64]) -> NDArray[np.bool_]:
+        return (arrivals >= window.counted_from) & (arrivals < window.counted_until)
 
-    return Run(
-        configuration=configuration,
-        replication=replication,
-        metrics=metrics,
-        citizens=tidy(of_counted(citizens)[[*CITIZEN_COLUMNS, *elements, "ikm"]]),
-        contacts=tidy(of_counted(logs.contacts)),
-        work=tidy(of_counted(logs.work)),
-        places=tidy(places),
-        hours=tidy(hours),
+    with LogTally(window, len(setup.services), places_of(setup) if records else ()) as tally:
+
+        def flush(chunk: LogChunk) -> None:
+            tally(chunk)
+            if not records:
+                return
+            chosen = counted(chunk.arrivals)
+            logs = {"contacts": chunk.contacts, "work": chunk.work}
+            tables = {name: tidy(log[chosen[log["citizen"].to_numpy()]]) for name, log in logs.items() if len(log)}
+            if tables:
+                out(tables)
+                sent.update(tables)
+
+        logs = simulate(scenario, configuration, replication, flush=flush)
+        if records:  # before the citizen table, so that their scratch memory and the table's never add up
+            places, hours = tally.places(setup, logs.citizens)
+        faced = tally.procedures(logs.citizens["citizen"].to_numpy())
+    citizens = citizen_table(logs, scenario, setup, window, Streams(scenario.seed, replication), faced)
+    elements = scenario.satisfaction.elements
+    busy = tally.busy([str(service) for service in citizens["service"].cat.categories])
+    metrics = run_metrics(
+        citizens, staff_cost(scenario, setup, window), elements, list(scenario.journeys), busy, scenario.booking
     )
+    if not records:
+        return Run(configuration, replication, metrics)
+    empty = {"contacts": logs.contacts, "work": logs.work}  # the logs' columns, no rows: a table that got none
+    if missing := {name: tidy(log) for name, log in empty.items() if name not in sent}:
+        out(missing)
+    rows = np.flatnonzero(citizens["counted"].to_numpy())
+    columns = [*CITIZEN_COLUMNS, *elements, "ikm"]
+    piece = recorded.CHUNK_ROWS if sink is not None else max(len(rows), 1)
+    for start in range(0, max(len(rows), 1), piece):  # a piece at a time: its copy is all the memory
+        out({"citizens": tidy(citizens.iloc[rows[start : start + piece]][columns])})
+    out({"hours": tidy(hours)})
+    if sink is not None:
+        return Run(configuration, replication, metrics, places=tidy(places))
+    tables = joined(made)
+    return Run(configuration, replication, metrics, tables["citizens"], tables["contacts"], tables["work"],
+               tidy(places), tables["hours"])  # fmt: skip
+
+
+def joined(pieces: Sequence[Mapping[str, pd.DataFrame]]) -> dict[str, pd.DataFrame]:
+    """Each record table of a replication from its pieces, in order.
+
+    A log's names are numbered as they are met, so a later piece's categories
+    extend an earlier one's: every piece takes the last one's before they are put together.
+    """
+    tables: dict[str, pd.DataFrame] = {}
+    for name in RECORD_TABLES:
+        frames = [piece[name] for piece in pieces if name in piece]
+        if not frames:
+            continue
+        if len(frames) > 1:
+            last = frames[-1].dtypes
+            kinds = {column: kind for column, kind in last.items() if isinstance(kind, pd.CategoricalDtype)}
+            frames = [frame.astype(kinds) for frame in frames]
+        tables[name] = frames[0] if len(frames) == 1 else pd.concat(frames, ignore_index=True)
+    return tables
 
 
 @dataclass(frozen=True)
@@ -140,8 +185,9 @@ class Task:
     """Whether the record tables (RECORD_TABLES) travel back, or only the metrics and the per-agency table."""
 
 
-def run_task(task: Task) -> Run:
-    run = run_once(task.scenario, task.configuration, task.replication, task.records)
+def run_task(task: Task, sink: RecordSink | None = None) -> Run:
+    """Run a task; with `sink` (in this process), its record tables go there as they are made."""
+    run = run_once(task.scenario, task.configuration, task.replication, task.records, sink if task.kept else None)
     return run if task.kept else run.without_records()
 
 
@@ -167,10 +213,18 @@ def run_many(
     total: int | None = None,
     sink: RecordSink | None = None,
 ) -> list[Run]:
-    """Run tasks on an executor; results in task order, their records handed to `sink` (and dropped) if given."""
+    """Run tasks on an executor; results in task order, their records handed to `sink` (and dropped) if given.
+
+    On an executor of this process, each replication's records go to the sink
+    while it runs (`run_once`); from worker processes, as each replication comes back.
+    """
+    streamed = sink is not None and executor.in_process
+    function = partial(run_task, sink=sink) if streamed else run_task
     runs = []
-    for run in each_run(executor, tasks, progress, done, total):
-        if sink is not None:
+    for finished, run in enumerate(executor.map(function, tasks), start=1):
+        if progress is not None:
+            progress(done + finished, total or len(tasks))
+        if sink is not None and not streamed:
             sink(run.records())
         runs.append(run if sink is None else run.without_records())
     return runs
@@ -344,8 +398,7 @@ def run_experiment(
     """
     names = list(configurations or scenario.configurations)
     count = replications or scenario.replications
-    kept: list[Mapping[str, pd.DataFrame]] = []
-    sink = kept.append if records == "keep" else None if records == "none" else records
+    sink = None if isinstance(records, str) else records  # kept: each run holds its own record tables
     warm_up_statistics()  # before any worker forks: the workers share it, and the summary is not slowed at the end
     with executor or make_executor("local", jobs) as pool:
         runs = run_many(pool, tasks_of(scenario, names, range(count), records), progress, sink=sink)
@@ -364,17 +417,16 @@ def run_experiment(
             count += more
     order = sorted(range(len(runs)), key=lambda k: (names.index(runs[k].configuration), runs[k].replication))
     runs = [runs[k] for k in order]
-    kept = [kept[k] for k in order] if kept else kept
     metrics = metrics_frame(runs)
     return Results(
         scenario=scenario,
         configurations=names,
         replications=count,
-        citizens=_concat(kept, "citizens"),
-        contacts=_concat(kept, "contacts"),
-        work=_concat(kept, "work"),
+        citizens=_concat(runs, "citizens", records == "keep"),
+        contacts=_concat(runs, "contacts", records == "keep"),
+        work=_concat(runs, "work", records == "keep"),
         agencies=pd.concat([run.places for run in runs], ignore_index=True),
-        hours=_concat(kept, "hours"),
+        hours=_concat(runs, "hours", records == "keep"),
         metrics=metrics,
         summary=summarise(metrics),
         comparison=compare(metrics, names[0]),
@@ -382,9 +434,9 @@ def run_experiment(
     )
 
 
-def _concat(kept: Sequence[Mapping[str, pd.DataFrame]], name: str) -> pd.DataFrame:
-    """A record table of the kept replications, one after another; empty if none were kept."""
-    return pd.concat([tables[name] for tables in kept], ignore_index=True) if kept else pd.DataFrame()
+def _concat(runs: Sequence[Run], name: str, kept: bool) -> pd.DataFrame:
+    """A record table of every replication, one after another, if they were kept; else empty."""
+    return pd.concat([getattr(run, name) for run in runs], ignore_index=True) if kept and runs else pd.DataFrame()
 
 
 def _series(runs: Sequence[Run], names: Sequence[str], metrics: Sequence[str]) -> list[list[float]]:

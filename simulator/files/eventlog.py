@@ -37,6 +37,8 @@ import numpy as np
 import pandas as pd
 from numpy.typing import NDArray
 
+from simulator.files.replications import ReplicationLog
+
 USUAL_OUTCOME = {"submission": "accepted", "online": "accepted", "pickup": "collected", "delivery": "collected"}
 """The outcome a contact of each kind has when nothing went wrong: left out of the activity's name."""
 TRACES_PER_CHUNK = 5_000
@@ -188,27 +190,29 @@ def xes_traces(contacts: pd.DataFrame, citizens: pd.DataFrame | None, start: dat
         yield "".join(f"{head}{''.join(events[first:end])}\t</trace>\n" for head, first, end in bounds)
 
 
-class EventLog:
-    """A gzipped XES file written as the replications finish (a record sink): the same bytes for the same run."""
+class EventLog(ReplicationLog):
+    """A gzipped XES file written as the replications finish (a record sink): the same bytes for the same run.
+
+    A trace gathers a citizen's contacts from every piece of its replication,
+    so the traces of a replication are written when it has ended (`ReplicationLog`).
+    """
+
+    TABLES = ("contacts", "citizens")
 
     def __init__(self, path: Path, start: date, name: str) -> None:
+        super().__init__()
         self._start = start
         self._raw = path.open("wb")
         self._packed = gzip.GzipFile(filename="", mode="wb", fileobj=self._raw, compresslevel=1, mtime=0)
-        self._text: io.TextIOWrapper | None = io.TextIOWrapper(self._packed, encoding="utf-8")
+        self._text = io.TextIOWrapper(self._packed, encoding="utf-8")
         self._text.write(xes_head(name))
 
-    def __call__(self, tables: Mapping[str, pd.DataFrame]) -> None:
-        """Add the traces of one replication (its contacts, with its citizens' service and outcome)."""
-        if self._text is None:
-            raise ValueError("the event log is closed")
+    def write(self, tables: Mapping[str, pd.DataFrame]) -> None:
+        """The traces of the replications in the tables (their contacts, their citizens' service and outcome)."""
         self._text.writelines(xes_traces(tables["contacts"], tables["citizens"], self._start))
 
-    def close(self) -> None:
-        """End the log and the file (once)."""
-        if self._text is None:
-            return
+    def end(self) -> None:
+        """End the log and the file."""
         self._text.write(XES_TAIL)
         self._text.close()
         self._raw.close()
-        self._text = None

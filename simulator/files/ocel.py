@@ -36,7 +36,7 @@ import numpy as np
 import pandas as pd
 
 from simulator.files.eventlog import Texts, activity_names, timestamps
-from simulator.files.records import by_replication
+from simulator.files.replications import ReplicationLog, by_replication
 from simulator.scenario.schema import Bundle, Scenario
 
 ROWS_PER_SLICE = 20_000
@@ -149,10 +149,11 @@ class _Records:
         return relations
 
 
-class OcelLog:
+class OcelLog(ReplicationLog):
     """An OCEL 2.0 JSON file written as the replications finish (a record sink): the same bytes for the same run."""
 
     def __init__(self, path: Path, scenario: Scenario) -> None:
+        super().__init__()
         self._start = scenario.calendar.start
         self._steps = {name: steps_of(scenario, name) for name in scenario.configurations}
         self._held = {
@@ -165,7 +166,6 @@ class OcelLog:
         self._events = self._spool.open("w+", encoding="utf-8")
         self._objects.write(f'{{"objectTypes":{_types(OBJECT_TYPES)},\n"objects":[')
         self._written = {"objects": 0, "events": 0}
-        self._closed = False
 
     def _write(self, which: str, items: list[str]) -> None:
         """Items of the `objects` array, or of `events` (into the spool), a line each."""
@@ -174,10 +174,8 @@ class OcelLog:
             file.write(("\n," if self._written[which] else "\n") + "\n,".join(items))
             self._written[which] += len(items)
 
-    def __call__(self, tables: Mapping[str, pd.DataFrame]) -> None:
+    def write(self, tables: Mapping[str, pd.DataFrame]) -> None:
         """Add the objects and events of the replications in the tables (their citizens, contacts and work)."""
-        if self._closed:
-            raise ValueError("the event log is closed")
         for configuration, replication, mine in by_replication(tables):
             self._replication(configuration, replication, mine)
 
@@ -276,11 +274,8 @@ class OcelLog:
             )
         ]
 
-    def close(self) -> None:
-        """End the objects, append the events from the spool, declare the event types, and end the file (once)."""
-        if self._closed:
-            return
-        self._closed = True
+    def end(self) -> None:
+        """End the objects, append the events from the spool, declare the event types, and end the file."""
         self._objects.write('\n],\n"events":[')
         self._events.seek(0)
         shutil.copyfileobj(self._events, self._objects)

@@ -35,6 +35,7 @@ from simulator.files.eventlog import EventLog
 from simulator.files.folders import LINKED, DestinationError, atomic_folder, remake
 from simulator.files.ocel import OcelLog
 from simulator.files.records import LOG_FLOATS, RecordFiles, RecordFormat
+from simulator.files.replications import ReplicationLog
 from simulator.files.tickets import TicketLogs
 from simulator.report.stress import stress_des
 from simulator.scenario.distributions import Sample
@@ -175,7 +176,7 @@ class RunWriter:
         self._files = RecordFiles(partial, records)
         self.records = records
         start, name = scenario.calendar.start, scenario.name
-        self._events: list[EventLog | OcelLog | TicketLogs] = []
+        self._events: list[ReplicationLog] = []
         for kind in dict.fromkeys(event_logs):
             if kind == "xes":
                 self._events.append(EventLog(partial / EVENT_LOG, start, name))

@@ -14,7 +14,7 @@ from pathlib import Path
 import pandas as pd
 
 from simulator.analysis.tickets import ticket_log
-from simulator.files.records import by_replication
+from simulator.files.replications import ReplicationLog, by_replication
 from simulator.model.calendar import WorkCalendar
 from simulator.scenario.schema import Scenario
 
@@ -36,20 +36,23 @@ def ticket_csv(tickets: pd.DataFrame, path: Path) -> None:
     text.to_csv(path, index=False)
 
 
-class TicketLogs:
+class TicketLogs(ReplicationLog):
     """Writes each replication's ticket log to `folder/tickets/<configuration>-<replication>.csv` (a record sink)."""
 
+    TABLES = ("citizens", "contacts")
+
     def __init__(self, folder: Path, scenario: Scenario) -> None:
+        super().__init__()
         self.folder = folder / TICKETS
         self.folder.mkdir(exist_ok=True)
         self._start = scenario.calendar.start
         self._days = log_days(scenario)
 
-    def __call__(self, tables: Mapping[str, pd.DataFrame]) -> None:
+    def write(self, tables: Mapping[str, pd.DataFrame]) -> None:
         """Write the ticket log of each replication in the tables (from its contacts and its citizens' services)."""
         for configuration, replication, mine in by_replication(tables, ("citizens", "contacts")):
             tickets = ticket_log(mine["contacts"], mine["citizens"], self._start, self._days)
             ticket_csv(tickets, self.folder / f"{configuration}-{replication}.csv")
 
-    def close(self) -> None:
+    def end(self) -> None:
         """Each file is whole when written: nothing is held open."""

@@ -4,13 +4,17 @@ Three logs: the contact log (every time a citizen joins a queue or is served,
 online or by delivery), the work log (back-office work, approval waits and
 hand-offs between back offices) and the citizen table (one row per citizen,
 written when the journey ends). Recording appends numbers to typed arrays;
-frames are built once, at the end of a run.
+frames are built once, at the end of a run. Given somewhere to flush them,
+the recorder hands the contact and work logs over in chunks of about
+CHUNK_ROWS rows as the run goes on and forgets them, so a long run does not
+hold its logs; the citizen columns (one row per citizen) stay to the end.
 """
 
 from __future__ import annotations
 
 import math
 from array import array
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -25,6 +29,8 @@ OUTCOMES = ("completed", "abandoned", "in_system")
 IN_SYSTEM = OUTCOMES.index("in_system")
 ROOM = 1024
 """Citizens the citizen columns grow by at a time."""
+CHUNK_ROWS = 1 << 16
+"""Rows of the contact and work logs together at which a recorder that flushes hands them over."""
 
 CITIZEN_NUMBERS = (
     "arrival",
@@ -81,9 +87,21 @@ def as_numpy(column: array[Any]) -> np.ndarray:
 
 
 class Recorder:
-    """Columnar logs of one run: contacts and work by the row, citizens by their index."""
+    """Columnar logs of one run: contacts and work by the row, citizens by their index.
 
-    def __init__(self, services: list[str], groups: tuple[str, ...] = ()) -> None:
+    With `flush`, the logs are handed to it as a LogChunk whenever they reach
+    CHUNK_ROWS rows (checked as each citizen arrives) and at the end, and
+    then emptied.
+    """
+
+    def __init__(
+        self,
+        services: list[str],
+        groups: tuple[str, ...] = (),
+        flush: Callable[[LogChunk], None] | None = None,
+    ) -> None:
+        self.flush = flush
+        self.chunk_rows = CHUNK_ROWS
         self.steps = Codes()
         self.places = Codes()
         self.services = Codes(tuple(services))
@@ -119,11 +137,14 @@ class Recorder:
                          c["outcome"].append, c["ahead"].append, c["queued"].append, c["started"].append,
                          c["ended"].append)  # fmt: skip
         w = self.work_log.columns
+        self._contact_rows, self._work_rows = c["citizen"], w["citizen"]
         self._work = (w["citizen"].append, w["step"].append, w["place"].append, w["kind"].append,
                       w["queued"].append, w["started"].append, w["ended"].append)  # fmt: skip
 
     def arrive(self, arrival: float, service: str) -> int:
         """A new citizen's row, still in the system; returns the citizen's number (arrival order)."""
+        if self.flush is not None and len(self._contact_rows) + len(self._work_rows) >= self.chunk_rows:
+            self.flush_logs()
         citizen = self.count
         if citizen == len(self.arrivals):
             for column, blank in self._blank:
@@ -191,8 +212,28 @@ class Recorder:
         end, wait, longest_wait, travel, competence = self._numbers
         end[citizen], wait[citizen], longest_wait[citizen], travel[citizen], competence[citizen] = numbers
 
+    def flush_logs(self) -> None:
+        """Hand the contact and work logs recorded since the last flush to `flush` (as copies), and empty them."""
+        if self.flush is None:
+            return
+        count = self.count
+        chunk = LogChunk(
+            contacts=self._log_frame(self.contacts, CONTACT_KINDS).copy(),
+            work=self._log_frame(self.work_log, WORK_KINDS).copy(),
+            arrivals=as_numpy(self.arrivals)[:count].copy(),
+            services=as_numpy(self.service_of)[:count].copy(),
+        )
+        for log in (self.contacts, self.work_log):
+            for column in log.columns.values():
+                del column[:]
+        self.flush(chunk)
+
     def frames(self) -> RunRecords:
-        """The three logs as tidy frames, sharing the logs' memory where they can."""
+        """The three logs as tidy frames, sharing the logs' memory where they can.
+
+        A recorder that flushes flushes the rest of its logs first: its frames' logs are empty.
+        """
+        self.flush_logs()
         return RunRecords(
             citizens=self._citizen_frame(),
             contacts=self._log_frame(self.contacts, CONTACT_KINDS),
@@ -234,6 +275,18 @@ class Recorder:
             columns["outcome"] = pd.Categorical.from_codes(log.view("outcome"), categories=pd.Index(CONTACT_OUTCOMES))
             columns["ahead"] = log.view("ahead")
         return pd.DataFrame(columns, copy=False)
+
+
+@dataclass(frozen=True)
+class LogChunk:
+    """Consecutive rows of a run's contact and work logs, with every citizen's arrival and service so far."""
+
+    contacts: pd.DataFrame
+    work: pd.DataFrame
+    arrivals: np.ndarray
+    """By citizen number: when each citizen who has arrived so far arrived."""
+    services: np.ndarray
+    """By citizen number: the code of each one's service (`Recorder.services`)."""
 
 
 @dataclass(frozen=True)

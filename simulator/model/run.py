@@ -10,7 +10,7 @@ every counted journey has ended.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 
 import numpy as np
 import simpy
@@ -21,7 +21,7 @@ from simulator.model.configurations import resolve
 from simulator.model.journey import Journey
 from simulator.model.office import DayProfile, World
 from simulator.model.processes import start
-from simulator.model.records import RunRecords
+from simulator.model.records import LogChunk, RunRecords
 from simulator.model.streams import Streams
 from simulator.scenario.schema import Scenario
 
@@ -69,19 +69,26 @@ def arrivals(scenario: Scenario, calendar: WorkCalendar, streams: Streams) -> It
 
 
 def simulate(
-    scenario: Scenario, configuration: str, replication: int, arriving: Iterable[Arrival] | None = None
+    scenario: Scenario,
+    configuration: str,
+    replication: int,
+    arriving: Iterable[Arrival] | None = None,
+    flush: Callable[[LogChunk], None] | None = None,
 ) -> RunRecords:
     """Run one configuration for one replication and return what was recorded.
 
     Citizens arriving in the working days from `warmup_days` to `horizon_days` are
     counted; the run ends when the last of their journeys has ended. `arriving`
     replaces the scenario's random arrivals (for cases worked out by hand).
+    With `flush`, the contact and work logs are handed to it in chunks as the
+    run goes on (`Recorder`), and the records returned hold the citizens only.
     """
     setup = resolve(scenario, configuration)
     base = WorkCalendar(scenario.calendar)  # citizens arrive on its working days in every configuration: paired
     calendar = WorkCalendar(scenario.calendar_of(configuration))
     streams = Streams(scenario.seed, replication)
     world = World(scenario, setup, calendar, streams)
+    world.recorder.flush = flush
     counted_from = base.workday(scenario.warmup_days) * DAY
     counted_until = base.workday(scenario.horizon_days) * DAY
     tail_end = base.workday(scenario.horizon_days + TAIL_DAYS) * DAY

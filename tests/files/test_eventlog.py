@@ -15,8 +15,9 @@ import yaml
 
 from simulator.cli import main
 from simulator.experiments.runs import run_experiment
-from simulator.files.eventlog import activity_names, xes_lines
+from simulator.files.eventlog import EventLog, activity_names, xes_lines
 from simulator.files.output import EVENT_LOG, write_run
+from simulator.model import records as recorded
 from simulator.scenario.loading import read_records
 from simulator.scenario.schema import Scenario
 from tests.conftest import TINY
@@ -98,6 +99,21 @@ def test_without_the_option_there_is_no_event_log(tiny: Scenario, tmp_path: Path
     write_run(tmp_path / "b", results, {}, event_logs=("xes",))
     assert not (tmp_path / "plain" / EVENT_LOG).exists()
     assert (tmp_path / "a" / EVENT_LOG).read_bytes() == (tmp_path / "b" / EVENT_LOG).read_bytes()
+
+
+def test_a_run_streamed_in_small_pieces_and_a_run_kept_in_memory_give_the_same_bytes(
+    tiny: Scenario, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Streamed, a trace gathers its citizen's contacts from the pieces of 50 records its replication came in."""
+    write_run(tmp_path / "kept", run_experiment(tiny, replications=2, jobs=1), {}, event_logs=("xes",))
+    monkeypatch.setattr(recorded, "CHUNK_ROWS", 50)
+    streamed = EventLog(tmp_path / "streamed.xes.gz", tiny.calendar.start, tiny.name)
+    run_experiment(tiny, replications=2, jobs=1, records=streamed)
+    streamed.close()
+    assert (tmp_path / "kept" / EVENT_LOG).read_bytes() == (tmp_path / "streamed.xes.gz").read_bytes()
+    traces = gzip.decompress((tmp_path / "streamed.xes.gz").read_bytes()).count(b"<trace>")
+    cases = read_records(tmp_path / "kept" / "contacts.parquet")[["configuration", "replication", "citizen"]]
+    assert traces == len(cases.drop_duplicates()) > 50
 
 
 def test_names_are_escaped_and_a_missing_start_is_left_out() -> None:

@@ -7,6 +7,7 @@ steps' documents written out by hand), not by the writer's code.
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping
 from pathlib import Path
 
 import pandas as pd
@@ -19,6 +20,7 @@ from simulator.experiments.runs import run_experiment
 from simulator.files.eventlog import activity_names
 from simulator.files.ocel import OcelLog
 from simulator.files.output import OCEL_LOG, write_run
+from simulator.model import records as recorded
 from simulator.scenario.loading import read_records
 from simulator.scenario.schema import Scenario
 from tests.conftest import TINY
@@ -143,11 +145,24 @@ def test_the_file_is_ocel_2_json_listed_in_the_manifest(run_folder: Path) -> Non
     assert not [path.name for path in run_folder.iterdir() if path.name.startswith(OCEL_LOG + ".")]  # spool gone
 
 
-def test_a_run_streamed_and_a_run_kept_in_memory_give_the_same_bytes(tiny: Scenario, tmp_path: Path) -> None:
-    """Streamed, the log takes one replication at a time; write_run gives it all four at once."""
-    streamed = OcelLog(tmp_path / "streamed.json", tiny)
-    run_experiment(tiny, replications=2, jobs=1, records=streamed)
-    streamed.close()
+@pytest.mark.parametrize("rows", [1 << 16, 50])
+def test_a_run_streamed_and_a_run_kept_in_memory_give_the_same_bytes(
+    tiny: Scenario, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, rows: int
+) -> None:
+    """Streamed, the log takes a replication in pieces (records `rows` at a time, then its citizens, its hours
+    last); write_run gives it all four replications at once."""
     write_run(tmp_path / "kept", run_experiment(tiny, replications=2, jobs=1), {}, event_logs=("ocel",))
+    monkeypatch.setattr(recorded, "CHUNK_ROWS", rows)
+    streamed = OcelLog(tmp_path / "streamed.json", tiny)
+    pieces: list[set[str]] = []
+
+    def sink(tables: Mapping[str, pd.DataFrame]) -> None:
+        pieces.append(set(tables))
+        streamed(tables)
+
+    run_experiment(tiny, replications=2, jobs=1, records=sink)
+    streamed.close()
+    contacts = sum("contacts" in piece for piece in pieces)
+    assert contacts > 4 if rows == 50 else contacts == 4, "the contacts of a replication in several pieces"
     assert (tmp_path / "kept" / OCEL_LOG).read_bytes() == (tmp_path / "streamed.json").read_bytes()
     assert len(json.loads((tmp_path / "streamed.json").read_text())["events"]) > 100

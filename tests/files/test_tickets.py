@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import date
 from pathlib import Path
 
@@ -15,6 +16,7 @@ from simulator.experiments.runs import run_experiment
 from simulator.files.output import write_run
 from simulator.files.tickets import TicketLogs, log_days
 from simulator.fitting import clean, read_tickets
+from simulator.model import records as recorded
 from simulator.scenario.loading import load_scenario, read_records, validate
 from simulator.scenario.schema import Scenario
 from tests.conftest import ROOT, TINY
@@ -90,12 +92,26 @@ def test_a_replication_cut_at_the_horizon_ends_where_its_working_days_do() -> No
     assert log_days(scenario) == 7  # Monday to Friday, then the weekend: the next working day is day 7
 
 
-def test_a_run_streamed_and_a_run_kept_in_memory_give_the_same_logs(tiny: Scenario, tmp_path: Path) -> None:
-    """Streamed, the logs come one replication at a time; write_run gives them all at once."""
+@pytest.mark.parametrize("rows", [1 << 16, 50])
+def test_a_run_streamed_and_a_run_kept_in_memory_give_the_same_logs(
+    tiny: Scenario, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, rows: int
+) -> None:
+    """Streamed, a replication comes in pieces (records `rows` at a time, its citizens after them, its hours
+    last); write_run gives every replication at once."""
+    write_run(tmp_path / "kept", run_experiment(tiny, replications=2, jobs=1), {}, event_logs=("tickets",))
+    monkeypatch.setattr(recorded, "CHUNK_ROWS", rows)
     (tmp_path / "streamed").mkdir()
     streamed = TicketLogs(tmp_path / "streamed", tiny)
-    run_experiment(tiny, replications=2, jobs=1, records=streamed)
-    write_run(tmp_path / "kept", run_experiment(tiny, replications=2, jobs=1), {}, event_logs=("tickets",))
+    pieces: list[set[str]] = []
+
+    def sink(tables: Mapping[str, pd.DataFrame]) -> None:
+        pieces.append(set(tables))
+        streamed(tables)
+
+    run_experiment(tiny, replications=2, jobs=1, records=sink)
+    streamed.close()
+    citizens = sum("citizens" in piece for piece in pieces)
+    assert citizens > 4 if rows == 50 else citizens == 4, "the citizens of a replication in several pieces"
     names = sorted(path.name for path in (tmp_path / "kept" / "tickets").iterdir())
     assert names == ["integrated-0.csv", "integrated-1.csv", "siloed-0.csv", "siloed-1.csv"]
     for name in names:
