@@ -72,9 +72,13 @@ class Log:
     TIMES = ("queued", "started", "ended")
 
     def __init__(self, **typecodes: str) -> None:
-        self.columns: dict[str, array[Any]] = {
-            name: array(code) for name, code in {**typecodes, **dict.fromkeys(self.TIMES, "d")}.items()
-        }
+        self._typecodes = {**typecodes, **dict.fromkeys(self.TIMES, "d")}
+        self.columns: dict[str, array[Any]] = {}
+        self.clear()
+
+    def clear(self) -> None:
+        """Start the log again on new arrays: the old ones stay whole for any view still taken of them."""
+        self.columns = {name: array(code) for name, code in self._typecodes.items()}
 
     def view(self, name: str) -> np.ndarray:
         """A column as a numpy array sharing the log's memory."""
@@ -132,6 +136,10 @@ class Recorder:
             *((column, array("d", [math.nan]) * ROOM) for column in self._numbers),
         )
         """Each citizen column with a block of the values a new citizen starts with."""
+        self._bind()
+
+    def _bind(self) -> None:
+        """Keep the appends of the logs' current columns at hand (each row calls them)."""
         c = self.contacts.columns
         self._contact = (c["citizen"].append, c["step"].append, c["place"].append, c["kind"].append,
                          c["outcome"].append, c["ahead"].append, c["queued"].append, c["started"].append,
@@ -213,19 +221,24 @@ class Recorder:
         end[citizen], wait[citizen], longest_wait[citizen], travel[citizen], competence[citizen] = numbers
 
     def flush_logs(self) -> None:
-        """Hand the contact and work logs recorded since the last flush to `flush` (as copies), and empty them."""
+        """Hand the contact and work logs recorded since the last flush to `flush`, and start them again.
+
+        The chunk's frames keep the logs' arrays as they were, and the logs go on in new ones:
+        an array cannot be emptied while a view of it lives, and when the last view goes is not
+        ours to know (a frame's internals, a worker's threads).
+        """
         if self.flush is None:
             return
         count = self.count
         chunk = LogChunk(
-            contacts=self._log_frame(self.contacts, CONTACT_KINDS).copy(),
-            work=self._log_frame(self.work_log, WORK_KINDS).copy(),
+            contacts=self._log_frame(self.contacts, CONTACT_KINDS),
+            work=self._log_frame(self.work_log, WORK_KINDS),
             arrivals=as_numpy(self.arrivals)[:count].copy(),
             services=as_numpy(self.service_of)[:count].copy(),
         )
-        for log in (self.contacts, self.work_log):
-            for column in log.columns.values():
-                del column[:]
+        self.contacts.clear()
+        self.work_log.clear()
+        self._bind()
         self.flush(chunk)
 
     def frames(self) -> RunRecords:

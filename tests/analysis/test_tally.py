@@ -70,3 +70,23 @@ def test_a_replication_in_many_chunks_gives_what_its_whole_logs_give(
         whole = whole[citizens["counted"].to_numpy()[whole["citizen"].to_numpy()]].reset_index(drop=True)
         pd.testing.assert_frame_equal(getattr(run, log).drop(columns=["configuration", "replication"]), whole,
                                       check_exact=True)  # fmt: skip
+
+
+def test_a_flushed_chunk_keeps_its_rows_while_views_of_the_logs_live(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A view of a log still alive at a flush (a frame's internals, another thread) neither stops nor changes it."""
+    scenario = short("business_licensing")
+    chunks: list[tuple[records.LogChunk, pd.DataFrame, pd.DataFrame]] = []
+    views: list[np.ndarray] = []
+    flush = records.Recorder.flush_logs
+
+    def holding(recorder: records.Recorder) -> None:
+        views.append(recorder.contacts.view("queued"))  # alive past the flush, as a lingering frame's would be
+        flush(recorder)
+
+    monkeypatch.setattr(records, "CHUNK_ROWS", 50)
+    monkeypatch.setattr(records.Recorder, "flush_logs", holding)
+    simulate(scenario, "siloed", 0, flush=lambda c: chunks.append((c, c.contacts.copy(), c.work.copy())))
+    assert len(chunks) > 10
+    for chunk, contacts, work in chunks:  # the rows recorded after a chunk went out did not touch it
+        pd.testing.assert_frame_equal(chunk.contacts, contacts, check_exact=True)
+        pd.testing.assert_frame_equal(chunk.work, work, check_exact=True)
