@@ -7,13 +7,16 @@ import os
 import resource
 import subprocess
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
 
+import pandas as pd
 import pytest
 import yaml
 
+from simulator.experiments.runs import run_experiment
+from simulator.files.replications import ReplicationLog
 from simulator.scenario.loading import validate
 from simulator.scenario.schema import Scenario
 
@@ -51,6 +54,22 @@ TINY: dict[str, Any] = {
     "configurations": {"siloed": {"preset": "siloed"}, "integrated": {"preset": "whole_of_government"}},
 }
 """A two-step service at two agencies; tests copy and change it."""
+
+
+def streamed_pieces(scenario: Scenario, log: ReplicationLog) -> list[set[str]]:
+    """Stream two replications of `scenario` into an event log, as `run` does, and close it.
+
+    Returns the names of the tables in each piece the log received.
+    """
+    pieces: list[set[str]] = []
+
+    def sink(tables: Mapping[str, pd.DataFrame]) -> None:
+        pieces.append(set(tables))
+        log(tables)
+
+    run_experiment(scenario, replications=2, jobs=1, records=sink)
+    log.close()
+    return pieces
 
 
 @pytest.fixture

@@ -7,7 +7,6 @@ steps' documents written out by hand), not by the writer's code.
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping
 from pathlib import Path
 
 import pandas as pd
@@ -23,7 +22,7 @@ from simulator.files.output import OCEL_LOG, write_run
 from simulator.model import records as recorded
 from simulator.scenario.loading import read_records
 from simulator.scenario.schema import Scenario
-from tests.conftest import TINY
+from tests.conftest import TINY, streamed_pieces
 
 DOCUMENTS = {"serve": ["ktp"], "stamp": ["letter"], "apply": ["form"]}
 """The documents each step of the scenario below requires, read off it."""
@@ -153,15 +152,7 @@ def test_a_run_streamed_and_a_run_kept_in_memory_give_the_same_bytes(
     last); write_run gives it all four replications at once."""
     write_run(tmp_path / "kept", run_experiment(tiny, replications=2, jobs=1), {}, event_logs=("ocel",))
     monkeypatch.setattr(recorded, "CHUNK_ROWS", rows)
-    streamed = OcelLog(tmp_path / "streamed.json", tiny)
-    pieces: list[set[str]] = []
-
-    def sink(tables: Mapping[str, pd.DataFrame]) -> None:
-        pieces.append(set(tables))
-        streamed(tables)
-
-    run_experiment(tiny, replications=2, jobs=1, records=sink)
-    streamed.close()
+    pieces = streamed_pieces(tiny, OcelLog(tmp_path / "streamed.json", tiny))
     contacts = sum("contacts" in piece for piece in pieces)
     assert contacts > 4 if rows == 50 else contacts == 4, "the contacts of a replication in several pieces"
     assert (tmp_path / "kept" / OCEL_LOG).read_bytes() == (tmp_path / "streamed.json").read_bytes()

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from datetime import date
 from pathlib import Path
 
@@ -19,7 +18,7 @@ from simulator.fitting import clean, read_tickets
 from simulator.model import records as recorded
 from simulator.scenario.loading import load_scenario, read_records, validate
 from simulator.scenario.schema import Scenario
-from tests.conftest import ROOT, TINY
+from tests.conftest import ROOT, TINY, streamed_pieces
 
 BUNDLED = ROOT / "scenarios" / "fitting"
 
@@ -101,15 +100,7 @@ def test_a_run_streamed_and_a_run_kept_in_memory_give_the_same_logs(
     write_run(tmp_path / "kept", run_experiment(tiny, replications=2, jobs=1), {}, event_logs=("tickets",))
     monkeypatch.setattr(recorded, "CHUNK_ROWS", rows)
     (tmp_path / "streamed").mkdir()
-    streamed = TicketLogs(tmp_path / "streamed", tiny)
-    pieces: list[set[str]] = []
-
-    def sink(tables: Mapping[str, pd.DataFrame]) -> None:
-        pieces.append(set(tables))
-        streamed(tables)
-
-    run_experiment(tiny, replications=2, jobs=1, records=sink)
-    streamed.close()
+    pieces = streamed_pieces(tiny, TicketLogs(tmp_path / "streamed", tiny))
     citizens = sum("citizens" in piece for piece in pieces)
     assert citizens > 4 if rows == 50 else citizens == 4, "the citizens of a replication in several pieces"
     names = sorted(path.name for path in (tmp_path / "kept" / "tickets").iterdir())
