@@ -53,7 +53,7 @@ def yield_to_the_page() -> None:
 
     Linux keeps a priority per thread and a forked process starts with its parent thread's; elsewhere, nothing.
     """
-    if hasattr(os, "setpriority") and sys.platform.startswith("linux"):
+    if sys.platform.startswith("linux"):
         with contextlib.suppress(OSError):
             thread = threading.get_native_id()
             os.setpriority(os.PRIO_PROCESS, thread, min(19, os.getpriority(os.PRIO_PROCESS, thread) + NICENESS))
