@@ -152,6 +152,9 @@ def edges() -> Scenario:
 def limited() -> Callable[..., subprocess.CompletedProcess[str]]:
     """`limited(*args, memory_mb=, timeout=, code=)`: `run_sim.py ARGS` (or `python -c CODE ARGS`) in a child
     process whose address space and time are capped, so that a regression fails fast instead of eating the machine.
+
+    Start-up alone maps about 400 MB of address space (pandas 3 loads pyarrow's libraries), so a cap under
+    about 700 MB fails at random while shared objects are mapped ("failed to map segment"), not for the test.
     """
 
     def run(

@@ -86,7 +86,7 @@ def test_a_fifo_inside_the_folder_is_refused_at_once(
 ) -> None:
     os.mkfifo(folder / "pipe.csv")
     path = scenario_with(folder, tiny_data, "pipe.csv")
-    done = limited("check", str(path), memory_mb=400, timeout=60)  # a blocking read would time out
+    done = limited("check", str(path), memory_mb=800, timeout=60)  # a blocking read would time out
     assert done.returncode == 2
     assert done.stderr == (
         "error: scenario.yaml: services.visit.arrivals.csv: 'pipe.csv' is not a regular file "
@@ -100,7 +100,7 @@ def test_devices_are_not_read(device: str, limited: Callable[..., Any]) -> None:
         "import sys; from pathlib import Path; from simulator.scenario.loading import read_regular, FileRefusedError\n"
         "try:\n    read_regular(Path(sys.argv[1]), 1 << 30)\nexcept FileRefusedError as e:\n    print(e)"
     )
-    done = limited(device, code=code, memory_mb=300, timeout=30)
+    done = limited(device, code=code, memory_mb=800, timeout=30)  # less than the 1 GiB it may not read
     assert done.stdout == "is not a regular file (a device, a pipe or a socket): refused\n", done.stderr[-300:]
 
 

@@ -56,7 +56,7 @@ def test_the_alias_bomb_is_small() -> None:
 def test_an_alias_bomb_is_refused_fast_in_little_memory(tmp_path: Path, limited: Callable[..., Any]) -> None:
     path = tmp_path / "bomb.yaml"
     path.write_text("name: bomb\n" + ALIAS_BOMB)
-    done = limited("check", str(path), memory_mb=400, timeout=60)
+    done = limited("check", str(path), memory_mb=800, timeout=60)
     assert done.returncode == 2, done.stderr[-500:]
     assert done.stderr.startswith("error: bomb.yaml: not valid YAML: ")
     assert "aliases (*name) repeat" in done.stderr and "at most 100,000" in done.stderr
