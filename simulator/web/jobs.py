@@ -91,6 +91,8 @@ class Job:
     error: str = ""
     """What went wrong, in the words of the part that refused (the loader's, the folder's), or the defect."""
     started: float = field(default_factory=time.monotonic)
+    running_from: float | None = None
+    """When the run got its slot and its replications began (time.monotonic)."""
     first_result_seconds: float | None = None
     seconds: float | None = None
     _cancel: threading.Event = field(default_factory=threading.Event)
@@ -119,6 +121,12 @@ class Job:
             self._thread.join(timeout)
         return self.state
 
+    def seconds_left(self) -> float | None:
+        """The seconds to the first result at the pace of the replications done so far; None before the first."""
+        if self.state != "running" or not self.done or self.running_from is None:
+            return None
+        return (time.monotonic() - self.running_from) * (self.total - self.done) / self.done
+
     @property
     def finished(self) -> bool:
         return self.state in ("done", "cancelled", "failed")
@@ -140,6 +148,7 @@ class Job:
         try:
             slots = self.slots or Slots(1)
             with slots.slot(self, self._cancel.is_set):
+                self.running_from = time.monotonic()
                 self.state = "running"
                 claim = claim_folder(order.folder)
                 started = datetime.now()

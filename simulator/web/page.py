@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import argparse
 import atexit
+import html
 import sys
 from functools import partial
 from pathlib import Path
@@ -21,7 +22,7 @@ import streamlit as st
 from streamlit.runtime import get_instance
 from streamlit.runtime.scriptrunner import get_script_run_ctx
 
-from simulator.analysis.capacity import HopelessLoadError, offered_load, overloads, refuse_hopeless
+from simulator.analysis.capacity import HopelessLoadError, Load, offered_load, overloads, refuse_hopeless
 from simulator.files.output import remake_figures
 from simulator.report.brief import make_figures_and_brief
 from simulator.report.comparison import comparison_text
@@ -41,6 +42,11 @@ from simulator.web.words import NAMES, say
 BUNDLED = Path(__file__).resolve().parents[2] / "scenarios"
 SHOWN = ("wait_minutes", "lead_time_days", "trips", "within_standard_share", "abandoned_share", "ikm")
 POLL_SECONDS = 0.5
+"""How often the page looks at a run whose first result is due within SOON_SECONDS."""
+SLOW_POLL_SECONDS = 2.0
+"""How often it looks otherwise. Each look redraws the page in the browser, about 0.2 s of a core for the default
+scenario's page, which the run needs when the browser shares the server's cores."""
+SOON_SECONDS = 3.0
 
 
 def arguments() -> argparse.Namespace:
@@ -150,9 +156,8 @@ def what_if(lang: str, key: str, scenario: Scenario) -> WhatIf:
     return result
 
 
-def checks(lang: str, source: Path, scenario: Scenario) -> tuple[list[str], list[str]]:
+def checks(lang: str, source: Path, scenario: Scenario, loads: list[Load]) -> tuple[list[str], list[str]]:
     """What refuses the run (hopeless loads, work above the limits) and what warns before it (loads of 1 or more)."""
-    loads = offered_load(scenario)
     refusals = []
     try:
         refuse_hopeless(loads)
@@ -161,6 +166,18 @@ def checks(lang: str, source: Path, scenario: Scenario) -> tuple[list[str], list
     except (HopelessLoadError, ScenarioError) as error:
         refusals.append(str(error))
     return refusals, overloads(loads, scenario.satisfaction.acceptable_wait_minutes)
+
+
+def show_loads(lang: str, loads: list[Load]) -> None:
+    """Each place's offered load under each configuration, before anything runs: what the controls do to it."""
+    words = language(lang)
+    table: dict[str, dict[str, str]] = {}
+    for load in loads:
+        peak = say(lang, "load_peak", load=words.number(load.peak, 2), hour=load.peak_hour) if load.peak_hour else ""
+        table.setdefault(load.configuration, {})[load.place] = f"{words.number(load.mean, 2)}{peak}"
+    with st.container(key="loads"), st.expander(say(lang, "loads"), expanded=True):
+        st.caption(say(lang, "loads_note"))
+        st.table(pd.DataFrame(table).fillna("–"))
 
 
 def headline(words: Language, summary: pd.DataFrame, service: str = ALL_SERVICES) -> pd.DataFrame:
@@ -182,7 +199,8 @@ def show_results(lang: str, number: int, job: Job) -> None:
     results = job.results
     assert results is not None  # shown only once the first result is in
     st.subheader(say(lang, "results", number=number))
-    st.code(comparison_text(results, lang), language=None)
+    text = html.escape(comparison_text(results, lang))
+    st.html(f'<pre style="font-size: 0.85rem">{text}</pre>')  # st.code would load a highlighter (1.5 MB) first
     st.caption(say(lang, "headline", replications=results.replications))
     st.table(headline(words, results.summary))
     if len(results.scenario.services) > 1:
@@ -272,14 +290,8 @@ def compare_runs(lang: str, jobs: list[Job]) -> None:
     st.table(pd.DataFrame(rows))
 
 
-@st.fragment(run_every=POLL_SECONDS)
 def progress(lang: str, number: int, job: Job) -> None:
-    """The running job's progress and its cancel button; the whole page again when its state changes."""
-    seen = st.session_state.get("seen_state")
-    if seen != (number, job.state, job.results is not None):
-        st.session_state.seen_state = (number, job.state, job.results is not None)
-        if seen is not None and seen[0] == number:
-            st.rerun(scope="app")
+    """The running job's place in the queue or its progress, and its cancel button."""
     if job.state == "queued":
         slots = job.slots
         st.info(say(lang, "queued", position=job.position, size=slots.size if slots else 1), icon="⏳")
@@ -290,6 +302,49 @@ def progress(lang: str, number: int, job: Job) -> None:
         return
     if st.button(say(lang, "cancel"), key=f"cancel:{number}"):
         job.cancel()
+
+
+def run_area(lang: str, jobs: list[Job]) -> None:
+    """The newest run's progress or how it ended, and the results of the newest run that has some."""
+    number, job = len(jobs), jobs[-1]
+    if not job.finished:
+        progress(lang, number, job)
+    elif job.state == "cancelled":
+        st.info(say(lang, "cancelled", number=number))
+    elif job.state == "failed" and job.failure == "internal":
+        st.error(say(lang, "internal_error", number=number, error=job.error))
+    elif job.state == "failed":
+        st.error(say(lang, "failed", number=number, error=job.error))
+    shown = next((n for n in range(len(jobs), 0, -1) if jobs[n - 1].results is not None), None)
+    if shown is not None:
+        with st.container(key="results"):  # the element class st-key-results, for the tests and the benchmark
+            show_results(lang, shown, jobs[shown - 1])
+
+
+def poll_seconds(job: Job) -> float:
+    """How often to look at an unfinished run: often only while its first result is due soon."""
+    left = job.seconds_left()
+    soon = job.results is None and left is not None and left < SOON_SECONDS
+    return POLL_SECONDS if soon else SLOW_POLL_SECONDS
+
+
+@st.fragment(run_every=POLL_SECONDS)
+def live_run_area(lang: str, jobs: list[Job]) -> None:
+    """`run_area` redrawn every POLL_SECONDS while the first result is due, and the whole page when that changes.
+
+    A fragment's output is painted at once, so the first result shows at the next look after it is in.
+    """
+    if jobs[-1].finished or poll_seconds(jobs[-1]) != POLL_SECONDS:
+        st.rerun(scope="app")
+    run_area(lang, jobs)
+
+
+@st.fragment(run_every=SLOW_POLL_SECONDS)
+def live_run_area_slowly(lang: str, jobs: list[Job]) -> None:
+    """`live_run_area` every SLOW_POLL_SECONDS: while a run waits, is far from its first result, or draws figures."""
+    if jobs[-1].finished or poll_seconds(jobs[-1]) != SLOW_POLL_SECONDS:
+        st.rerun(scope="app")
+    run_area(lang, jobs)
 
 
 def start_run(visit: Visit, source: Path, made: WhatIf, lang: str, options: argparse.Namespace, figures: bool) -> None:
@@ -321,7 +376,9 @@ def main() -> None:
         ready = made.scenario is not None
         warnings: list[str] = []
         if made.scenario is not None:
-            refusals, warnings = checks(lang, source, made.scenario)
+            loads = offered_load(made.scenario)
+            show_loads(lang, loads)
+            refusals, warnings = checks(lang, source, made.scenario, loads)
             for refusal in refusals:
                 st.error(f"{say(lang, 'problems')} {refusal}", icon="⛔")
             ready = not refusals
@@ -334,18 +391,12 @@ def main() -> None:
             start_run(visit, source, made, lang, options, figures)
             st.rerun()
     if jobs:
-        number, job = len(jobs), jobs[-1]
-        if not job.finished:
-            progress(lang, number, job)
-        if job.state == "cancelled":
-            st.info(say(lang, "cancelled", number=number))
-        elif job.state == "failed" and job.failure == "internal":
-            st.error(say(lang, "internal_error", number=number, error=job.error))
-        elif job.state == "failed":
-            st.error(say(lang, "failed", number=number, error=job.error))
-        shown = next((n for n in range(len(jobs), 0, -1) if jobs[n - 1].results is not None), None)
-        if shown is not None:
-            show_results(lang, shown, jobs[shown - 1])
+        if jobs[-1].finished:
+            run_area(lang, jobs)
+        elif poll_seconds(jobs[-1]) == POLL_SECONDS:
+            live_run_area(lang, jobs)
+        else:
+            live_run_area_slowly(lang, jobs)
         compare_runs(lang, jobs)
     st.sidebar.caption(say(lang, "your_folder", folder=folder.name))
 

@@ -52,6 +52,19 @@ def test_a_run_writes_what_run_writes_and_run_reproduces_it(tmp_path: Path) -> N
     assert not any("/." in name for name in names)
 
 
+def test_the_time_left_is_the_pace_so_far_times_the_replications_left(tmp_path: Path) -> None:
+    base = load_scenario(SMALL)
+    job = Job(Order(base, SMALL, {}, tmp_path / "run-1"), total=10)  # never started: its fields set by hand
+    assert job.seconds_left() is None  # queued
+    job.state, job.running_from = "running", time.monotonic() - 4.0
+    assert job.seconds_left() is None  # no replication done yet: no pace
+    job.done = 2
+    left = job.seconds_left()
+    assert left is not None and 16.0 <= left < 16.5  # 2 done in 4 s, 8 to go
+    job.state = "writing"
+    assert job.seconds_left() is None
+
+
 def test_a_cancelled_run_writes_nothing(tmp_path: Path) -> None:
     job = _job(tmp_path / "run-1", {}, replications=60)
     deadline = time.monotonic() + 60

@@ -103,10 +103,13 @@ def test_more_staff_shorten_the_wait_and_the_download_reproduces_the_run(
     page.get_by_text("Run anyway").click()
     _run(page, 1)
 
+    counters = page.locator(".st-key-loads tr", has_text="the counters of 'licensing'").locator("td").first
+    assert counters.inner_text() == "0.97; 1.66 from 08:00"  # siloed, before running: as `check` says
     staff = page.get_by_label("licensing: counter staff")
     staff.fill("2")
     staff.press("Enter")
     expect(page.get_by_text("Run anyway")).to_be_hidden()  # two counter staff: no warning any more
+    expect(counters).to_have_text("0.49; 0.83 from 08:00")  # the same work (0.971) over twice the staff
     _run(page, 2)
     expect(page.get_by_role("button", name=re.compile("Scenario as changed"))).to_be_visible()  # written: no reruns
     expect(page.get_by_text("What changed from run 1 to run 2")).to_be_visible()
