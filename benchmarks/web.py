@@ -8,7 +8,9 @@ Two measurements, each `--runs` times:
   Chromium as a visitor would (tests/ensure-chromium installs it; Playwright
   comes with the `test` extra): from the click on Run to the headline table on
   the page, and on to the figures. Each run is a new visitor. The server's CPU
-  time (its own and its worker processes') is read over the same span.
+  time (its own and its worker processes') is read over the same span, and
+  the browser's: here it runs on the same cores as the server, where in a
+  meeting it runs on the visitor's own machine.
 - **job**: the run the button starts (`simulator.web.jobs.Job`), in this
   process, without Streamlit or a browser: from its start to its first result
   (every replication's metrics, the summary and the comparison), with the CPU
@@ -25,6 +27,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import re
 import resource
 import shutil
 import socket
@@ -59,6 +62,8 @@ class Timing:
     figures: float | None
     cpu_workers: float
     cpu_main: float
+    cpu_browser: float = 0.0
+    """Chromium and Playwright's driver, on the same cores here (in a meeting, on the visitor's own machine)."""
 
 
 def _cpu(pid: int | None = None) -> tuple[float, float]:
@@ -71,15 +76,43 @@ def _cpu(pid: int | None = None) -> tuple[float, float]:
     return utime + stime, cutime + cstime
 
 
-def _child(pid: int) -> int:
-    """The (first) child process of a process."""
+def _processes() -> dict[int, tuple[int, float]]:
+    """Every process of the machine: its parent and the CPU seconds it used itself (Linux's /proc)."""
+    found = {}
     for stat in Path("/proc").glob("[0-9]*/stat"):
         try:
-            if int(stat.read_text().rsplit(")", 1)[1].split()[1]) == pid:
-                return int(stat.parent.name)
-        except (OSError, ValueError):
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:
             continue
-    raise RuntimeError(f"process {pid} has no child")
+        found[int(stat.parent.name)] = (int(fields[1]), (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK"))
+    return found
+
+
+def _child(pid: int) -> int:
+    """The (first) child process of a process."""
+    children = [child for child, (parent, _) in _processes().items() if parent == pid]
+    if not children:
+        raise RuntimeError(f"process {pid} has no child")
+    return min(children)
+
+
+def _browser_cpu(server: int) -> float:
+    """CPU seconds of this process's descendants outside the server's tree: the browser and its driver."""
+    processes = _processes()
+
+    def under(pid: int, top: int) -> bool:
+        while pid > 1 and pid in processes:
+            if pid == top:
+                return True
+            pid = processes[pid][0]
+        return False
+
+    server_parent = processes.get(server, (0, 0.0))[0]
+    return sum(
+        cpu
+        for pid, (_, cpu) in processes.items()
+        if pid != os.getpid() and under(pid, os.getpid()) and not under(pid, server_parent)
+    )
 
 
 def job_timing(folder: Path) -> Timing:
@@ -151,18 +184,20 @@ def page_timings(runs: int) -> list[Timing]:
             expect(button).to_be_visible()
             anyway = page.get_by_text("Run anyway")
             if anyway.count():
-                anyway.click()
+                anyway.check()
             expect(button).to_be_enabled()
             time.sleep(1)  # the page settles (its last rerun) before the clock starts
-            main, workers = _cpu(server)
+            (main, workers), browser_before = _cpu(server), _browser_cpu(server)
             started = time.monotonic()
             button.click()
-            page.locator("[data-testid=stTable]").first.wait_for()  # on the page's own changes, not a poll
+            page.locator(".st-key-results [data-testid=stTable]").first.wait_for()  # the page's own change, no poll
             first = time.monotonic() - started
-            main_after, workers_after = _cpu(server)
+            (main_after, workers_after), browser_after = _cpu(server), _browser_cpu(server)
             page.get_by_role("img").first.wait_for()
             figures = time.monotonic() - started
-            timings.append(Timing(first, figures, workers_after - workers, main_after - main))
+            spent = (workers_after - workers, main_after - main, browser_after - browser_before)
+            timings.append(Timing(first, figures, *spent))
+            page.get_by_role("button", name=re.compile("^Scenario as changed")).wait_for()  # written: cores are free
             page.close()
         browser.close()
     return timings
@@ -177,7 +212,10 @@ def _line(name: str, timings: list[Timing]) -> str:
             f"{statistics.median(t.cpu_workers for t in timings):.1f}, main process "
             f"{statistics.median(t.cpu_main for t in timings):.1f}")  # fmt: skip
     figures = [t.figures for t in timings if t.figures is not None]
-    return text + (f"; figures on the page after {statistics.median(figures):.1f} s" if figures else "")
+    if not figures:
+        return text
+    return (f"{text}, the browser on the same cores {statistics.median(t.cpu_browser for t in timings):.1f}; "
+            f"figures on the page after {statistics.median(figures):.1f} s")  # fmt: skip
 
 
 def main() -> None:
