@@ -41,11 +41,11 @@ from simulator.web.words import NAMES, say
 
 BUNDLED = Path(__file__).resolve().parents[2] / "scenarios"
 SHOWN = ("wait_minutes", "lead_time_days", "trips", "within_standard_share", "abandoned_share", "ikm")
+# How often the page looks at a run whose first result is due within SOON_SECONDS, and how often otherwise. Each
+# look redraws the page in the browser (0.1-0.2 s of a core on the default scenario's), which the run needs when the
+# browser shares the server's cores. Not docstrings: Streamlit would write bare strings on the page.
 POLL_SECONDS = 0.5
-"""How often the page looks at a run whose first result is due within SOON_SECONDS."""
 SLOW_POLL_SECONDS = 2.0
-"""How often it looks otherwise. Each look redraws the page in the browser, about 0.2 s of a core for the default
-scenario's page, which the run needs when the browser shares the server's cores."""
 SOON_SECONDS = 3.0
 
 
@@ -116,26 +116,29 @@ def choose_scenario(lang: str, start: Path | None, folder: Path) -> tuple[Path, 
         return None
 
 
-def control_widget(lang: str, key: str, control: Control, error: str | None) -> Any:
-    """One control's widget, its error said beside it; its value."""
+def control_widget(lang: str, key: str, control: Control, value: Any, error: str | None) -> Any:
+    """One control's widget, showing `value`, its error said beside it; its value."""
     label = say(lang, f"what_{control.what}", subject=control.subject)
     widget_key = f"{key}:{control.path}"
-    value: Any
     if control.kind == "choice":
-        value = st.selectbox(label, control.options, index=control.options.index(control.value), key=widget_key)
+        value = st.selectbox(label, control.options, index=control.options.index(value), key=widget_key)
     elif control.kind == "staff":
-        value = st.number_input(label, value=int(control.value), min_value=0, step=1, key=widget_key)
+        value = st.number_input(label, value=int(value), min_value=0, step=1, key=widget_key)
     elif control.kind == "share":
-        value = st.number_input(label, value=float(control.value), step=0.05, format="%.2f", key=widget_key)
+        value = st.number_input(label, value=float(value), step=0.05, format="%.2f", key=widget_key)
     else:
-        value = st.number_input(label, value=float(control.value), step=1.0, format="%.2f", key=widget_key)
+        value = st.number_input(label, value=float(value), step=1.0, format="%.2f", key=widget_key)
     if error:
         st.error(error, icon="⚠️")
     return value
 
 
 def what_if(lang: str, key: str, scenario: Scenario) -> WhatIf:
-    """The controls, section by section, and the scenario they make."""
+    """The controls, section by section, and the scenario they make.
+
+    Only the open tab's controls are drawn: the browser redraws every control on the page each time the page
+    looks at a run. The values of the others are kept in the session, so a tab shows what was set in it.
+    """
     names = list(scenario.configurations)
     chosen = st.sidebar.multiselect(say(lang, "configurations"), names, default=names, key=f"{key}:configurations")
     replications = st.sidebar.number_input(
@@ -143,16 +146,24 @@ def what_if(lang: str, key: str, scenario: Scenario) -> WhatIf:
     )
     found = controls(scenario)
     errors: dict[str, str] = st.session_state.get(f"{key}:errors", {})
-    values: dict[str, Any] = {}
-    tabs = st.tabs([say(lang, f"section_{section}") for section in SECTIONS])
+    kept: dict[str, Any] = st.session_state.setdefault(f"{key}:values", {c.path: c.value for c in found})
+    labels = {section: say(lang, f"section_{section}") for section in SECTIONS}
+    tabs = st.tabs(list(labels.values()), key=f"{key}:section:{lang}", on_change="rerun")
     for section, tab in zip(SECTIONS, tabs, strict=True):
+        if not tab.open:
+            continue
         with tab:
             for control in (c for c in found if c.section == section):
-                values[control.path] = control_widget(lang, key, control, errors.get(control.path))
-    result = apply(scenario, values, chosen, int(replications))
+                value = control_widget(lang, key, control, kept[control.path], errors.get(control.path))
+                kept[control.path] = value
+    result = apply(scenario, kept, chosen, int(replications))
     if result.errors != errors:  # said beside their controls, which were drawn before they were known
         st.session_state[f"{key}:errors"] = result.errors
         st.rerun()
+    closed = [section for section, tab in zip(SECTIONS, tabs, strict=True) if not tab.open]
+    marked = [labels[s] for s in closed if any(c.section == s and c.path in result.errors for c in found)]
+    if marked:
+        st.error(say(lang, "errors_in", sections=", ".join(marked)), icon="⚠️")
     return result
 
 

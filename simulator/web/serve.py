@@ -57,6 +57,7 @@ def command(
         "--server.runOnSave", "false",
         "--server.disconnectedSessionTTL", str(AWAY_SECONDS),
         "--runner.postScriptGC", "false",  # a full collection after every poll of a run took a core's third
+        "--runner.magicEnabled", "false",  # a bare string in the page's code is a docstring, not text to show
         "--browser.gatherUsageStats", "false",
         "--global.developmentMode", "false",
         "--client.toolbarMode", "minimal",

@@ -152,7 +152,19 @@ def test_errors_are_said_beside_their_field(server: tuple[str, Path], browser: B
     staff.press("Enter")
     beside = page.locator("[data-testid=stAlert]", has_text="agencies.tax.counters: step permit.tax_number")
     expect(beside).to_be_visible()
-    expect(page.get_by_role("button", name="Run", exact=True)).to_be_disabled()
+    run = page.get_by_role("button", name="Run", exact=True)
+    expect(run).to_be_disabled()
+
+    page.get_by_role("tab", name="Documents").click()  # only the open tab's controls are drawn
+    expect(staff).to_be_hidden()
+    expect(page.get_by_text("Fix the controls marked in the tabs: Staff")).to_be_visible()
+    expect(run).to_be_disabled()
+    page.get_by_role("tab", name="Staff").click()
+    expect(staff).to_have_value("0")  # kept while its tab was closed
+    staff.fill("1")
+    staff.press("Enter")
+    expect(beside).to_be_hidden()
+    expect(page.get_by_text("Run anyway")).to_be_visible()  # only the warning of the file as it is
 
     broken = SMALL.read_text().replace("licensing: {counters: 1,", "licensing: {counters: many,")
     page.locator("[data-testid=stSidebar] input[type=file]").set_input_files(
