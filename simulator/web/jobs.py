@@ -115,6 +115,11 @@ class Job:
         """The page has shown the first result: the figures may take the cores now."""
         self._shown.set()
 
+    @property
+    def first_result_shown(self) -> bool:
+        """Whether the page has shown the first result (`shown`)."""
+        return self._shown.is_set()
+
     def wait(self, timeout: float | None = None) -> State:
         """Wait for the thread to end (or `timeout` seconds); the state then."""
         if self._thread is not None:

@@ -333,17 +333,18 @@ def run_area(lang: str, jobs: list[Job]) -> None:
 
 
 def poll_seconds(job: Job) -> float:
-    """How often to look at an unfinished run: often only while its first result is due soon."""
+    """How often to look at an unfinished run: often while its first result is due soon or in but not yet shown."""
+    if job.results is not None:
+        return SLOW_POLL_SECONDS if job.first_result_shown else POLL_SECONDS
     left = job.seconds_left()
-    soon = job.results is None and left is not None and left < SOON_SECONDS
-    return POLL_SECONDS if soon else SLOW_POLL_SECONDS
+    return POLL_SECONDS if left is not None and left < SOON_SECONDS else SLOW_POLL_SECONDS
 
 
 @st.fragment(run_every=POLL_SECONDS)
 def live_run_area(lang: str, jobs: list[Job]) -> None:
     """`run_area` redrawn every POLL_SECONDS while the first result is due, and the whole page when that changes.
 
-    A fragment's output is painted at once, so the first result shows at the next look after it is in.
+    A fragment's output is painted as it arrives, so the first result shows at the next look after it is in.
     """
     if jobs[-1].finished or poll_seconds(jobs[-1]) != POLL_SECONDS:
         st.rerun(scope="app")
@@ -352,8 +353,12 @@ def live_run_area(lang: str, jobs: list[Job]) -> None:
 
 @st.fragment(run_every=SLOW_POLL_SECONDS)
 def live_run_area_slowly(lang: str, jobs: list[Job]) -> None:
-    """`live_run_area` every SLOW_POLL_SECONDS: while a run waits, is far from its first result, or draws figures."""
-    if jobs[-1].finished or poll_seconds(jobs[-1]) != SLOW_POLL_SECONDS:
+    """`live_run_area` every SLOW_POLL_SECONDS: while a run waits, is far from its first result, or draws figures.
+
+    A first result that comes before the page looked often is drawn here, at once.
+    """
+    job = jobs[-1]
+    if job.finished or (job.results is None and poll_seconds(job) != SLOW_POLL_SECONDS):
         st.rerun(scope="app")
     run_area(lang, jobs)
 
