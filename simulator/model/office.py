@@ -93,7 +93,7 @@ class Route:
     __slots__ = (
         "approval_time", "asked", "back_office", "book", "booked_step", "branches", "competence", "counter_time",
         "documents", "error_rate", "finals", "handoff_minutes", "labels", "lookups", "openers", "pickup_minutes",
-        "predecessors", "product_error", "profile", "rework_days", "steps", "unlocks", "work_time",
+        "predecessors", "product_error", "profile", "rework_days", "sittings", "steps", "unlocks", "work_time",
     )  # fmt: skip
 
     def __init__(self, world: World, plan: ServicePlan, defect: dict[str, KeyedStream]) -> None:
@@ -112,6 +112,16 @@ class Route:
         ]
         """For each step, the steps that need its output in the citizen's hands."""
         self.finals = [step.index for step in plan.steps if step.to_citizen]
+        self.sittings = [
+            frozenset(
+                other.index
+                for other in plan.steps
+                if other.desk == step.desk and (world.single or other.part == step.part)
+            )
+            for step in plan.steps
+        ]
+        """For each step, the steps that may be done in the same sitting: at its desk, and of its service
+        (under a single window, of any service)."""
         self.back_office = not all(step.at_counter and step.to_citizen for step in plan.steps)
         """Some output is made in a back office or passed to one (else every output is handed over at once)."""
         self.profile = DayProfile(world.calendar, service.arrivals.profile, world.usual_hours)
