@@ -212,6 +212,8 @@ class Journey:
 
     def next_outing(self) -> float | None:
         """When the citizen next sets out, or None while only back offices can act."""
+        if not (self.to_submit or self.ready or self.appointment is not None):
+            return None  # nothing to submit, collect or keep
         calendar = self.world.calendar
         tomorrow = calendar.workday_after(int(self.env.now // DAY))
         best = math.inf
@@ -444,7 +446,8 @@ class Journey:
         self.queues += 1
         pool = world.desks[desk]
         ahead = pool.people_waiting()
-        self.most_ahead = max(self.most_ahead, ahead)
+        if ahead > self.most_ahead:  # noqa: PLR1730 (max() costs a call at every queue joined)
+            self.most_ahead = ahead
         label = self.route.labels[steps[0]] if len(steps) == 1 else "+".join(self.route.labels[i] for i in steps)
         if world.turning_away and (ahead >= world.room[desk] or ahead > world.balk_ahead):  # full, or too long
             world.recorder.contact(self.citizen, label, desk, kind, joined, math.nan, joined, TURNED_AWAY, ahead)
@@ -482,7 +485,8 @@ class Journey:
 
     def waited(self, minutes: float) -> None:
         self.wait += minutes
-        self.longest_wait = max(self.longest_wait, minutes)
+        if minutes > self.longest_wait:  # noqa: PLR1730 (max() costs a call at every wait)
+            self.longest_wait = minutes
 
     def sitting(self, steps: list[int], now: float) -> tuple[float, list[int]]:
         """Counter time of a submission and the steps accepted; rejected documents go to be fixed."""

@@ -35,6 +35,8 @@ class Slots(NamedTuple):
     """Expected arrivals in each slot per arrival a usual day brings."""
     edges: list[float]
     """Cumulative shares of the day's arrivals at the end of each slot."""
+    spans: list[tuple[float, float]]
+    """Each slot's start and length as Python numbers (`offset` reads one at a time, faster than from an array)."""
 
 
 class DayProfile:
@@ -74,8 +76,9 @@ class DayProfile:
         usual_slot = np.clip((starts - self.opens) // 60, 0, len(self._weights) - 1).astype(np.int64)
         mass = self._weights[usual_slot] * lengths
         cumulative = np.cumsum(mass)
-        edges = (cumulative / cumulative[-1]).tolist() if cumulative[-1] > 0 else np.linspace(0, 1, len(mass) + 1)[1:]
-        return Slots(starts, lengths, mass / self._usual_mass, list(edges))
+        edges = cumulative / cumulative[-1] if cumulative[-1] > 0 else np.linspace(0, 1, len(mass) + 1)[1:]
+        spans = list(zip(starts.tolist(), lengths.tolist(), strict=True))
+        return Slots(starts, lengths, mass / self._usual_mass, edges.tolist(), spans)
 
     def offset(self, u: float, day: int) -> float:
         """Minutes after midnight at which a citizen with uniform draw `u` turns up on working day `day`."""
@@ -84,7 +87,8 @@ class DayProfile:
         slot = min(bisect.bisect_right(edges, u), len(edges) - 1)
         below = edges[slot - 1] if slot else 0.0
         within = min(max((u - below) / (edges[slot] - below), 0.0), 1.0)
-        return float(slots.starts[slot] + within * slots.lengths[slot])
+        begins, length = slots.spans[slot]
+        return begins + within * length
 
 
 class Route:
