@@ -141,8 +141,9 @@ class WorkCalendar:
         if facts is None:
             facts = self._facts[day] = self._facts_of(day)
         done, opens, length = facts
-        if length:
-            done += min(max(t - day * DAY - opens, 0.0), length)
+        within = t - day * DAY - opens  # minutes since opening (clamped by hand: min and max cost a call each)
+        if length and within > 0.0:
+            done += within if within < length else length
         return done
 
     def _facts_of(self, day: int) -> tuple[float, float, float]:
@@ -190,7 +191,8 @@ class WorkCalendar:
         """The time when `minutes` of working time started at `t` are done."""
         if minutes <= 0:
             return t
-        return max(t, self.at_working_minutes(self.working_minutes(t) + minutes))
+        done = self.at_working_minutes(self.working_minutes(t) + minutes)
+        return done if done > t else t
 
     def staff_minutes(self, roster: Roster, start: float, end: float) -> float:
         """Staff x opening minutes on duty from time `start` to time `end`."""

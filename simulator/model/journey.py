@@ -212,6 +212,8 @@ class Journey:
 
     def next_outing(self) -> float | None:
         """When the citizen next sets out, or None while only back offices can act."""
+        if not (self.to_submit or self.ready or self.appointment is not None):
+            return None  # nothing to submit, collect or keep
         calendar = self.world.calendar
         tomorrow = calendar.workday_after(int(self.env.now // DAY))
         best = math.inf
@@ -303,9 +305,12 @@ class Journey:
         Under a single window, all of them; else those of one service (a life event's services
         are separate tickets at one desk).
         """
-        first = self.steps[steps[0]]
-        desk, part, single = first.desk, first.part, self.world.single
-        return desk, kind, [i for i in steps if self.steps[i].desk == desk and (single or self.steps[i].part == part)]
+        first = steps[0]
+        desk = self.steps[first].desk
+        if len(steps) == 1:
+            return desk, kind, [first]
+        together = self.route.sittings[first]
+        return desk, kind, [i for i in steps if i in together]
 
     def held(self, submit: list[int], today: int) -> list[int]:
         """Steps to submit now: the booked one only at its slot (a single window: nothing before it)."""
@@ -324,10 +329,13 @@ class Journey:
         """
         world = self.world
         env = self.env
-        today = int(env.now // DAY)
+        setting_out = env.now
+        today = int(setting_out // DAY)
         at: str | None = None
         acted = False
-        while (task := self.next_task(today)) is not None or (at is not None and self.slot_later_today(today)):
+        while (task := self.next_task(today)) is not None or (
+            at is not None and self.appointment is not None and self.slot_later_today(today)
+        ):
             if task is None:  # out already, with a slot later today: go to its desk and wait there
                 assert at is not None and self.appointment is not None
                 desk = self.steps[self.route.booked_step].desk
@@ -345,7 +353,7 @@ class Journey:
                 if self.trips >= world.max_visits:
                     self.finish(ABANDONED, env.now)
                     return acted
-                if env.now >= world.closing_time(env.now):
+                if setting_out >= world.closing_time(setting_out):  # still at home: no time has passed
                     break
                 self.trips += 1
                 acted = True
@@ -438,7 +446,8 @@ class Journey:
         self.queues += 1
         pool = world.desks[desk]
         ahead = pool.people_waiting()
-        self.most_ahead = max(self.most_ahead, ahead)
+        if ahead > self.most_ahead:  # noqa: PLR1730 (max() costs a call at every queue joined)
+            self.most_ahead = ahead
         label = self.route.labels[steps[0]] if len(steps) == 1 else "+".join(self.route.labels[i] for i in steps)
         if world.turning_away and (ahead >= world.room[desk] or ahead > world.balk_ahead):  # full, or too long
             world.recorder.contact(self.citizen, label, desk, kind, joined, math.nan, joined, TURNED_AWAY, ahead)
@@ -476,7 +485,8 @@ class Journey:
 
     def waited(self, minutes: float) -> None:
         self.wait += minutes
-        self.longest_wait = max(self.longest_wait, minutes)
+        if minutes > self.longest_wait:  # noqa: PLR1730 (max() costs a call at every wait)
+            self.longest_wait = minutes
 
     def sitting(self, steps: list[int], now: float) -> tuple[float, list[int]]:
         """Counter time of a submission and the steps accepted; rejected documents go to be fixed."""
@@ -494,13 +504,10 @@ class Journey:
             self.documents += len(documents)
             accepted = steps if clean or not self.check(documents, today) else []
         else:
-            accepted = []
+            asked, plans = self.asked, self.steps
             for i in steps:
-                step = self.steps[i]
-                asked = self.asked[i]
-                self.documents += len(asked) + step.carried
-                if clean or not self.check(asked, today):
-                    accepted.append(i)
+                self.documents += len(asked[i]) + plans[i].carried
+            accepted = steps if clean else [i for i in steps if not self.check(asked[i], today)]
         if len(accepted) < len(steps):
             self.rejections += 1
             tomorrow = self.world.calendar.workday_after(today)

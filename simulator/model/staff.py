@@ -70,7 +70,9 @@ class StaffPool:
             self.free += 1
             return
         waiting = self.waiting
-        if waiting and not self.impatient:  # the common case: the next in line is there
+        if not waiting:  # nobody to call
+            self.free += 1
+        elif not self.impatient:  # the common case: the next in line is there
             waiting.popleft()[0].succeed(True)
         elif not self.call_next():
             self.free += 1
