@@ -196,10 +196,15 @@ Progress = Callable[[int, int], None]
 
 
 def each_run(
-    executor: Executor, tasks: Sequence[Task], progress: Progress | None = None, done: int = 0, total: int | None = None
+    executor: Executor,
+    tasks: Sequence[Task],
+    progress: Progress | None = None,
+    done: int = 0,
+    total: int | None = None,
+    function: Callable[[Task], Run] = run_task,
 ) -> Iterator[Run]:
-    """Run tasks on an executor; the runs one by one, in task order."""
-    for finished, run in enumerate(executor.map(run_task, tasks), start=1):
+    """Run tasks on an executor (with `function`, `run_task` by default); the runs one by one, in task order."""
+    for finished, run in enumerate(executor.map(function, tasks), start=1):
         if progress is not None:
             progress(done + finished, total or len(tasks))
         yield run
@@ -221,9 +226,7 @@ def run_many(
     streamed = sink is not None and executor.in_process
     function = partial(run_task, sink=sink) if streamed else run_task
     runs = []
-    for finished, run in enumerate(executor.map(function, tasks), start=1):
-        if progress is not None:
-            progress(done + finished, total or len(tasks))
+    for run in each_run(executor, tasks, progress, done, total, function):
         if sink is not None and not streamed:
             sink(run.records())
         runs.append(run if sink is None else run.without_records())
