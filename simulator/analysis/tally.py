@@ -57,20 +57,18 @@ class LogTally:
         contacts, work = chunk.contacts, chunk.work
         at_counter = contacts["kind"].isin(AT_COUNTER).to_numpy()
         self._faced(contacts, at_counter)
+        in_backoffice = (work["kind"] == "backoffice").to_numpy()
         horizon = chunk.arrivals < self.window.counted_until
-        for name, log, worked in (
-            ("contacts", contacts, at_counter),
-            ("work", work, (work["kind"] == "backoffice").to_numpy()),
-        ):
+        calendar = self.window.calendar
+        for name, log, worked in (("contacts", contacts, at_counter), ("work", work, in_backoffice)):
             citizen = log["citizen"].to_numpy()
             started, ended = log["started"].to_numpy(), log["ended"].to_numpy()
             chosen = worked & ~np.isnan(started) & horizon[citizen]
-            calendar = self.window.calendar
             spent = calendar.working_minutes_of(ended[chosen]) - calendar.working_minutes_of(started[chosen])
             np.add.at(self._busy[name], chunk.services[citizen[chosen]], spent)  # in row order, as np.bincount adds
         if self._places:
             self._spill("contacts", contacts, np.ones(len(contacts), dtype=bool), CONTACT_COLUMNS)
-            self._spill("work", work, (work["kind"] == "backoffice").to_numpy(), WORK_COLUMNS)
+            self._spill("work", work, in_backoffice, WORK_COLUMNS)
 
     def _faced(self, contacts: pd.DataFrame, at_counter: NDArray[np.bool_]) -> None:
         """Add the chunk's distinct (citizen, place, submission or pickup) at a counter to those already seen."""
